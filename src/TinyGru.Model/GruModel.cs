@@ -1,0 +1,236 @@
+namespace TinyGru.Model;
+
+/// <summary>How the reset gate enters the candidate state n.</summary>
+public enum GateConvention
+{
+    /// <summary>n = tanh(W_n·x + b_in + r ⊙ (U_n·h + b_hn)). PyTorch <c>nn.GRU</c>, ONNX <c>linear_before_reset=1</c>, Keras <c>reset_after=True</c>.</summary>
+    ResetAfter,
+
+    /// <summary>n = tanh(W_n·x + U_n·(r ⊙ h) + b_in + b_hn). Keras <c>reset_after=False</c>, ONNX <c>linear_before_reset=0</c>, the classic GRU.</summary>
+    ResetBefore,
+}
+
+/// <summary>Activation applied to the dense head's output.</summary>
+public enum HeadActivation
+{
+    /// <summary>Identity.</summary>
+    None,
+    /// <summary>Softmax over the O outputs.</summary>
+    Softmax,
+    /// <summary>Element-wise logistic sigmoid.</summary>
+    Sigmoid,
+    /// <summary>Element-wise tanh.</summary>
+    Tanh,
+}
+
+/// <summary>What the model's outputs mean.</summary>
+public enum ModelTask
+{
+    /// <summary>Not recorded.</summary>
+    Unspecified,
+    /// <summary>Outputs are class scores; <see cref="ModelMetadata.ClassLabels"/> may name them.</summary>
+    Classification,
+    /// <summary>Outputs are real values.</summary>
+    Regression,
+    /// <summary>Outputs are future values of the input series.</summary>
+    Forecast,
+}
+
+/// <summary>
+/// One GRU layer in TinyGru's canonical layout: gate blocks in the order r, z, n (PyTorch's),
+/// weights row-major with one row per output unit, and separate input and recurrent biases.
+/// See docs/model-format.md.
+/// </summary>
+public sealed class GruLayerSpec
+{
+    /// <summary>Creates a layer. Arrays are owned by the layer afterwards and must not be changed.</summary>
+    public GruLayerSpec(int inputSize, int hiddenSize, float[] inputWeights, float[] recurrentWeights, float[] inputBias, float[] recurrentBias)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        InputWeights = inputWeights ?? throw new ArgumentNullException(nameof(inputWeights));
+        RecurrentWeights = recurrentWeights ?? throw new ArgumentNullException(nameof(recurrentWeights));
+        InputBias = inputBias ?? throw new ArgumentNullException(nameof(inputBias));
+        RecurrentBias = recurrentBias ?? throw new ArgumentNullException(nameof(recurrentBias));
+    }
+
+    /// <summary>Size of the layer's input vector (I for the first layer, the previous H otherwise).</summary>
+    public int InputSize { get; }
+
+    /// <summary>Size of the hidden state H.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>W: [3H, I] row-major, gate blocks r, z, n.</summary>
+    public float[] InputWeights { get; }
+
+    /// <summary>U: [3H, H] row-major, gate blocks r, z, n.</summary>
+    public float[] RecurrentWeights { get; }
+
+    /// <summary>b_i: [3H], gate blocks r, z, n.</summary>
+    public float[] InputBias { get; }
+
+    /// <summary>b_h: [3H], gate blocks r, z, n.</summary>
+    public float[] RecurrentBias { get; }
+
+    /// <summary>Number of parameters: 3H·I + 3H·H + 6H.</summary>
+    public long ParameterCount => 3L * HiddenSize * InputSize + 3L * HiddenSize * HiddenSize + 6L * HiddenSize;
+}
+
+/// <summary>A dense layer y = act(W·h + b) on the last GRU layer's hidden state.</summary>
+public sealed class DenseHeadSpec
+{
+    /// <summary>Creates a head. Arrays are owned by the head afterwards and must not be changed.</summary>
+    public DenseHeadSpec(int inputSize, int outputSize, float[] weight, float[] bias, HeadActivation activation)
+    {
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        Weight = weight ?? throw new ArgumentNullException(nameof(weight));
+        Bias = bias ?? throw new ArgumentNullException(nameof(bias));
+        Activation = activation;
+    }
+
+    /// <summary>Input size (the last layer's H).</summary>
+    public int InputSize { get; }
+
+    /// <summary>Number of outputs O.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>W: [O, H] row-major.</summary>
+    public float[] Weight { get; }
+
+    /// <summary>b: [O].</summary>
+    public float[] Bias { get; }
+
+    /// <summary>Activation applied after the affine map.</summary>
+    public HeadActivation Activation { get; }
+
+    /// <summary>Number of parameters: O·H + O.</summary>
+    public long ParameterCount => (long)OutputSize * InputSize + OutputSize;
+}
+
+/// <summary>Per-feature input normalization applied before the first layer: x' = (x − mean) / std.</summary>
+public sealed class InputNormalization
+{
+    /// <summary>Creates the normalization. Arrays are owned afterwards and must not be changed.</summary>
+    public InputNormalization(float[] mean, float[] std)
+    {
+        Mean = mean ?? throw new ArgumentNullException(nameof(mean));
+        Std = std ?? throw new ArgumentNullException(nameof(std));
+    }
+
+    /// <summary>[I] feature means.</summary>
+    public float[] Mean { get; }
+
+    /// <summary>[I] feature standard deviations, all &gt; 0.</summary>
+    public float[] Std { get; }
+}
+
+/// <summary>Per-output de-normalization applied last: y' = y · scale + offset.</summary>
+public sealed class OutputScaling
+{
+    /// <summary>Creates the scaling. Arrays are owned afterwards and must not be changed.</summary>
+    public OutputScaling(float[] scale, float[] offset)
+    {
+        Scale = scale ?? throw new ArgumentNullException(nameof(scale));
+        Offset = offset ?? throw new ArgumentNullException(nameof(offset));
+    }
+
+    /// <summary>[O] scales.</summary>
+    public float[] Scale { get; }
+
+    /// <summary>[O] offsets.</summary>
+    public float[] Offset { get; }
+}
+
+/// <summary>Descriptive data that does not change the arithmetic.</summary>
+public sealed class ModelMetadata
+{
+    /// <summary>Empty metadata.</summary>
+    public static readonly ModelMetadata Empty = new(null, ModelTask.Unspecified, null, null);
+
+    /// <summary>Creates metadata.</summary>
+    public ModelMetadata(string? name, ModelTask task, IReadOnlyList<string>? classLabels, IReadOnlyDictionary<string, string>? provenance)
+    {
+        Name = name;
+        Task = task;
+        ClassLabels = classLabels ?? Array.Empty<string>();
+        Provenance = provenance is null
+            ? new SortedDictionary<string, string>(StringComparer.Ordinal)
+            : new SortedDictionary<string, string>(provenance.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>Model name, or null.</summary>
+    public string? Name { get; }
+
+    /// <summary>What the outputs mean.</summary>
+    public ModelTask Task { get; }
+
+    /// <summary>One name per output for classifiers; empty when not known.</summary>
+    public IReadOnlyList<string> ClassLabels { get; }
+
+    /// <summary>Free-form key/value provenance (source format, training settings, metrics), sorted by key.</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; }
+}
+
+/// <summary>
+/// The one description of a TinyGru model: a stack of GRU layers in one gate convention, an optional dense
+/// head, optional input normalization and output scaling, and metadata. A constructed model is always valid:
+/// the constructor runs <see cref="ModelValidator"/> and throws <see cref="ModelFormatException"/> otherwise.
+/// </summary>
+public sealed class GruModel
+{
+    /// <summary>Creates and validates a model.</summary>
+    public GruModel(
+        GateConvention convention,
+        IReadOnlyList<GruLayerSpec> layers,
+        DenseHeadSpec? head = null,
+        InputNormalization? inputNormalization = null,
+        OutputScaling? outputScaling = null,
+        ModelMetadata? metadata = null)
+    {
+        Convention = convention;
+        Layers = (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray();
+        Head = head;
+        InputNormalization = inputNormalization;
+        OutputScaling = outputScaling;
+        Metadata = metadata ?? ModelMetadata.Empty;
+        ModelValidator.Validate(this);
+    }
+
+    /// <summary>Gate convention of every layer.</summary>
+    public GateConvention Convention { get; }
+
+    /// <summary>The GRU layers, first to last.</summary>
+    public IReadOnlyList<GruLayerSpec> Layers { get; }
+
+    /// <summary>The dense head, or null when the output is the last layer's hidden state.</summary>
+    public DenseHeadSpec? Head { get; }
+
+    /// <summary>Input normalization, or null.</summary>
+    public InputNormalization? InputNormalization { get; }
+
+    /// <summary>Output scaling, or null.</summary>
+    public OutputScaling? OutputScaling { get; }
+
+    /// <summary>Descriptive metadata.</summary>
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>Input size I.</summary>
+    public int InputSize => Layers[0].InputSize;
+
+    /// <summary>Output size O (the head's, or the last layer's H without a head).</summary>
+    public int OutputSize => Head?.OutputSize ?? Layers[Layers.Count - 1].HiddenSize;
+
+    /// <summary>Hidden size of the last layer.</summary>
+    public int LastHiddenSize => Layers[Layers.Count - 1].HiddenSize;
+
+    /// <summary>Number of floats of recurrent state: the sum of every layer's H.</summary>
+    public int StateSize => Layers.Sum(l => l.HiddenSize);
+
+    /// <summary>Number of trainable parameters (layers and head; normalization excluded).</summary>
+    public long ParameterCount => Layers.Sum(l => l.ParameterCount) + (Head?.ParameterCount ?? 0);
+
+    /// <summary>Returns a copy with other metadata.</summary>
+    public GruModel WithMetadata(ModelMetadata metadata) =>
+        new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata);
+}

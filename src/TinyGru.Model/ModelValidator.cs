@@ -1,0 +1,125 @@
+namespace TinyGru.Model;
+
+/// <summary>
+/// Checks a <see cref="GruModel"/> for consistent sizes, finite values and the limits in <see cref="ModelLimits"/>.
+/// Locations in messages use the canonical tensor names of docs/model-format.md.
+/// </summary>
+public static class ModelValidator
+{
+    /// <summary>Throws <see cref="ModelFormatException"/> (without a file name) for the first problem found.</summary>
+    public static void Validate(GruModel model)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        var layers = model.Layers;
+        if (layers.Count == 0) throw Fail("layers", "a model needs at least one GRU layer");
+        if (layers.Count > ModelLimits.MaxLayers)
+            throw Fail("layers", $"{layers.Count} layers is more than the supported {ModelLimits.MaxLayers}");
+        if (!Enum.IsDefined(typeof(GateConvention), model.Convention))
+            throw Fail("convention", $"unknown gate convention {(int)model.Convention}");
+
+        long parameters = 0;
+        for (int k = 0; k < layers.Count; k++)
+        {
+            var layer = layers[k];
+            string name = TensorNames.Layer(k);
+            if (layer is null) throw Fail(name, "layer is missing");
+            int expectedInput = k == 0 ? layer.InputSize : layers[k - 1].HiddenSize;
+            if (k == 0) CheckSize(TensorNames.InputWeights(0), "input size I", layer.InputSize, ModelLimits.MaxInputSize);
+            else if (layer.InputSize != expectedInput)
+                throw Fail(TensorNames.InputWeights(k), $"layer {k} takes {layer.InputSize} inputs but layer {k - 1} has hidden size {expectedInput}");
+            CheckSize(TensorNames.RecurrentWeights(k), "hidden size H", layer.HiddenSize, ModelLimits.MaxHiddenSize);
+            parameters += layer.ParameterCount;
+            if (parameters > ModelLimits.MaxParameters)
+                throw Fail(name, $"the model has more than the supported {ModelLimits.MaxParameters} parameters");
+
+            int h3 = 3 * layer.HiddenSize;
+            CheckArray(TensorNames.InputWeights(k), layer.InputWeights, (long)h3 * layer.InputSize, $"[{h3}, {layer.InputSize}]");
+            CheckArray(TensorNames.RecurrentWeights(k), layer.RecurrentWeights, (long)h3 * layer.HiddenSize, $"[{h3}, {layer.HiddenSize}]");
+            CheckArray(TensorNames.InputBias(k), layer.InputBias, h3, $"[{h3}]");
+            CheckArray(TensorNames.RecurrentBias(k), layer.RecurrentBias, h3, $"[{h3}]");
+        }
+
+        int last = layers[layers.Count - 1].HiddenSize;
+        var head = model.Head;
+        if (head is not null)
+        {
+            if (head.InputSize != last)
+                throw Fail(TensorNames.HeadWeight, $"the head takes {head.InputSize} inputs but the last GRU layer has hidden size {last}");
+            CheckSize(TensorNames.HeadWeight, "output size O", head.OutputSize, ModelLimits.MaxOutputSize);
+            if (!Enum.IsDefined(typeof(HeadActivation), head.Activation))
+                throw Fail(TensorNames.HeadWeight, $"unknown head activation {(int)head.Activation}");
+            parameters += head.ParameterCount;
+            if (parameters > ModelLimits.MaxParameters)
+                throw Fail(TensorNames.HeadWeight, $"the model has more than the supported {ModelLimits.MaxParameters} parameters");
+            CheckArray(TensorNames.HeadWeight, head.Weight, (long)head.OutputSize * head.InputSize, $"[{head.OutputSize}, {head.InputSize}]");
+            CheckArray(TensorNames.HeadBias, head.Bias, head.OutputSize, $"[{head.OutputSize}]");
+        }
+
+        int inputs = model.InputSize, outputs = model.OutputSize;
+        if (model.InputNormalization is { } norm)
+        {
+            CheckArray(TensorNames.InputMean, norm.Mean, inputs, $"[{inputs}]");
+            CheckArray(TensorNames.InputStd, norm.Std, inputs, $"[{inputs}]");
+            for (int i = 0; i < norm.Std.Length; i++)
+                if (!(norm.Std[i] > 0f))
+                    throw Fail(TensorNames.InputStd, $"element {i} is {Format(norm.Std[i])}; a standard deviation must be greater than 0");
+        }
+
+        if (model.OutputScaling is { } scaling)
+        {
+            CheckArray(TensorNames.OutputScale, scaling.Scale, outputs, $"[{outputs}]");
+            CheckArray(TensorNames.OutputOffset, scaling.Offset, outputs, $"[{outputs}]");
+        }
+
+        var labels = model.Metadata.ClassLabels;
+        if (labels.Count != 0)
+        {
+            if (labels.Count != outputs)
+                throw Fail(MetadataKeys.Labels, $"{labels.Count} class labels for {outputs} outputs; expected one label per output");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < labels.Count; i++)
+            {
+                var label = labels[i];
+                if (string.IsNullOrEmpty(label)) throw Fail(MetadataKeys.Labels, $"label {i} is empty");
+                if (label.Length > ModelLimits.MaxLabelLength)
+                    throw Fail(MetadataKeys.Labels, $"label {i} is longer than {ModelLimits.MaxLabelLength} characters");
+                if (!seen.Add(label)) throw Fail(MetadataKeys.Labels, $"label '{label}' appears twice");
+            }
+        }
+    }
+
+    private static void CheckSize(string location, string what, int value, int max)
+    {
+        if (value < 1 || value > max)
+            throw Fail(location, $"{what} is {value}; expected 1 to {max}");
+    }
+
+    private static void CheckArray(string location, float[] values, long expectedLength, string shape)
+    {
+        if (values.LongLength != expectedLength)
+            throw Fail(location, $"has {values.LongLength} elements; expected shape {shape} ({expectedLength} elements)");
+        int bad = FiniteCheck.FirstNonFinite(values);
+        if (bad >= 0)
+            throw Fail(location, $"element {bad} is {Format(values[bad])}; weights must be finite");
+    }
+
+    private static string Format(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ModelFormatException Fail(string location, string problem) => new(null, location, problem);
+}
+
+/// <summary>Finds NaN and infinity in float data.</summary>
+public static class FiniteCheck
+{
+    /// <summary>Index of the first NaN or ±Inf, or −1.</summary>
+    public static int FirstNonFinite(float[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Exponent bits all ones ⇔ NaN or infinity; netstandard2.0 has no float.IsFinite.
+            float v = values[i];
+            if (float.IsNaN(v) || float.IsInfinity(v)) return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,72 @@
+namespace TinyGru.Model;
+
+/// <summary>Canonical tensor names of the TinyGru model file (docs/model-format.md).</summary>
+public static class TensorNames
+{
+    /// <summary>Name prefix of layer k.</summary>
+    public static string Layer(int k) => "layers." + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>W of layer k: [3H, I].</summary>
+    public static string InputWeights(int k) => Layer(k) + ".w_ih";
+
+    /// <summary>U of layer k: [3H, H].</summary>
+    public static string RecurrentWeights(int k) => Layer(k) + ".w_hh";
+
+    /// <summary>b_i of layer k: [3H].</summary>
+    public static string InputBias(int k) => Layer(k) + ".b_ih";
+
+    /// <summary>b_h of layer k: [3H].</summary>
+    public static string RecurrentBias(int k) => Layer(k) + ".b_hh";
+
+    /// <summary>Head weight: [O, H].</summary>
+    public const string HeadWeight = "head.weight";
+
+    /// <summary>Head bias: [O].</summary>
+    public const string HeadBias = "head.bias";
+
+    /// <summary>Input normalization mean: [I].</summary>
+    public const string InputMean = "input.mean";
+
+    /// <summary>Input normalization standard deviation: [I].</summary>
+    public const string InputStd = "input.std";
+
+    /// <summary>Output scale: [O].</summary>
+    public const string OutputScale = "output.scale";
+
+    /// <summary>Output offset: [O].</summary>
+    public const string OutputOffset = "output.offset";
+}
+
+/// <summary>Metadata keys of the TinyGru model file (docs/model-format.md).</summary>
+public static class MetadataKeys
+{
+    /// <summary>"format": always <see cref="FormatValue"/> in a TinyGru file.</summary>
+    public const string Format = "format";
+
+    /// <summary>The value of <see cref="Format"/> that marks a TinyGru file.</summary>
+    public const string FormatValue = "tinygru";
+
+    /// <summary>Format version, an integer.</summary>
+    public const string Version = "tinygru.version";
+
+    /// <summary>Gate convention: "reset-after" or "reset-before".</summary>
+    public const string Convention = "tinygru.convention";
+
+    /// <summary>Number of GRU layers.</summary>
+    public const string Layers = "tinygru.layers";
+
+    /// <summary>Head activation: none, softmax, sigmoid, tanh.</summary>
+    public const string HeadActivation = "tinygru.head_activation";
+
+    /// <summary>Model name.</summary>
+    public const string Name = "tinygru.name";
+
+    /// <summary>Task: classification, regression, forecast.</summary>
+    public const string Task = "tinygru.task";
+
+    /// <summary>Class labels as a JSON array of strings.</summary>
+    public const string Labels = "tinygru.labels";
+
+    /// <summary>Prefix of free-form provenance keys.</summary>
+    public const string ProvenancePrefix = "provenance.";
+}
