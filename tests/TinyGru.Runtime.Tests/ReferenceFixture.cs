@@ -1,0 +1,34 @@
+using TinyGru.Model.Safetensors;
+
+namespace TinyGru.Runtime.Tests;
+
+/// <summary>
+/// A forward fixture computed by PyTorch 1.13 (or a NumPy transcription of the ONNX GRU spec) and checked
+/// against ONNX Runtime: inputs x [T, I], head outputs y [T, O], final hidden states h_final [L, H].
+/// </summary>
+internal sealed class ReferenceFixture
+{
+    public required string Name { get; init; }
+    public required float[] X { get; init; }
+    public required float[] Y { get; init; }
+    public required float[] HFinal { get; init; }
+    public required int Steps { get; init; }
+
+    public static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "fixtures", file);
+
+    public static ReferenceFixture Load(string name)
+    {
+        var file = SafetensorsFile.Read(PathOf(name + ".expected.safetensors"));
+        file.TryGet("x", out var x);
+        file.TryGet("y", out var y);
+        file.TryGet("h_final", out var h);
+        return new ReferenceFixture
+        {
+            Name = name,
+            X = x.ToFloat32(),
+            Y = y.ToFloat32(),
+            HFinal = h.ToFloat32(),
+            Steps = (int)x.Shape[0],
+        };
+    }
+}
