@@ -41,6 +41,6 @@ public static class ModelLoader
             kind = ModelFileKind.PyTorchStateDict;
             return StateDictImporter.Read(file);
         }
-        throw new ModelFormatException(source, null, "is neither a safetensors file (TinyGru or PyTorch state_dict) nor an ONNX model; expected a .safetensors or .onnx file");
+        throw new ModelFormatException(source, null, "not a model file TinyGru reads; expected a TinyGru or PyTorch state_dict .safetensors file or an .onnx model");
     }
 }

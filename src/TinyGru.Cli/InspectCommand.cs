@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TinyGru.Model;
+
+namespace TinyGru.Cli;
+
+/// <summary><c>tinygru inspect MODEL [--json]</c>: architecture, sizes and metadata of a model file.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
+        var command = new Command("inspect", "Show a model's architecture, sizes and metadata") { model, json };
+        command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
+        {
+            string path = parse.GetValue(model)!;
+            var m = ModelLoader.Load(ModelFileBytes.Read(path), path, out var kind);
+            stdout.Write(parse.GetValue(json) ? Json(path, kind, m) : Text(path, kind, m));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string KindName(ModelFileKind kind) => kind switch
+    {
+        ModelFileKind.TinyGru => "TinyGru model file",
+        ModelFileKind.PyTorchStateDict => "PyTorch state_dict in safetensors",
+        _ => "ONNX",
+    };
+
+    private static string ConventionText(GateConvention c) => c == GateConvention.ResetAfter
+        ? "reset-after (PyTorch nn.GRU, ONNX linear_before_reset=1, Keras reset_after=True)"
+        : "reset-before (ONNX linear_before_reset=0, Keras reset_after=False)";
+
+    internal static string Text(string path, ModelFileKind kind, GruModel m)
+    {
+        var f = ModelFootprint.Of(m);
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        void Line(string key, string value) => sb.Append(key.PadRight(15)).Append(value).Append('\n');
+        Line("file", $"{path} ({KindName(kind)})");
+        Line("name", m.Metadata.Name ?? "-");
+        Line("task", m.Metadata.Task == ModelTask.Unspecified ? "-" : TinyGruModelFile.TaskName(m.Metadata.Task));
+        Line("convention", ConventionText(m.Convention));
+        Line("input", $"{m.InputSize} features");
+        for (int k = 0; k < m.Layers.Count; k++)
+            Line(k == 0 ? "layers" : "", $"GRU {m.Layers[k].InputSize} → {m.Layers[k].HiddenSize}");
+        Line("head", m.Head is { } h ? $"dense {h.InputSize} → {h.OutputSize}, {TinyGruModelFile.ActivationName(h.Activation)}" : "none (output = last hidden state)");
+        Line("output", $"{m.OutputSize} values");
+        if (m.Metadata.ClassLabels.Count > 0) Line("labels", string.Join(", ", m.Metadata.ClassLabels));
+        Line("parameters", m.ParameterCount.ToString("N0", inv));
+        Line("weights", $"{f.Float32WeightBytes.ToString("N0", inv)} bytes as float32, {f.Int8WeightBytes.ToString("N0", inv)} bytes as int8 (with row scales and float biases)");
+        Line("state", $"{f.StateBytes.ToString("N0", inv)} bytes ({m.StateSize} floats)");
+        Line("normalization", $"input {(m.InputNormalization is null ? "none" : "mean/std per feature")}, output {(m.OutputScaling is null ? "none" : "scale/offset per output")}");
+        foreach (var p in m.Metadata.Provenance) Line("provenance", $"{p.Key} = {p.Value}");
+        return sb.ToString();
+    }
+
+    internal static string Json(string path, ModelFileKind kind, GruModel m)
+    {
+        var f = ModelFootprint.Of(m);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("file", path);
+            w.WriteString("format", kind switch { ModelFileKind.TinyGru => "tinygru", ModelFileKind.PyTorchStateDict => "pytorch-state-dict", _ => "onnx" });
+            if (m.Metadata.Name is null) w.WriteNull("name"); else w.WriteString("name", m.Metadata.Name);
+            w.WriteString("task", TinyGruModelFile.TaskName(m.Metadata.Task));
+            w.WriteString("convention", TinyGruModelFile.ConventionName(m.Convention));
+            w.WriteNumber("inputSize", m.InputSize);
+            w.WriteNumber("outputSize", m.OutputSize);
+            w.WriteStartArray("layers");
+            foreach (var l in m.Layers)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("inputSize", l.InputSize);
+                w.WriteNumber("hiddenSize", l.HiddenSize);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (m.Head is { } h)
+            {
+                w.WriteStartObject("head");
+                w.WriteNumber("inputSize", h.InputSize);
+                w.WriteNumber("outputSize", h.OutputSize);
+                w.WriteString("activation", TinyGruModelFile.ActivationName(h.Activation));
+                w.WriteEndObject();
+            }
+            else w.WriteNull("head");
+            w.WriteStartArray("labels");
+            foreach (var l in m.Metadata.ClassLabels) w.WriteStringValue(l);
+            w.WriteEndArray();
+            w.WriteNumber("parameters", m.ParameterCount);
+            w.WriteNumber("float32WeightBytes", f.Float32WeightBytes);
+            w.WriteNumber("int8WeightBytes", f.Int8WeightBytes);
+            w.WriteNumber("stateBytes", f.StateBytes);
+            w.WriteBoolean("inputNormalization", m.InputNormalization is not null);
+            w.WriteBoolean("outputScaling", m.OutputScaling is not null);
+            w.WriteStartObject("provenance");
+            foreach (var p in m.Metadata.Provenance) w.WriteString(p.Key, p.Value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+}

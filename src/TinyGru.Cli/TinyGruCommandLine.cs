@@ -1,0 +1,49 @@
+using System.CommandLine;
+using TinyGru.Model;
+
+namespace TinyGru.Cli;
+
+/// <summary>The <c>tinygru</c> command tree and its error policy: one line on stderr, exit code 1, no stack trace unless --verbose.</summary>
+internal static class TinyGruCommandLine
+{
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Show stack traces for errors",
+        Recursive = true,
+    };
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("TinyGru: small GRU models for C# programs on microcontrollers and edge devices.");
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(PredictCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(config);
+    }
+
+    /// <summary>Runs a command body, turning expected failures into one-line errors.</summary>
+    public static int Guard(ParseResult parse, TextWriter stderr, Func<int> body)
+    {
+        bool verbose = parse.GetValue(Verbose);
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ModelFormatException or CliException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine("tinygru: error: " + OneLine(e.Message));
+            if (verbose) stderr.WriteLine(e);
+            return 1;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"tinygru: internal error: {e.GetType().Name}: {OneLine(e.Message)}" + (verbose ? "" : " (run with --verbose for details; please report it)"));
+            if (verbose) stderr.WriteLine(e);
+            return 3;
+        }
+    }
+
+    private static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ");
+}
