@@ -7,7 +7,7 @@ namespace TinyGru.Runtime;
 /// against, so it favours clarity over speed: plain loops, dot products accumulated in double, exact
 /// sigmoid and tanh. All buffers are allocated in the constructor; <see cref="Step"/> allocates nothing.
 /// </summary>
-public sealed class GruReferenceEngine
+public sealed class GruReferenceEngine : IGruModel
 {
     private readonly GruModel _model;
     private readonly float[][] _h;     // per layer: hidden state [H_k]

@@ -1,4 +1,5 @@
 using TinyGru.Model;
+using TinyGru.Tests;
 using Xunit;
 
 namespace TinyGru.Runtime.Tests;

@@ -1,8 +1,8 @@
 using TinyGru.Model;
 
-namespace TinyGru.Runtime.Tests;
+namespace TinyGru.Tests;
 
-/// <summary>Random models for property tests (uniform weights in ±scale).</summary>
+/// <summary>Random models for property tests (uniform weights in ±scale); shared by the test projects as a linked file.</summary>
 internal static class RandomModels
 {
     public static GruModel Create(Random rng, GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, float scale = 0.5f)

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace TinyGru.CodeGen;
+
+/// <summary>Deterministic C# literals: invariant culture, round-trip floats.</summary>
+public static class CSharpLiterals
+{
+    /// <summary>A float literal that parses back to exactly <paramref name="value"/> ("0.1f", "-0f", "1E-07f").</summary>
+    public static string Float(float value)
+    {
+        // "R" round-trips on every runtime TinyGru supports; netstandard2.0 prints up to 9 significant digits.
+        string s = value.ToString("R", CultureInfo.InvariantCulture);
+        if (float.Parse(s, CultureInfo.InvariantCulture) != value || (value == 0 && 1 / value < 0 && !s.StartsWith("-", StringComparison.Ordinal)))
+            s = value.ToString("G9", CultureInfo.InvariantCulture);
+        return s + "f";
+    }
+
+    /// <summary>An int literal.</summary>
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A C# string literal.</summary>
+    public static string String(string value)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029' || c == '\u0085') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>Text safe inside an XML doc comment line.</summary>
+    public static string XmlText(string value) =>
+        value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", " ").Replace("\n", " ");
+}

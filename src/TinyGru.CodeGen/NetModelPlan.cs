@@ -1,0 +1,147 @@
+using TinyGru.Model;
+
+namespace TinyGru.CodeGen;
+
+/// <summary>
+/// A model in the layout the generated .NET kernels want: every gate block padded to Hp (a multiple of the
+/// layer's vector granule, so gate blocks start on vector boundaries and padded lanes stay exactly 0), weights
+/// transposed and chunked (<see cref="PackedMatrix"/>), biases padded alike. Derived once from <see cref="GruModel"/>.
+/// </summary>
+public sealed class NetModelPlan
+{
+    private NetModelPlan(GruModel model, IReadOnlyList<LayerPlan> layers, HeadPlan? head)
+    {
+        Model = model;
+        Layers = layers;
+        Head = head;
+    }
+
+    /// <summary>The source model.</summary>
+    public GruModel Model { get; }
+
+    /// <summary>Per-layer layouts.</summary>
+    public IReadOnlyList<LayerPlan> Layers { get; }
+
+    /// <summary>Head layout, or null.</summary>
+    public HeadPlan? Head { get; }
+
+    /// <summary>Largest padded hidden size.</summary>
+    public int MaxPaddedHidden => Layers.Max(l => l.PaddedHidden);
+
+    /// <summary>Floats of weight data the generated code embeds (padding included).</summary>
+    public long EmbeddedFloats =>
+        Layers.Sum(l => (long)l.InputWeights.Data.Length + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
+                        + l.InputBias.Length + l.RecurrentRzBias.Length + l.RecurrentNBias.Length)
+        + (Head is null ? 0 : Head.Weights.Data.Length + Head.Bias.Length)
+        + (Model.InputNormalization is null ? 0 : 2L * Model.InputSize)
+        + (Model.OutputScaling is null ? 0 : 2L * Model.OutputSize);
+
+    /// <summary>The widest vector granule any component uses (decides which SIMD paths are worth emitting).</summary>
+    public int WidestGranule => Math.Max(Layers.Max(l => l.Granule), Head?.Weights.Granule ?? 1);
+
+    /// <summary>Builds the plan.</summary>
+    public static NetModelPlan Create(GruModel model)
+    {
+        var layers = new List<LayerPlan>();
+        foreach (var layer in model.Layers) layers.Add(LayerPlan.Create(layer));
+        HeadPlan? head = model.Head is null ? null : HeadPlan.Create(model.Head);
+        return new NetModelPlan(model, layers, head);
+    }
+}
+
+/// <summary>One GRU layer's packed layout. Gate blocks r, z, n each padded to <see cref="PaddedHidden"/>.</summary>
+public sealed class LayerPlan
+{
+    private LayerPlan(GruLayerSpec spec, int granule, int paddedHidden, PackedMatrix w, PackedMatrix urz, PackedMatrix un, float[] bi, float[] bhrz, float[] bhn)
+    {
+        Spec = spec;
+        Granule = granule;
+        PaddedHidden = paddedHidden;
+        InputWeights = w;
+        RecurrentRzWeights = urz;
+        RecurrentNWeights = un;
+        InputBias = bi;
+        RecurrentRzBias = bhrz;
+        RecurrentNBias = bhn;
+    }
+
+    /// <summary>The canonical layer.</summary>
+    public GruLayerSpec Spec { get; }
+
+    /// <summary>Vector granule (floats) of this layer.</summary>
+    public int Granule { get; }
+
+    /// <summary>H rounded up to <see cref="Granule"/>.</summary>
+    public int PaddedHidden { get; }
+
+    /// <summary>W packed: [3Hp] rows (r, z, n blocks) over the I input columns.</summary>
+    public PackedMatrix InputWeights { get; }
+
+    /// <summary>U's r and z rows packed: [2Hp] rows over H columns.</summary>
+    public PackedMatrix RecurrentRzWeights { get; }
+
+    /// <summary>U's n rows packed: [Hp] rows over H columns (kept apart: n needs them alone in both conventions).</summary>
+    public PackedMatrix RecurrentNWeights { get; }
+
+    /// <summary>b_i padded: [3Hp].</summary>
+    public float[] InputBias { get; }
+
+    /// <summary>b_h's r and z blocks padded: [2Hp].</summary>
+    public float[] RecurrentRzBias { get; }
+
+    /// <summary>b_h's n block padded: [Hp].</summary>
+    public float[] RecurrentNBias { get; }
+
+    internal static LayerPlan Create(GruLayerSpec layer)
+    {
+        int h = layer.HiddenSize;
+        int g = PackedMatrix.GranuleFor(h);
+        int hp = PackedMatrix.Pad(h, g);
+        // Padded row p of a run of gate blocks starting at gate g0 → canonical row, or −1 for padding.
+        Func<int, int> Rows(int firstGate) => p => p % hp < h ? (firstGate + p / hp) * h + p % hp : -1;
+        float[] Bias(float[] b, int firstGate, int gates)
+        {
+            var padded = new float[gates * hp];
+            var map = Rows(firstGate);
+            for (int p = 0; p < padded.Length; p++) padded[p] = map(p) < 0 ? 0f : b[map(p)];
+            return padded;
+        }
+        return new LayerPlan(layer, g, hp,
+            PackedMatrix.Pack(layer.InputWeights, layer.InputSize, 3 * hp, g, Rows(0)),
+            PackedMatrix.Pack(layer.RecurrentWeights, h, 2 * hp, g, Rows(0)),
+            PackedMatrix.Pack(layer.RecurrentWeights, h, hp, g, Rows(2)),
+            Bias(layer.InputBias, 0, 3), Bias(layer.RecurrentBias, 0, 2), Bias(layer.RecurrentBias, 2, 1));
+    }
+}
+
+/// <summary>The dense head's packed layout: [Op] rows over H columns.</summary>
+public sealed class HeadPlan
+{
+    private HeadPlan(DenseHeadSpec spec, PackedMatrix weights, float[] bias)
+    {
+        Spec = spec;
+        Weights = weights;
+        Bias = bias;
+    }
+
+    /// <summary>The canonical head.</summary>
+    public DenseHeadSpec Spec { get; }
+
+    /// <summary>W packed: [Op] rows over H columns.</summary>
+    public PackedMatrix Weights { get; }
+
+    /// <summary>b padded: [Op].</summary>
+    public float[] Bias { get; }
+
+    /// <summary>O rounded up to the head's granule.</summary>
+    public int PaddedOutputs => Weights.Rows;
+
+    internal static HeadPlan Create(DenseHeadSpec head)
+    {
+        int g = PackedMatrix.GranuleFor(head.OutputSize);
+        int op = PackedMatrix.Pad(head.OutputSize, g);
+        var bias = new float[op];
+        Array.Copy(head.Bias, bias, head.OutputSize);
+        return new HeadPlan(head, PackedMatrix.Pack(head.Weight, head.InputSize, op, g, p => p < head.OutputSize ? p : -1), bias);
+    }
+}

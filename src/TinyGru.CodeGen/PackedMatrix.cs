@@ -1,0 +1,88 @@
+namespace TinyGru.CodeGen;
+
+/// <summary>
+/// A weight matrix in the layout the generated kernel streams: rows padded to a multiple of the granule g (one vector
+/// of g floats), transposed, and cut into chunks of up to 8·g rows. Chunk c holds rows [Start, Start + Rows) as
+/// [Columns][Rows]: for each input column, the chunk's rows contiguous, so one pass over the columns updates up to
+/// 8 vector accumulators from one sequential stream of weights.
+/// </summary>
+public sealed class PackedMatrix
+{
+    /// <summary>Accumulators per chunk at the component's native width.</summary>
+    public const int AccumulatorsPerChunk = 8;
+
+    private PackedMatrix(int rows, int columns, int granule, float[] data, IReadOnlyList<MatrixChunk> chunks)
+    {
+        Rows = rows;
+        Columns = columns;
+        Granule = granule;
+        Data = data;
+        Chunks = chunks;
+    }
+
+    /// <summary>Padded row count (a multiple of <see cref="Granule"/>).</summary>
+    public int Rows { get; }
+
+    /// <summary>Input columns (not padded: inputs are broadcast one at a time).</summary>
+    public int Columns { get; }
+
+    /// <summary>Floats per native vector of this matrix: 16, 8, 4 (or 1 for the smallest sizes).</summary>
+    public int Granule { get; }
+
+    /// <summary>Packed data, chunk after chunk.</summary>
+    public float[] Data { get; }
+
+    /// <summary>The chunks in row order.</summary>
+    public IReadOnlyList<MatrixChunk> Chunks { get; }
+
+    /// <summary>
+    /// Packs a row-major matrix [sourceRows, columns]. <paramref name="sourceRow"/> maps a padded row to its source
+    /// row, or −1 for padding (zeros). Rows [first, first + count) of the padded matrix are packed.
+    /// </summary>
+    public static PackedMatrix Pack(float[] source, int columns, int paddedRows, int granule, Func<int, int> sourceRow)
+    {
+        var chunks = new List<MatrixChunk>();
+        var data = new float[(long)paddedRows * columns];
+        int chunkRows = AccumulatorsPerChunk * granule;
+        int offset = 0;
+        for (int start = 0; start < paddedRows; start += chunkRows)
+        {
+            int rows = Math.Min(chunkRows, paddedRows - start);
+            for (int c = 0; c < columns; c++)
+                for (int r = 0; r < rows; r++)
+                {
+                    int src = sourceRow(start + r);
+                    data[offset + c * rows + r] = src < 0 ? 0f : source[(long)src * columns + c];
+                }
+            chunks.Add(new MatrixChunk(start, rows, offset));
+            offset += rows * columns;
+        }
+        return new PackedMatrix(paddedRows, columns, granule, data, chunks);
+    }
+
+    /// <summary>The granule for <paramref name="size"/> real rows per block: the widest vector that wastes at most half.</summary>
+    public static int GranuleFor(int size) => size > 8 ? 16 : size > 4 ? 8 : 4;
+
+    /// <summary>Rounds <paramref name="size"/> up to a multiple of <paramref name="granule"/>.</summary>
+    public static int Pad(int size, int granule) => (size + granule - 1) / granule * granule;
+}
+
+/// <summary>One chunk of a <see cref="PackedMatrix"/>: padded rows [Start, Start + Rows), data from Offset.</summary>
+public sealed class MatrixChunk
+{
+    internal MatrixChunk(int start, int rows, int offset)
+    {
+        Start = start;
+        Rows = rows;
+        Offset = offset;
+    }
+
+    /// <summary>First padded row.</summary>
+    public int Start { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>Offset of the chunk's data in <see cref="PackedMatrix.Data"/>.</summary>
+    public int Offset { get; }
+}

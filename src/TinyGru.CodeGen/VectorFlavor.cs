@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace TinyGru.CodeGen;
+
+/// <summary>How generated code spells loads, stores, broadcasts and kernels at one SIMD width (or scalar).</summary>
+internal sealed class VectorFlavor
+{
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    public static readonly VectorFlavor Scalar = new(1);
+    public static readonly VectorFlavor V128 = new(4);
+    public static readonly VectorFlavor V256 = new(8);
+    public static readonly VectorFlavor V512 = new(16);
+
+    private VectorFlavor(int width) => Width = width;
+
+    /// <summary>Floats per vector (1 for scalar).</summary>
+    public int Width { get; }
+
+    public bool IsScalar => Width == 1;
+
+    private int Bits => Width * 32;
+
+    /// <summary>Method-name suffix: Scalar, 128, 256, 512.</summary>
+    public string Suffix => IsScalar ? "Scalar" : Bits.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The static Vector class, e.g. global::System.Runtime.Intrinsics.Vector256.</summary>
+    public string VectorClass => "global::System.Runtime.Intrinsics.Vector" + Bits.ToString(CultureInfo.InvariantCulture);
+
+    public string TypeName => IsScalar ? "float" : VectorClass + "<float>";
+
+    public string One => IsScalar ? "1f" : TypeName + ".One";
+
+    public string Zero => IsScalar ? "0f" : TypeName + ".Zero";
+
+    /// <summary>The flavor for a component whose vectors are <paramref name="granule"/> floats wide, on this path.</summary>
+    public VectorFlavor Narrowed(int granule) => Math.Min(Width, granule) switch
+    {
+        16 => V512,
+        8 => V256,
+        4 => V128,
+        _ => Scalar,
+    };
+
+    public string Load(string reference, string offset) => IsScalar
+        ? (offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})")
+        : (offset == "0" ? $"{VectorClass}.LoadUnsafe(ref {reference})" : $"{VectorClass}.LoadUnsafe(ref {reference}, (nuint)({offset}))");
+
+    public string Store(string value, string reference, string offset) => IsScalar
+        ? (offset == "0" ? $"{reference} = {value};" : $"{Unsafe}.Add(ref {reference}, {offset}) = {value};")
+        : (offset == "0" ? $"{VectorClass}.StoreUnsafe({value}, ref {reference});" : $"{VectorClass}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));");
+
+    public string Broadcast(string scalar) => IsScalar ? scalar : $"{VectorClass}.Create({scalar})";
+
+    public string MultiplyAdd(string a, string b, string c) => $"global::TinyGru.Kernels.MultiplyAdd.{KernelSuffix}({a}, {b}, {c})";
+
+    public string Sigmoid(string x) => $"global::TinyGru.Kernels.Sigmoid.{KernelSuffix}({x})";
+
+    public string Tanh(string x) => $"global::TinyGru.Kernels.Tanh.{KernelSuffix}({x})";
+
+    private string KernelSuffix => IsScalar ? "Scalar" : "V" + Bits.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The condition under which the JIT runs this path.</summary>
+    public string Accelerated => VectorClass + ".IsHardwareAccelerated";
+}
