@@ -445,15 +445,35 @@ public static class NetModelEmitter
         }
     }
 
+    /// <summary>Arrays up to this many floats carry their values as comments beside the bytes.</summary>
+    public const int CommentedArrayFloats = 4096;
+
+    /// <summary>
+    /// Emits a float array as a <c>ReadOnlySpan&lt;byte&gt;</c> of little-endian bytes reinterpreted as floats. Byte
+    /// arrays are the one form the C# compiler places in the assembly's read-only data in Debug builds too; a
+    /// <c>new float[] { … }</c> property allocates on every access unless optimizations are on.
+    /// </summary>
     private static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
     {
         w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
-        w.Line($"private static {ReadOnlySpan} {name} => new float[]");
+        w.Line($"private static {ReadOnlySpan} {name} => {MemoryMarshal}.Cast<byte, float>(new byte[]");
         w.Line("{");
         w.Indent();
-        for (int i = 0; i < values.Length; i += 8)
-            w.Line(string.Join(", ", values.Skip(i).Take(8).Select(CSharpLiterals.Float)) + ",");
+        bool comment = values.Length <= CommentedArrayFloats;
+        for (int i = 0; i < values.Length; i += 4)
+        {
+            var chunk = values.Skip(i).Take(4).ToArray();
+            string bytes = string.Join(", ", chunk.SelectMany(LittleEndianBytes).Select(b => b.ToString(CultureInfo.InvariantCulture)));
+            w.Line(bytes + "," + (comment ? " // " + string.Join(", ", chunk.Select(CSharpLiterals.Float)) : ""));
+        }
         w.Outdent();
-        w.Line("};");
+        w.Line("});");
+    }
+
+    private static byte[] LittleEndianBytes(float value)
+    {
+        var bytes = BitConverter.GetBytes(value);
+        if (!BitConverter.IsLittleEndian) Array.Reverse(bytes);
+        return bytes;
     }
 }

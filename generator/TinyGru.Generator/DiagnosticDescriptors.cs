@@ -1,0 +1,59 @@
+using Microsoft.CodeAnalysis;
+
+namespace TinyGru.Generator;
+
+/// <summary>Every diagnostic the generator reports (see AnalyzerReleases.Unshipped.md).</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "TinyGru";
+
+    public static readonly DiagnosticDescriptor NotPartial = new(
+        "TGRU001", "Model type must be partial",
+        "'{0}' must be declared partial so that TinyGru can generate its model code",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ModelFileNotFound = new(
+        "TGRU002", "Model file is not an AdditionalFiles item",
+        "Model file '{0}' is not an AdditionalFiles item of this project; add <AdditionalFiles Include=\"{0}\" /> to the project file (model files it has: {1})",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidModel = new(
+        "TGRU003", "Model file is invalid",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor AmbiguousModelFile = new(
+        "TGRU004", "Model path is ambiguous",
+        "Model file '{0}' matches several AdditionalFiles items ({1}); write its path relative to the project folder",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedEnvironment = new(
+        "TGRU005", "TinyGru needs .NET 8 and C# 12",
+        "TinyGru generated code needs {0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ModelTooLarge = new(
+        "TGRU006", "Model is too large for the .NET target",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GenericType = new(
+        "TGRU007", "Generic model types are not supported",
+        "'{0}' is generic or nested in a generic type; TinyGru model types must not have type parameters",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidPath = new(
+        "TGRU008", "Model path is missing",
+        "[TinyGruModel] needs the model file's path as a non-empty constant string",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeKind = new(
+        "TGRU009", "Unsupported model type kind",
+        "'{0}' must be a non-static class or a struct that is not a ref struct",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        "TGRU099", "TinyGru generator error",
+        "TinyGru could not generate '{0}': {1}. Please report this with the model file.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

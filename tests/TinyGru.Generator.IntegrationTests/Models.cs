@@ -1,0 +1,19 @@
+using TinyGru;
+
+namespace TinyGru.Generator.IntegrationTests;
+
+// The attribute path is matched against AdditionalFiles relative to the project, then by file name.
+[TinyGruModel("../fixtures/gru_tiny.safetensors")]
+public partial struct GruTiny { }
+
+[TinyGruModel("gru_small.safetensors")]
+public partial class GruSmall { }
+
+[TinyGruModel("gru_stacked.safetensors")]
+internal partial struct GruStacked { }
+
+public static partial class Outer
+{
+    [TinyGruModel("gru_tiny.safetensors")]
+    public partial record struct NestedTiny;
+}
