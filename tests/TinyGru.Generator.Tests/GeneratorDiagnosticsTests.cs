@@ -1,0 +1,140 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using TinyGru.Model;
+using Xunit;
+
+namespace TinyGru.Generator.Tests;
+
+/// <summary>Every misuse is a TGRU diagnostic at a useful location; no exception ever escapes (CS8785).</summary>
+public class GeneratorDiagnosticsTests
+{
+    private static readonly string Tiny = GeneratorHarness.Fixture("gru_tiny.safetensors");
+
+    private static Diagnostic Single(string source, IEnumerable<string> models, string id, LanguageVersion language = LanguageVersion.CSharp12)
+    {
+        var (run, diagnostics, _) = GeneratorHarness.Run(source, models, language);
+        Assert.All(run.Results, r => Assert.Null(r.Exception));
+        var d = Assert.Single(diagnostics);
+        Assert.Equal(id, d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Empty(run.GeneratedTrees);
+        return d;
+    }
+
+    [Fact]
+    public void GeneratedCodeCompilesWithoutDiagnostics()
+    {
+        var (run, diagnostics, compiled) = GeneratorHarness.Run(
+            "namespace App { [TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public partial struct M { } }", new[] { Tiny });
+        Assert.Empty(diagnostics);
+        Assert.Single(run.GeneratedTrees);
+        Assert.Empty(compiled.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void NotPartial()
+    {
+        const string source = "[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public struct M { }";
+        var d = Single(source, new[] { Tiny }, "TGRU001");
+        Assert.Contains("'M' must be declared partial", d.GetMessage());
+        var span = d.Location.GetLineSpan();
+        Assert.Equal("Models.cs", span.Path);
+        Assert.Equal(source.IndexOf("M {", StringComparison.Ordinal), span.StartLinePosition.Character); // the identifier
+        Assert.Equal(1, d.Location.SourceSpan.Length);
+    }
+
+    [Fact]
+    public void ContainingTypeNotPartial()
+    {
+        var d = Single("public class Outer { [TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public partial struct M { } }", new[] { Tiny }, "TGRU001");
+        Assert.Contains("'Outer' must be declared partial", d.GetMessage());
+    }
+
+    [Fact]
+    public void ModelFileNotInAdditionalFiles()
+    {
+        var d = Single("[TinyGru.TinyGruModel(\"models/gesture.safetensors\")] public partial struct M { }", new[] { Tiny }, "TGRU002");
+        Assert.Contains("Model file 'models/gesture.safetensors' is not an AdditionalFiles item", d.GetMessage());
+        Assert.Contains("<AdditionalFiles Include=\"models/gesture.safetensors\" />", d.GetMessage());
+        Assert.Contains("model files it has: gru_tiny.safetensors", d.GetMessage());
+    }
+
+    [Fact]
+    public void InvalidModelFileIsReportedInTheModelFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            var bad = Path.Combine(dir.FullName, "broken.safetensors");
+            File.WriteAllBytes(bad, new byte[] { 100, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}' });
+            var d = Single("[TinyGru.TinyGruModel(\"broken.safetensors\")] public partial struct M { }", new[] { bad }, "TGRU003");
+            Assert.Equal("broken.safetensors: the header length is 100 bytes but only 2 bytes follow it; the file is truncated or not safetensors", d.GetMessage());
+            Assert.Equal(bad, d.Location.GetLineSpan().Path);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void AmbiguousFileName()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "a"));
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "b"));
+            var a = Path.Combine(dir.FullName, "a", "m.safetensors");
+            var b = Path.Combine(dir.FullName, "b", "m.safetensors");
+            File.Copy(Tiny, a);
+            File.Copy(Tiny, b);
+            var d = Single("[TinyGru.TinyGruModel(\"m.safetensors\")] public partial struct M { }", new[] { a, b }, "TGRU004");
+            Assert.Contains("matches several AdditionalFiles items", d.GetMessage());
+
+            // The folder disambiguates.
+            var (run, diagnostics, _) = GeneratorHarness.Run("[TinyGru.TinyGruModel(\"b/m.safetensors\")] public partial struct M { }", new[] { a, b });
+            Assert.Empty(diagnostics);
+            Assert.Single(run.GeneratedTrees);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void OldLanguageVersion()
+    {
+        var d = Single("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public partial struct M { }", new[] { Tiny }, "TGRU005", LanguageVersion.CSharp11);
+        Assert.Contains("C# 12 or later", d.GetMessage());
+    }
+
+    [Fact]
+    public void ModelTooLargeForTheNetTarget()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            int h = 600;
+            var layer = new GruLayerSpec(1, h, new float[3 * h], new float[3 * h * h], new float[3 * h], new float[3 * h]);
+            var path = Path.Combine(dir.FullName, "huge.safetensors");
+            File.WriteAllBytes(path, TinyGruModelFile.Serialize(new GruModel(GateConvention.ResetAfter, new[] { layer })));
+            var d = Single("[TinyGru.TinyGruModel(\"huge.safetensors\")] public partial struct M { }", new[] { path }, "TGRU006");
+            Assert.Contains("embedded weights; the .NET target embeds at most 1048576", d.GetMessage());
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void GenericType() =>
+        Assert.Contains("must not have type parameters",
+            Single("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public partial struct M<T> { }", new[] { Tiny }, "TGRU007").GetMessage());
+
+    [Fact]
+    public void EmptyPath() =>
+        Single("[TinyGru.TinyGruModel(\"\")] public partial struct M { }", new[] { Tiny }, "TGRU008");
+
+    [Fact]
+    public void StaticClass() =>
+        Assert.Contains("must be a non-static class",
+            Single("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public static partial class M { }", new[] { Tiny }, "TGRU009").GetMessage());
+
+    [Fact]
+    public void RefStruct() =>
+        Single("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public ref partial struct M { }", new[] { Tiny }, "TGRU009");
+}
