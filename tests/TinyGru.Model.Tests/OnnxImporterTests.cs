@@ -1,0 +1,195 @@
+using TinyGru.Model.Onnx;
+using TinyGru.Model.Safetensors;
+using Xunit;
+
+namespace TinyGru.Model.Tests;
+
+public class OnnxImporterTests
+{
+    [Theory]
+    [InlineData("gru_tiny", 1)]
+    [InlineData("gru_small", 1)]
+    [InlineData("gru_stacked", 2)]
+    public void TorchExportMatchesThePyTorchStateDictExactly(string name, int layers)
+    {
+        var model = OnnxImporter.Read(Fixtures.Path(name + ".onnx"));
+        var state = SafetensorsFile.Read(Fixtures.Path(name + ".safetensors"));
+
+        Assert.Equal(GateConvention.ResetAfter, model.Convention);
+        Assert.Equal(layers, model.Layers.Count);
+        for (int k = 0; k < layers; k++)
+        {
+            var layer = model.Layers[k];
+            Assert.Equal(Tensor(state, $"gru.weight_ih_l{k}"), layer.InputWeights);
+            Assert.Equal(Tensor(state, $"gru.weight_hh_l{k}"), layer.RecurrentWeights);
+            Assert.Equal(Tensor(state, $"gru.bias_ih_l{k}"), layer.InputBias);
+            Assert.Equal(Tensor(state, $"gru.bias_hh_l{k}"), layer.RecurrentBias);
+        }
+        var head = Assert.IsType<DenseHeadSpec>(model.Head);
+        Assert.Equal(Tensor(state, "head.weight"), head.Weight);
+        Assert.Equal(Tensor(state, "head.bias"), head.Bias);
+        Assert.Equal(HeadActivation.None, head.Activation);
+
+        Assert.Equal(name, model.Metadata.Name);
+        Assert.Equal("onnx", model.Metadata.Provenance["source"]);
+        Assert.Equal(name + ".onnx", model.Metadata.Provenance["file"]);
+        Assert.Equal("pytorch", model.Metadata.Provenance["producer"]);
+    }
+
+    [Fact]
+    public void HandBuiltResetBeforeGraph()
+    {
+        var model = OnnxImporter.Read(Fixtures.Path("gru_reset_before.onnx"));
+
+        Assert.Equal(GateConvention.ResetBefore, model.Convention);
+        Assert.Single(model.Layers);
+        Assert.Equal(4, model.InputSize);
+        Assert.Equal(16, model.Layers[0].HiddenSize);
+        Assert.Equal(3, model.OutputSize);
+        Assert.Equal(HeadActivation.None, model.Head!.Activation);
+        Assert.Equal("gru_reset_before", model.Metadata.Name);
+        Assert.False(model.Metadata.Provenance.ContainsKey("producer"));
+    }
+
+    /// <summary>The .expected files hold ONNX Runtime's outputs for a zero initial state: an end-to-end check of gate order, convention and head.</summary>
+    [Theory]
+    [InlineData("gru_tiny")]
+    [InlineData("gru_small")]
+    [InlineData("gru_stacked")]
+    [InlineData("gru_reset_before")]
+    public void ImportedModelReproducesOnnxRuntimeOutputs(string name)
+    {
+        var model = OnnxImporter.Read(Fixtures.Path(name + ".onnx"));
+        var expected = SafetensorsFile.Read(Fixtures.Path(name + ".expected.safetensors"));
+        float[][] x = Rows(expected, "x");
+        float[][] y = Rows(expected, "y");
+        float[][] hFinal = Rows(expected, "h_final");
+
+        var (outputs, states) = ReferenceGru.Run(model, x);
+
+        for (int t = 0; t < x.Length; t++)
+            for (int o = 0; o < y[t].Length; o++)
+                Assert.True(Math.Abs(outputs[t][o] - y[t][o]) < 1e-4, $"{name}: y[{t}][{o}] is {outputs[t][o]}, expected {y[t][o]}");
+        for (int k = 0; k < hFinal.Length; k++)
+            for (int j = 0; j < hFinal[k].Length; j++)
+                Assert.True(Math.Abs(states[k][j] - hFinal[k][j]) < 1e-4, $"{name}: h_final[{k}][{j}] is {states[k][j]}, expected {hFinal[k][j]}");
+    }
+
+    [Fact]
+    public void LoadNamesOnlyTheFileInProvenance()
+    {
+        var bytes = File.ReadAllBytes(Fixtures.Path("gru_tiny.onnx"));
+        var model = OnnxImporter.Load(bytes, "/some/dir/model.v2.onnx");
+        Assert.Equal("model.v2", model.Metadata.Name);
+        Assert.Equal("model.v2.onnx", model.Metadata.Provenance["file"]);
+    }
+
+    /// <summary>
+    /// What torch.onnx.export writes without constant folding: PyTorch's r, z, n weights sliced and concatenated into
+    /// ONNX's z, r, h order, a zero initial state built from the input's shape, the last step picked by Gather, and a
+    /// Gemm head with transB and a Softmax. The import must give back PyTorch's tensors unchanged.
+    /// </summary>
+    [Fact]
+    public void UnfoldedTorchGraphThroughConstantSubgraphs()
+    {
+        const int I = 3, H = 4, O = 2;
+        float[] wih = OnnxModelBuilder.Values(3 * H * I, 11), whh = OnnxModelBuilder.Values(3 * H * H, 12);
+        float[] bih = OnnxModelBuilder.Values(3 * H, 13), bhh = OnnxModelBuilder.Values(3 * H, 14);
+        float[] headW = OnnxModelBuilder.Values(O * H, 15), headB = OnnxModelBuilder.Values(O, 16);
+
+        var b = new OnnxModelBuilder().Input("x").Output("y");
+        b.Floats("w_ih", new long[] { 3 * H, I }, wih).Floats("w_hh", new long[] { 3 * H, H }, whh);
+        b.Floats("b_ih", new long[] { 3 * H }, bih).Floats("b_hh", new long[] { 3 * H }, bhh);
+        b.Floats("head_w", new long[] { O, H }, headW).Floats("head_b", new long[] { O }, headB);
+        foreach (var (name, value) in new[] { ("c0", 0L), ("cH", H), ("c2H", 2 * H), ("c3H", 3 * H) })
+            b.Node("Constant", Array.Empty<string>(), new[] { name }, name, OnnxAttribute.Tensor("value", OnnxModelBuilder.Int64Tensor("", new long[] { 1 }, new[] { value })));
+        b.Node("Constant", Array.Empty<string>(), new[] { "axis0" }, "axis0", OnnxAttribute.Ints("value_ints", 0));
+        foreach (var source in new[] { "w_ih", "w_hh", "b_ih", "b_hh" })
+        {
+            b.Node("Slice", new[] { source, "c0", "cH", "axis0" }, new[] { source + "_r" });
+            b.Node("Slice", new[] { source, "cH", "c2H", "axis0" }, new[] { source + "_z" });
+            b.Node("Slice", new[] { source, "c2H", "c3H", "axis0" }, new[] { source + "_n" });
+        }
+        b.Node("Concat", new[] { "w_ih_z", "w_ih_r", "w_ih_n" }, new[] { "W2" }, null, OnnxAttribute.Int("axis", 0));
+        b.Node("Concat", new[] { "w_hh_z", "w_hh_r", "w_hh_n" }, new[] { "R2" }, null, OnnxAttribute.Int("axis", 0));
+        b.Node("Concat", new[] { "b_ih_z", "b_ih_r", "b_ih_n", "b_hh_z", "b_hh_r", "b_hh_n" }, new[] { "B1" }, null, OnnxAttribute.Int("axis", -1));
+        b.Node("Unsqueeze", new[] { "W2", "axis0" }, new[] { "W" });
+        b.Node("Unsqueeze", new[] { "R2", "axis0" }, new[] { "R" });
+        b.Node("Unsqueeze", new[] { "B1", "axis0" }, new[] { "B" });
+        // h0 = zeros(1, batch, H) with batch read from the input at run time.
+        b.Node("Shape", new[] { "x" }, new[] { "x_shape" });
+        b.Node("Constant", Array.Empty<string>(), new[] { "i0" }, null, OnnxAttribute.Int("value_int", 0));
+        b.Node("Gather", new[] { "x_shape", "i0" }, new[] { "batch" }, null, OnnxAttribute.Int("axis", 0));
+        b.Node("Unsqueeze", new[] { "batch", "axis0" }, new[] { "batch1" });
+        b.Node("Constant", Array.Empty<string>(), new[] { "one" }, null, OnnxAttribute.Ints("value_ints", 1));
+        b.Node("Constant", Array.Empty<string>(), new[] { "hidden" }, null, OnnxAttribute.Ints("value_ints", H));
+        b.Node("Concat", new[] { "one", "batch1", "hidden" }, new[] { "h0_shape" }, null, OnnxAttribute.Int("axis", 0));
+        b.Node("ConstantOfShape", new[] { "h0_shape" }, new[] { "h0" }, null,
+            OnnxAttribute.Tensor("value", OnnxModelBuilder.FloatTensor("", new long[] { 1 }, new[] { 0f })));
+
+        b.Node("Transpose", new[] { "x" }, new[] { "xt" }, "to_time_major", OnnxAttribute.Ints("perm", 1, 0, 2));
+        b.Node("GRU", new[] { "xt", "W", "R", "B", "", "h0" }, new[] { "Y" }, "gru",
+            OnnxAttribute.Int("hidden_size", H), OnnxAttribute.Int("linear_before_reset", 1),
+            OnnxAttribute.Strings("activations", "Sigmoid", "Tanh"), OnnxAttribute.String("direction", "forward"));
+        b.Node("Squeeze", new[] { "Y", "one" }, new[] { "Ys" });
+        b.Node("Transpose", new[] { "Ys" }, new[] { "Yb" }, null, OnnxAttribute.Ints("perm", 1, 0, 2));
+        b.Node("Constant", Array.Empty<string>(), new[] { "last" }, null, OnnxAttribute.Int("value_int", -1));
+        b.Node("Gather", new[] { "Yb", "last" }, new[] { "h_last" }, "last_step", OnnxAttribute.Int("axis", 1));
+        b.Node("Gemm", new[] { "h_last", "head_w", "head_b" }, new[] { "logits" }, "head", OnnxAttribute.Int("transB", 1));
+        b.Node("Softmax", new[] { "logits" }, new[] { "y" }, "softmax", OnnxAttribute.Int("axis", -1));
+
+        var model = OnnxImporter.Load(b.Build(), "unfolded.onnx");
+
+        var layer = Assert.Single(model.Layers);
+        Assert.Equal(wih, layer.InputWeights);
+        Assert.Equal(whh, layer.RecurrentWeights);
+        Assert.Equal(bih, layer.InputBias);
+        Assert.Equal(bhh, layer.RecurrentBias);
+        Assert.Equal(headW, model.Head!.Weight);
+        Assert.Equal(headB, model.Head.Bias);
+        Assert.Equal(HeadActivation.Softmax, model.Head.Activation);
+        Assert.Equal("tests", model.Metadata.Provenance["producer"]);
+    }
+
+    [Fact]
+    public void BatchFirstLayoutAndSigmoidHead()
+    {
+        var reference = OnnxImporter.Load(OnnxModelBuilder.Gru().Build(), "reference.onnx");
+
+        // The same weights as OnnxModelBuilder.Gru, batch-first: Y [batch, time, 1, H] → Squeeze(2) → MatMul → Add → Sigmoid.
+        var model = new OnnxModelBuilder().Input("x").Output("y");
+        model.Floats("W", new long[] { 1, 15, 4 }, OnnxModelBuilder.Values(60, 1));
+        model.Floats("R", new long[] { 1, 15, 5 }, OnnxModelBuilder.Values(75, 2));
+        model.Floats("kernel", new long[] { 5, 3 }, OnnxModelBuilder.Values(15, 4));
+        model.Floats("bias", new long[] { 1, 1, 3 }, OnnxModelBuilder.Values(3, 5));
+        model.Node("GRU", new[] { "x", "W", "R" }, new[] { "Y" }, "gru", OnnxAttribute.Int("layout", 1), OnnxAttribute.Int("linear_before_reset", 1));
+        model.Node("Squeeze", new[] { "Y" }, new[] { "S" }, "squeeze", OnnxAttribute.Ints("axes", 2));
+        model.Node("MatMul", new[] { "S", "kernel" }, new[] { "mm" });
+        model.Node("Add", new[] { "bias", "mm" }, new[] { "logits" });
+        model.Node("Sigmoid", new[] { "logits" }, new[] { "y" });
+        model.Opset = 11;
+
+        var imported = OnnxImporter.Load(model.Build(), "batch_first.onnx");
+
+        Assert.Equal(reference.Layers[0].InputWeights, imported.Layers[0].InputWeights);
+        Assert.Equal(reference.Layers[0].RecurrentWeights, imported.Layers[0].RecurrentWeights);
+        Assert.Equal(new float[15], imported.Layers[0].InputBias); // B omitted: zeros
+        Assert.Equal(reference.Head!.Weight, imported.Head!.Weight);
+        Assert.Equal(reference.Head.Bias, imported.Head.Bias);
+        Assert.Equal(HeadActivation.Sigmoid, imported.Head.Activation);
+    }
+
+    private static float[] Tensor(SafetensorsFile file, string name)
+    {
+        Assert.True(file.TryGet(name, out var t), $"{file.Source} has no tensor '{name}'");
+        return t.ToFloat32();
+    }
+
+    private static float[][] Rows(SafetensorsFile file, string name)
+    {
+        Assert.True(file.TryGet(name, out var t));
+        var values = t.ToFloat32();
+        int columns = (int)t.Shape[t.Shape.Count - 1];
+        return Enumerable.Range(0, values.Length / columns).Select(r => values.Skip(r * columns).Take(columns).ToArray()).ToArray();
+    }
+}
