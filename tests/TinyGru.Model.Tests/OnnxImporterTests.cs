@@ -97,46 +97,7 @@ public class OnnxImporterTests
         float[] bih = OnnxModelBuilder.Values(3 * H, 13), bhh = OnnxModelBuilder.Values(3 * H, 14);
         float[] headW = OnnxModelBuilder.Values(O * H, 15), headB = OnnxModelBuilder.Values(O, 16);
 
-        var b = new OnnxModelBuilder().Input("x").Output("y");
-        b.Floats("w_ih", new long[] { 3 * H, I }, wih).Floats("w_hh", new long[] { 3 * H, H }, whh);
-        b.Floats("b_ih", new long[] { 3 * H }, bih).Floats("b_hh", new long[] { 3 * H }, bhh);
-        b.Floats("head_w", new long[] { O, H }, headW).Floats("head_b", new long[] { O }, headB);
-        foreach (var (name, value) in new[] { ("c0", 0L), ("cH", H), ("c2H", 2 * H), ("c3H", 3 * H) })
-            b.Node("Constant", Array.Empty<string>(), new[] { name }, name, OnnxAttribute.Tensor("value", OnnxModelBuilder.Int64Tensor("", new long[] { 1 }, new[] { value })));
-        b.Node("Constant", Array.Empty<string>(), new[] { "axis0" }, "axis0", OnnxAttribute.Ints("value_ints", 0));
-        foreach (var source in new[] { "w_ih", "w_hh", "b_ih", "b_hh" })
-        {
-            b.Node("Slice", new[] { source, "c0", "cH", "axis0" }, new[] { source + "_r" });
-            b.Node("Slice", new[] { source, "cH", "c2H", "axis0" }, new[] { source + "_z" });
-            b.Node("Slice", new[] { source, "c2H", "c3H", "axis0" }, new[] { source + "_n" });
-        }
-        b.Node("Concat", new[] { "w_ih_z", "w_ih_r", "w_ih_n" }, new[] { "W2" }, null, OnnxAttribute.Int("axis", 0));
-        b.Node("Concat", new[] { "w_hh_z", "w_hh_r", "w_hh_n" }, new[] { "R2" }, null, OnnxAttribute.Int("axis", 0));
-        b.Node("Concat", new[] { "b_ih_z", "b_ih_r", "b_ih_n", "b_hh_z", "b_hh_r", "b_hh_n" }, new[] { "B1" }, null, OnnxAttribute.Int("axis", -1));
-        b.Node("Unsqueeze", new[] { "W2", "axis0" }, new[] { "W" });
-        b.Node("Unsqueeze", new[] { "R2", "axis0" }, new[] { "R" });
-        b.Node("Unsqueeze", new[] { "B1", "axis0" }, new[] { "B" });
-        // h0 = zeros(1, batch, H) with batch read from the input at run time.
-        b.Node("Shape", new[] { "x" }, new[] { "x_shape" });
-        b.Node("Constant", Array.Empty<string>(), new[] { "i0" }, null, OnnxAttribute.Int("value_int", 0));
-        b.Node("Gather", new[] { "x_shape", "i0" }, new[] { "batch" }, null, OnnxAttribute.Int("axis", 0));
-        b.Node("Unsqueeze", new[] { "batch", "axis0" }, new[] { "batch1" });
-        b.Node("Constant", Array.Empty<string>(), new[] { "one" }, null, OnnxAttribute.Ints("value_ints", 1));
-        b.Node("Constant", Array.Empty<string>(), new[] { "hidden" }, null, OnnxAttribute.Ints("value_ints", H));
-        b.Node("Concat", new[] { "one", "batch1", "hidden" }, new[] { "h0_shape" }, null, OnnxAttribute.Int("axis", 0));
-        b.Node("ConstantOfShape", new[] { "h0_shape" }, new[] { "h0" }, null,
-            OnnxAttribute.Tensor("value", OnnxModelBuilder.FloatTensor("", new long[] { 1 }, new[] { 0f })));
-
-        b.Node("Transpose", new[] { "x" }, new[] { "xt" }, "to_time_major", OnnxAttribute.Ints("perm", 1, 0, 2));
-        b.Node("GRU", new[] { "xt", "W", "R", "B", "", "h0" }, new[] { "Y" }, "gru",
-            OnnxAttribute.Int("hidden_size", H), OnnxAttribute.Int("linear_before_reset", 1),
-            OnnxAttribute.Strings("activations", "Sigmoid", "Tanh"), OnnxAttribute.String("direction", "forward"));
-        b.Node("Squeeze", new[] { "Y", "one" }, new[] { "Ys" });
-        b.Node("Transpose", new[] { "Ys" }, new[] { "Yb" }, null, OnnxAttribute.Ints("perm", 1, 0, 2));
-        b.Node("Constant", Array.Empty<string>(), new[] { "last" }, null, OnnxAttribute.Int("value_int", -1));
-        b.Node("Gather", new[] { "Yb", "last" }, new[] { "h_last" }, "last_step", OnnxAttribute.Int("axis", 1));
-        b.Node("Gemm", new[] { "h_last", "head_w", "head_b" }, new[] { "logits" }, "head", OnnxAttribute.Int("transB", 1));
-        b.Node("Softmax", new[] { "logits" }, new[] { "y" }, "softmax", OnnxAttribute.Int("axis", -1));
+        var b = OnnxModelBuilder.UnfoldedTorchExport(I, H, O, wih, whh, bih, bhh, headW, headB);
 
         var model = OnnxImporter.Load(b.Build(), "unfolded.onnx");
 

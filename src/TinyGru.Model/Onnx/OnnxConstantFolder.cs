@@ -42,8 +42,13 @@ internal sealed class OnnxConstantFolder
     /// </summary>
     public OnnxTensor Fold(string value, string location)
     {
-        if (!IsConstant(value)) throw _graph.Fail(location, $"'{value}' must be a constant (an initializer or computed from initializers), but it depends on a graph input");
-        return Fold(value, 0);
+        if (!IsConstant(value))
+        {
+            throw _graph.Fail(location, _graph.IsDefined(value)
+                ? $"'{value}' must be a constant (an initializer or computed from initializers), but it depends on a graph input"
+                : OnnxGraphIndex.Undefined(value));
+        }
+        return FoldChecked(value);
     }
 
     /// <summary>A constant integer tensor of rank 0 or 1 as a list; <paramref name="location"/> names the use.</summary>
@@ -93,7 +98,8 @@ internal sealed class OnnxConstantFolder
         return height;
     }
 
-    private OnnxTensor Fold(string value, int depth)
+    /// <summary>Folds a value known to be constant; recursion is bounded because its height is at most <see cref="MaxDepth"/>.</summary>
+    private OnnxTensor FoldChecked(string value)
     {
         if (_folded.TryGetValue(value, out var done)) return done;
         OnnxTensor result;
@@ -106,30 +112,30 @@ internal sealed class OnnxConstantFolder
             if (!_graph.TryGetProducer(value, out var node))
                 throw _graph.Fail(null, $"'{value}' is not a constant"); // unreachable: IsConstant is checked first
             if (node.Outputs.Count != 1) throw _graph.Fail(node.Label, $"has {node.Outputs.Count} outputs; {node.OpType} has exactly one");
-            result = FoldNode(node, depth);
+            result = FoldNode(node);
         }
         _folded[value] = result;
         return result;
     }
 
-    private OnnxTensor Input(OnnxNodeProto node, int index, int depth, string role)
+    private OnnxTensor Input(OnnxNodeProto node, int index, string role)
     {
         string? name = node.InputOrNull(index);
         if (name is null) throw _graph.Fail(node.Label, $"input {index} ({role}) is missing");
-        return Fold(name, depth + 1);
+        return Fold(name, OnnxGraphIndex.InputLocation(node, index, role));
     }
 
-    private long[]? OptionalInts(OnnxNodeProto node, int index, int depth, string role)
+    private long[]? OptionalInts(OnnxNodeProto node, int index, string role)
     {
         string? name = node.InputOrNull(index);
         if (name is null) return null;
-        var t = Fold(name, depth + 1);
+        var t = Fold(name, OnnxGraphIndex.InputLocation(node, index, role));
         if (t.Integers is null || t.Rank != 1)
             throw _graph.Fail(OnnxGraphIndex.InputLocation(node, index, role), $"is {t.Describe()}; expected a 1-D INT32 or INT64 tensor");
         return t.Integers;
     }
 
-    private OnnxTensor FoldNode(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldNode(OnnxNodeProto node)
     {
         switch (node.OpType)
         {
@@ -137,14 +143,14 @@ internal sealed class OnnxConstantFolder
             case "Identity":
                 _graph.ExpectInputs(node, 1, 1);
                 _graph.RejectUnknownAttributes(node);
-                return Input(node, 0, depth, "input");
-            case "Transpose": return FoldTranspose(node, depth);
-            case "Slice": return FoldSlice(node, depth);
-            case "Concat": return FoldConcat(node, depth);
-            case "Unsqueeze": return FoldUnsqueeze(node, depth);
-            case "Squeeze": return FoldSqueeze(node, depth);
-            case "Reshape": return FoldReshape(node, depth);
-            default: return FoldGather(node, depth);
+                return Input(node, 0, "input");
+            case "Transpose": return FoldTranspose(node);
+            case "Slice": return FoldSlice(node);
+            case "Concat": return FoldConcat(node);
+            case "Unsqueeze": return FoldUnsqueeze(node);
+            case "Squeeze": return FoldSqueeze(node);
+            case "Reshape": return FoldReshape(node);
+            default: return FoldGather(node);
         }
     }
 
@@ -180,11 +186,11 @@ internal sealed class OnnxConstantFolder
         return a;
     }
 
-    private OnnxTensor FoldTranspose(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldTranspose(OnnxNodeProto node)
     {
         _graph.ExpectInputs(node, 1, 1);
         _graph.RejectUnknownAttributes(node, "perm");
-        var data = Input(node, 0, depth, "data");
+        var data = Input(node, 0, "data");
         int rank = data.Rank;
         var perm = TransposePermutation(_graph, node, rank);
         var strides = Strides(data.Dims);
@@ -210,9 +216,7 @@ internal sealed class OnnxConstantFolder
     }
 
     /// <summary>A Slice node's starts, ends, axes and steps (inputs since Slice-10, attributes in Slice-1), checked for equal lengths.</summary>
-    public SliceParameters SliceParametersOf(OnnxNodeProto node) => SliceParametersOf(node, 0);
-
-    private SliceParameters SliceParametersOf(OnnxNodeProto node, int depth)
+    public SliceParameters SliceParametersOf(OnnxNodeProto node)
     {
         long[] starts, ends;
         long[]? axes, steps;
@@ -229,10 +233,10 @@ internal sealed class OnnxConstantFolder
         {
             _graph.ExpectInputs(node, 3, 5);
             _graph.RejectUnknownAttributes(node);
-            starts = OptionalInts(node, 1, depth, "starts")!;
-            ends = OptionalInts(node, 2, depth, "ends")!;
-            axes = OptionalInts(node, 3, depth, "axes");
-            steps = OptionalInts(node, 4, depth, "steps");
+            starts = OptionalInts(node, 1, "starts")!;
+            ends = OptionalInts(node, 2, "ends")!;
+            axes = OptionalInts(node, 3, "axes");
+            steps = OptionalInts(node, 4, "steps");
         }
         int n = starts.Length;
         if (ends.Length != n || (axes is not null && axes.Length != n) || (steps is not null && steps.Length != n))
@@ -240,10 +244,10 @@ internal sealed class OnnxConstantFolder
         return new SliceParameters(starts, ends, axes ?? Enumerable.Range(0, n).Select(i => (long)i).ToArray(), steps ?? Enumerable.Repeat(1L, n).ToArray());
     }
 
-    private OnnxTensor FoldSlice(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldSlice(OnnxNodeProto node)
     {
-        var (starts, ends, axes, steps) = SliceParametersOf(node, depth);
-        var data = Input(node, 0, depth, "data");
+        var (starts, ends, axes, steps) = SliceParametersOf(node);
+        var data = Input(node, 0, "data");
         int rank = data.Rank;
         int n = starts.Length;
 
@@ -286,12 +290,12 @@ internal sealed class OnnxConstantFolder
         return data.Select(outDims, StridedIndex(outDims, sourceStrides, offset, total));
     }
 
-    private OnnxTensor FoldConcat(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldConcat(OnnxNodeProto node)
     {
         _graph.RejectUnknownAttributes(node, "axis");
         if (node.Inputs.Count == 0 || node.Inputs.Any(i => i.Length == 0)) throw _graph.Fail(node.Label, "needs at least one input and no omitted inputs");
         var parts = new List<OnnxTensor>();
-        for (int i = 0; i < node.Inputs.Count; i++) parts.Add(Input(node, i, depth, "input"));
+        for (int i = 0; i < node.Inputs.Count; i++) parts.Add(Input(node, i, "input"));
         long axisValue = _graph.Int(node, "axis") ?? throw _graph.Fail(node.Label, "has no 'axis' attribute");
         var first = parts[0];
         int rank = first.Rank;
@@ -333,23 +337,21 @@ internal sealed class OnnxConstantFolder
     }
 
     /// <summary>Squeeze's or Unsqueeze's axes (empty when absent).</summary>
-    public long[] SqueezeAxesOf(OnnxNodeProto node) => SqueezeAxes(node, 0);
-
-    private long[] SqueezeAxes(OnnxNodeProto node, int depth)
+    public long[] SqueezeAxesOf(OnnxNodeProto node)
     {
         // Squeeze/Unsqueeze-13 take axes as an input; earlier versions as an attribute.
         _graph.RejectUnknownAttributes(node, "axes");
         var fromAttribute = _graph.Ints(node, "axes");
-        var fromInput = OptionalInts(node, 1, depth, "axes");
+        var fromInput = OptionalInts(node, 1, "axes");
         if (fromAttribute is not null && fromInput is not null) throw _graph.Fail(node.Label, "has axes both as an attribute and as an input");
         return fromAttribute ?? fromInput ?? Array.Empty<long>();
     }
 
-    private OnnxTensor FoldUnsqueeze(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldUnsqueeze(OnnxNodeProto node)
     {
         _graph.ExpectInputs(node, 1, 2);
-        var data = Input(node, 0, depth, "data");
-        var axes = SqueezeAxes(node, depth);
+        var data = Input(node, 0, "data");
+        var axes = SqueezeAxesOf(node);
         return data.WithDims(UnsqueezeDims(_graph, node, data.Dims, axes));
     }
 
@@ -370,11 +372,11 @@ internal sealed class OnnxConstantFolder
         return result;
     }
 
-    private OnnxTensor FoldSqueeze(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldSqueeze(OnnxNodeProto node)
     {
         _graph.ExpectInputs(node, 1, 2);
-        var data = Input(node, 0, depth, "data");
-        var axes = SqueezeAxes(node, depth);
+        var data = Input(node, 0, "data");
+        var axes = SqueezeAxesOf(node);
         var remove = new bool[data.Rank];
         if (axes.Length == 0)
         {
@@ -389,12 +391,12 @@ internal sealed class OnnxConstantFolder
         return data.WithDims(data.Dims.Where((_, i) => !remove[i]).ToArray());
     }
 
-    private OnnxTensor FoldReshape(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldReshape(OnnxNodeProto node)
     {
         _graph.ExpectInputs(node, 2, 2);
         _graph.RejectUnknownAttributes(node, "allowzero");
-        var data = Input(node, 0, depth, "data");
-        var shape = OptionalInts(node, 1, depth, "shape")!;
+        var data = Input(node, 0, "data");
+        var shape = OptionalInts(node, 1, "shape")!;
         bool allowZero = (_graph.Int(node, "allowzero") ?? 0) != 0;
         var dims = new long[shape.Length];
         int inferred = -1;
@@ -430,12 +432,12 @@ internal sealed class OnnxConstantFolder
         return data.WithDims(dims);
     }
 
-    private OnnxTensor FoldGather(OnnxNodeProto node, int depth)
+    private OnnxTensor FoldGather(OnnxNodeProto node)
     {
         _graph.ExpectInputs(node, 2, 2);
         _graph.RejectUnknownAttributes(node, "axis");
-        var data = Input(node, 0, depth, "data");
-        var indices = Input(node, 1, depth, "indices");
+        var data = Input(node, 0, "data");
+        var indices = Input(node, 1, "indices");
         if (indices.Integers is null) throw _graph.Fail(OnnxGraphIndex.InputLocation(node, 1, "indices"), $"is {indices.Describe()}; expected INT32 or INT64 indices");
         if (data.Rank == 0) throw _graph.Fail(node.Label, "cannot gather from a scalar");
         int axis = NormalizeAxis(node, _graph.Int(node, "axis") ?? 0, data.Rank, "axis");

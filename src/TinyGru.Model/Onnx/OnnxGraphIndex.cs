@@ -60,6 +60,12 @@ internal sealed class OnnxGraphIndex
     /// <summary>True for a graph input that is not an initializer, i.e. one fed at run time.</summary>
     public bool IsRuntimeInput(string value) => _runtimeInputs.Contains(value);
 
+    /// <summary>True when a node produces <paramref name="value"/> or it is an initializer or graph input.</summary>
+    public bool IsDefined(string value) => _producers.ContainsKey(value) || _initializers.ContainsKey(value) || _runtimeInputs.Contains(value);
+
+    /// <summary>The problem text for a value that <see cref="IsDefined"/> rejects.</summary>
+    public static string Undefined(string value) => $"'{value}' is not defined: no node produces it and it is neither an initializer nor a graph input";
+
     /// <summary>True for the default ONNX operator domain.</summary>
     public static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
 

@@ -109,13 +109,13 @@ public static class OnnxImporter
 
         private readonly OnnxModelProto _model;
         private readonly string _source;
-        private readonly long _elementBudget;
-        private OnnxGraphIndex _graph = null!;
-        private OnnxConstantFolder _folder = null!;
+        private readonly OnnxGraphIndex _graph;
+        private readonly OnnxConstantFolder _folder;
 
         private readonly List<GruLayerSpec> _layers = new();
         private readonly List<OnnxNodeProto> _gruNodes = new();
         private readonly List<StateSource> _stateSources = new();
+        private readonly Dictionary<string, bool> _stateOutputs = new(StringComparer.Ordinal);
         private GateConvention? _convention;
         private float[]? _headWeight;
         private float[]? _headBias;
@@ -127,18 +127,17 @@ public static class OnnxImporter
         {
             _model = model;
             _source = source;
+            var graph = model.Graph ?? throw Fail("model", "there is no graph (ModelProto field 7); this is not an ONNX model");
+            _graph = new OnnxGraphIndex(source, graph, DefaultOpset());
             // Folding may produce about as many elements as the file has bytes (4× its float count) plus slack for small constants.
-            _elementBudget = fileBytes + (1L << 20);
+            _folder = new OnnxConstantFolder(_graph, fileBytes + (1L << 20));
         }
 
         private ModelFormatException Fail(string? location, string problem) => new(_source, location, problem);
 
         public GruModel Run()
         {
-            var graph = _model.Graph ?? throw Fail("model", "there is no graph (ModelProto field 7); this is not an ONNX model");
-            _graph = new OnnxGraphIndex(_source, graph, DefaultOpset());
-            _folder = new OnnxConstantFolder(_graph, _elementBudget);
-
+            var graph = _graph.Graph;
             if (graph.Outputs.Count == 0) throw Fail("graph", "the graph has no outputs");
             string output = graph.Outputs[0];
             if (_folder.IsConstant(output))
@@ -195,14 +194,12 @@ public static class OnnxImporter
             while (!_graph.IsRuntimeInput(value))
             {
                 if (!visited.Add(value)) throw Fail($"value '{value}'", "the graph has a cycle through this value");
+                // Inputs of path nodes are checked to be defined, so only the graph output itself can lack a producer.
                 if (!_graph.TryGetProducer(value, out var node))
-                {
-                    throw Fail($"value '{value}'", steps.Count == 0
-                        ? "the graph output is not produced by any node and is not a graph input"
-                        : $"is used by {steps[steps.Count - 1].Node.Label} but no node produces it and it is not a graph input");
-                }
+                    throw Fail($"graph output '{value}'", "is not produced by any node and is not a graph input");
                 int data = DataInputOf(node);
                 string next = node.Inputs[data];
+                if (next.Length == 0) throw Fail(node.Label, "its data input is omitted (an empty name)");
                 if (_folder.IsConstant(next))
                     throw Fail(node.Label, $"its data input '{next}' is a constant, so the graph output does not depend on any graph input");
                 steps.Add(new PathStep(node, node.Outputs.IndexOf(value)));
@@ -218,6 +215,11 @@ public static class OnnxImporter
         {
             if (!OnnxGraphIndex.IsDefaultDomain(node.Domain))
                 throw Fail(node.Label, $"is in operator domain '{node.Domain}'; TinyGru imports only ops of the default ONNX domain");
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                if (node.Inputs[i].Length > 0 && !_graph.IsDefined(node.Inputs[i]))
+                    throw Fail($"{node.Label}, input {i}", OnnxGraphIndex.Undefined(node.Inputs[i]));
+            }
             switch (node.OpType)
             {
                 case "GRU":
@@ -295,7 +297,7 @@ public static class OnnxImporter
             {
                 // Before the first GRU the graph input is only arranged into [time, batch, features]; check the op is well formed.
                 if (!InputLayoutOps.Contains(op))
-                    throw Fail(node.Label, $"comes before the first GRU layer, where only Identity, Transpose, Squeeze, Unsqueeze and Reshape may arrange the graph input");
+                    throw Fail(node.Label, "comes before the first GRU layer, where only Identity, Transpose, Squeeze, Unsqueeze and Reshape may arrange the graph input");
                 CheckInputLayoutOp(node);
                 return null;
             }
@@ -542,10 +544,18 @@ public static class OnnxImporter
         /// <summary>True when <paramref name="value"/> is computed only from imported GRU outputs (and constants), like torch's h output.</summary>
         private bool IsStateOutput(string value, int depth)
         {
-            if (depth > 64 || !_graph.TryGetProducer(value, out var node)) return false;
-            if (node.OpType == "GRU") return _gruNodes.Contains(node);
-            if (node.OpType is not ("Identity" or "Concat" or "Squeeze" or "Unsqueeze" or "Transpose" or "Reshape")) return false;
-            return node.Inputs.All(i => i.Length == 0 || _folder.IsConstant(i) || IsStateOutput(i, depth + 1));
+            // Memoized: without it, a chain of Concats that each use the previous one twice would take exponential time.
+            if (_stateOutputs.TryGetValue(value, out bool known)) return known;
+            _stateOutputs[value] = false; // a cycle back to this value is not a state output
+            bool result = false;
+            if (depth <= 64 && _graph.TryGetProducer(value, out var node))
+            {
+                if (node.OpType == "GRU") result = _gruNodes.Contains(node);
+                else if (node.OpType is "Identity" or "Concat" or "Squeeze" or "Unsqueeze" or "Transpose" or "Reshape")
+                    result = node.Inputs.All(i => i.Length == 0 || _folder.IsConstant(i) || IsStateOutput(i, depth + 1));
+            }
+            _stateOutputs[value] = result;
+            return result;
         }
 
         // ---- Dense head ----

@@ -22,7 +22,7 @@ internal static class OnnxDataType
     };
 
     public static string Name(int type) =>
-        type >= 0 && type < Names.Length ? Names[type] : "data type " + type.ToString(CultureInfo.InvariantCulture);
+        type >= 0 && type < Names.Length ? Names[type] : type.ToString(CultureInfo.InvariantCulture) + " (unknown)";
 
     public static bool IsFloatingPoint(int type) => type is Float or Float16 or Double or BFloat16;
 }
@@ -96,7 +96,7 @@ internal sealed class OnnxTensor
         int type = proto.DataType;
         bool floating = OnnxDataType.IsFloatingPoint(type);
         if (!floating && type is not (OnnxDataType.Int8 or OnnxDataType.Int32 or OnnxDataType.Int64))
-            throw Fail($"data type {OnnxDataType.Name(type)} is not supported; expected FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT8, INT32 or INT64");
+            throw Fail($"data_type is {OnnxDataType.Name(type)}, which TinyGru does not read; expected FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT8, INT32 or INT64");
         if (proto.Dims.Count > MaxRank)
             throw Fail($"the tensor has {proto.Dims.Count} dimensions; at most {MaxRank} are supported");
         var dims = proto.Dims.ToArray();
@@ -104,11 +104,11 @@ internal sealed class OnnxTensor
 
         // Count the values actually stored before allocating anything, so that dims cannot make us allocate more than the file holds.
         int stored = StoredCount(proto, type, out string field, Fail);
-        long expected = CountElements(dims, stored);
+        long expected = CountElements(dims, int.MaxValue);
         if (expected != stored)
         {
-            string needed = expected > stored ? "more than " + stored.ToString(CultureInfo.InvariantCulture) : expected.ToString(CultureInfo.InvariantCulture);
-            throw Fail($"{OnnxDataType.Name(type)} tensor of shape {TensorData.FormatShape(dims)} needs {needed} values but {field} holds {stored}");
+            string needed = expected > int.MaxValue ? "more than " + int.MaxValue.ToString(CultureInfo.InvariantCulture) : expected.ToString(CultureInfo.InvariantCulture);
+            throw Fail($"{OnnxDataType.Name(type)} tensor of shape {TensorData.FormatShape(dims)} has {needed} elements but {field} holds {stored} values");
         }
 
         if (proto.RawData is { } raw)
@@ -195,7 +195,7 @@ internal sealed class OnnxTensor
             : type is OnnxDataType.Float or OnnxDataType.Double or OnnxDataType.Int64 && proto.Int32Data.Count > 0 ? "int32_data"
             : null;
         if (wrongField is not null)
-            throw fail($"a {OnnxDataType.Name(type)} tensor must not store values in {wrongField}");
+            throw fail($"the tensor is {OnnxDataType.Name(type)} but stores values in {wrongField}");
 
         if (proto.RawData is { } raw)
         {
