@@ -308,6 +308,20 @@ public class OnnxBadFileTests
     }
 
     [Fact]
+    public void VeryLongConstantChain()
+    {
+        var b = OnnxModelBuilder.Gru();
+        string previous = "W";
+        for (int i = 0; i < 300; i++)
+        {
+            b.Node("Identity", new[] { previous }, new[] { "w" + i }, "id" + i);
+            previous = "w" + i;
+        }
+        AssertRejected(b.SetInputs("gru", "x", previous, "R", "B").Build(), "deep.onnx",
+            "deep.onnx: node 'id43' (Identity): ends a chain of more than 256 ops without other inputs, longer than TinyGru follows");
+    }
+
+    [Fact]
     public void GatherThatWouldExplodeTheFileSize()
     {
         // 4096 copies of a 1024-float row: 4 M floats from a file of about 40 KB, far more than any weight transformation needs.

@@ -140,6 +140,25 @@ public class OnnxImporterTests
         Assert.Equal(HeadActivation.Sigmoid, imported.Head.Activation);
     }
 
+    [Fact]
+    public void Float16AndDoubleWeightsAreConverted()
+    {
+        var reference = OnnxImporter.Load(OnnxModelBuilder.Gru().Build(), "reference.onnx");
+        // The builder's weights have 4 decimals; FLOAT16 keeps 11 significant bits, so compare with the half-precision values.
+        float[] w = OnnxModelBuilder.Values(60, 1);
+        var halves = w.Select(v => (Half)v).ToArray();
+        var b = OnnxModelBuilder.Gru();
+        b.RawInitializer(t => t.PackedVarints(1, new long[] { 1, 15, 4 }).Varint(2, 10).String(8, "W16")
+            .Bytes(9, halves.SelectMany(h => BitConverter.GetBytes(h)).ToArray()));
+        b.RawInitializer(t => t.PackedVarints(1, new long[] { 1, 15, 5 }).Varint(2, 11).String(8, "R64")
+            .Bytes(10, OnnxModelBuilder.Values(75, 2).SelectMany(v => BitConverter.GetBytes((double)v)).ToArray()));
+        var model = OnnxImporter.Load(b.SetInputs("gru", "x", "W16", "R64", "B").Build(), "mixed_types.onnx");
+
+        var expectedW = halves.Select(h => (float)h).ToArray();
+        Assert.Equal(expectedW.Skip(20).Take(20).Concat(expectedW.Take(20)).Concat(expectedW.Skip(40)), model.Layers[0].InputWeights);
+        Assert.Equal(reference.Layers[0].RecurrentWeights, model.Layers[0].RecurrentWeights);
+    }
+
     private static float[] Tensor(SafetensorsFile file, string name)
     {
         Assert.True(file.TryGet(name, out var t), $"{file.Source} has no tensor '{name}'");

@@ -72,7 +72,7 @@ internal sealed class OnnxConstantFolder
         if (_graph.TryGetInitializer(value, out _)) return 0;
         if (!_graph.TryGetProducer(value, out var node)) return -1;
         if (!FoldableOps.Contains(node.OpType) || !OnnxGraphIndex.IsDefaultDomain(node.Domain)) return Remember(value, -1);
-        if (depth >= MaxDepth) throw _graph.Fail(node.Label, $"constant subgraphs deeper than {MaxDepth} nodes are not supported");
+        if (depth >= MaxDepth) throw _graph.Fail(node.Label, $"ends a chain of more than {MaxDepth} ops without other inputs, longer than TinyGru follows");
         if (!_inProgress.Add(value)) throw _graph.Fail(node.Label, $"value '{value}' depends on itself (the graph has a cycle)");
         int height = 0;
         foreach (var input in node.Inputs)
@@ -88,7 +88,7 @@ internal sealed class OnnxConstantFolder
         }
         _inProgress.Remove(value);
         if (height >= 0) height++;
-        if (height > MaxDepth) throw _graph.Fail(node.Label, $"constant subgraphs deeper than {MaxDepth} nodes are not supported");
+        if (height > MaxDepth) throw _graph.Fail(node.Label, $"ends a chain of more than {MaxDepth} ops without other inputs, longer than TinyGru follows");
         return Remember(value, height);
     }
 
