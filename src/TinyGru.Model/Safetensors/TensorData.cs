@@ -136,7 +136,7 @@ public sealed class TensorData
 
     private long ReadInt64(int at) => (long)ReadUInt32(at) | (long)ReadUInt32(at + 4) << 32;
 
-    private static float Int32BitsToSingle(int bits) => new FloatBits { Int = bits }.Float;
+    internal static float Int32BitsToSingle(int bits) => new FloatBits { Int = bits }.Float;
 
     // netstandard2.0 has no BitConverter.Int32BitsToSingle; a union avoids unsafe code.
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit)]
