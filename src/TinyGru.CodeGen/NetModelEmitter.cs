@@ -108,6 +108,8 @@ public static class NetModelEmitter
         w.Line($"public const int HiddenSize = {I(m.LastHiddenSize)};");
         w.Line("/// <summary>Number of stacked GRU layers.</summary>");
         w.Line($"public const int LayerCount = {I(m.Layers.Count)};");
+        w.Line("/// <summary>Floats of recurrent state: every layer's hidden size, layer 0 first.</summary>");
+        w.Line($"public const int StateSize = {I(m.StateSize)};");
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
         {
@@ -146,6 +148,33 @@ public static class NetModelEmitter
         w.Line("/// <summary>Sets every hidden state to zero.</summary>");
         using (w.Block("public void Reset()"))
             for (int k = 0; k < plan.Layers.Count; k++) w.Line($"_h{k} = default;");
+        w.Line();
+
+        w.Line("/// <summary>Copies the hidden states of all layers, layer 0 first, into <paramref name=\"destination\"/> [StateSize].</summary>");
+        using (w.Block($"public void CopyStateTo({Span} destination)"))
+        {
+            w.Line("if (destination.Length != StateSize) throw new global::System.ArgumentException($\"expected a destination of length {StateSize}, got {destination.Length}\");");
+            int at = 0;
+            for (int k = 0; k < plan.Layers.Count; k++)
+            {
+                int h = plan.Layers[k].Spec.HiddenSize;
+                w.Line($"((global::System.ReadOnlySpan<float>)_h{k}).Slice(0, {I(h)}).CopyTo(destination.Slice({I(at)}, {I(h)}));");
+                at += h;
+            }
+        }
+        w.Line();
+        w.Line("/// <summary>Sets the hidden states of all layers from <paramref name=\"source\"/> [StateSize], layer 0 first.</summary>");
+        using (w.Block($"public void SetState({ReadOnlySpan} source)"))
+        {
+            w.Line("if (source.Length != StateSize) throw new global::System.ArgumentException($\"expected a source of length {StateSize}, got {source.Length}\");");
+            int at = 0;
+            for (int k = 0; k < plan.Layers.Count; k++)
+            {
+                int h = plan.Layers[k].Spec.HiddenSize;
+                w.Line($"source.Slice({I(at)}, {I(h)}).CopyTo(((global::System.Span<float>)_h{k}).Slice(0, {I(h)}));");
+                at += h;
+            }
+        }
         w.Line();
 
         w.Line("/// <summary>Advances one timestep: <paramref name=\"input\"/> [InputSize] → <paramref name=\"output\"/> [OutputSize].</summary>");

@@ -1,3 +1,4 @@
+using TinyGru.Model.Onnx;
 using TinyGru.Model.PyTorch;
 using TinyGru.Model.Safetensors;
 
@@ -40,6 +41,11 @@ public static class ModelLoader
             }
             kind = ModelFileKind.PyTorchStateDict;
             return StateDictImporter.Read(file);
+        }
+        if (onnxName || OnnxImporter.LooksLikeOnnx(bytes))
+        {
+            kind = ModelFileKind.Onnx;
+            return OnnxImporter.Load(bytes, source);
         }
         throw new ModelFormatException(source, null, "not a model file TinyGru reads; expected a TinyGru or PyTorch state_dict .safetensors file or an .onnx model");
     }

@@ -23,26 +23,37 @@ public class GeneratedFixtureTests
         return a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
     }
 
-    private static void AssertMatches<T>(string fixture, T model) where T : IGruModel
+    /// <summary>y at every step and h_final of every layer within 1e-5 of the reference.</summary>
+    private static void AssertMatches<T>(string fixture, T model, Action<T, float[]> copyState) where T : IGruModel
     {
         var expected = Load(fixture);
         var y = new float[expected.Y.Length];
         model.Run(expected.X, y);
         float error = MaxAbsDiff(expected.Y, y);
         Assert.True(error <= 1e-5, $"{fixture}: max |Δy| = {error:G3}");
+        var h = new float[expected.HFinal.Length];
+        copyState(model, h);
+        float stateError = MaxAbsDiff(expected.HFinal, h);
+        Assert.True(stateError <= 1e-5, $"{fixture}: max |Δh_final| = {stateError:G3}");
     }
 
     [Fact]
-    public void GruTinyMatchesPyTorch() => AssertMatches("gru_tiny", new GruTiny());
+    public void GruTinyMatchesPyTorch() => AssertMatches("gru_tiny", new GruTiny(), (m, h) => m.CopyStateTo(h));
 
     [Fact]
-    public void GruSmallMatchesPyTorch() => AssertMatches("gru_small", new GruSmall());
+    public void GruSmallMatchesPyTorch() => AssertMatches("gru_small", new GruSmall(), (m, h) => m.CopyStateTo(h));
 
     [Fact]
-    public void GruStackedMatchesPyTorch() => AssertMatches("gru_stacked", new GruStacked());
+    public void GruStackedMatchesPyTorch() => AssertMatches("gru_stacked", new GruStacked(), (m, h) => m.CopyStateTo(h));
 
     [Fact]
-    public void NestedRecordStructIsGenerated() => AssertMatches("gru_tiny", new Outer.NestedTiny());
+    public void GruStackedFromOnnxMatchesOnnxRuntime() => AssertMatches("gru_stacked", new GruStackedOnnx(), (m, h) => m.CopyStateTo(h));
+
+    [Fact]
+    public void ResetBeforeFromOnnxMatchesOnnxSpec() => AssertMatches("gru_reset_before", new GruResetBefore(), (m, h) => m.CopyStateTo(h));
+
+    [Fact]
+    public void NestedRecordStructIsGenerated() => AssertMatches("gru_tiny", new Outer.NestedTiny(), (m, h) => m.CopyStateTo(h));
 
     [Fact]
     public void SizesAreCompileTimeConstants()

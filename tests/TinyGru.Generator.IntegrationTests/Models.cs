@@ -12,6 +12,12 @@ public partial class GruSmall { }
 [TinyGruModel("gru_stacked.safetensors")]
 internal partial struct GruStacked { }
 
+[TinyGruModel("gru_stacked.onnx")]
+public partial struct GruStackedOnnx { }
+
+[TinyGruModel("gru_reset_before.onnx")]
+public partial struct GruResetBefore { }
+
 public static partial class Outer
 {
     [TinyGruModel("gru_tiny.safetensors")]

@@ -11,6 +11,10 @@ public class GruReferenceEngineTests
         { "gru_tiny", "gru_tiny.safetensors" },
         { "gru_small", "gru_small.safetensors" },
         { "gru_stacked", "gru_stacked.safetensors" },
+        { "gru_tiny", "gru_tiny.onnx" },
+        { "gru_small", "gru_small.onnx" },
+        { "gru_stacked", "gru_stacked.onnx" },
+        { "gru_reset_before", "gru_reset_before.onnx" },
     };
 
     [Theory]

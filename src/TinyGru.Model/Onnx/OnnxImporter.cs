@@ -11,6 +11,9 @@ namespace TinyGru.Model.Onnx;
 /// </summary>
 public static class OnnxImporter
 {
+    /// <summary>True when <paramref name="bytes"/> begin like an ONNX ModelProto (field 1, ir_version, as a varint).</summary>
+    public static bool LooksLikeOnnx(byte[] bytes) => bytes.Length > 2 && bytes[0] == 0x08;
+
     /// <summary>Reads and imports the ONNX file at <paramref name="path"/>; messages name the path.</summary>
     public static GruModel Read(string path) => Load(ModelFileBytes.Read(path), path);
 

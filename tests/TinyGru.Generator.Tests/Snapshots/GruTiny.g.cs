@@ -24,6 +24,8 @@ namespace Sensors
         public const int HiddenSize = 8;
         /// <summary>Number of stacked GRU layers.</summary>
         public const int LayerCount = 1;
+        /// <summary>Floats of recurrent state: every layer's hidden size, layer 0 first.</summary>
+        public const int StateSize = 8;
 
         /// <summary>Hidden state of layer 0: [8] padded to 8 (padding stays 0).</summary>
         [global::System.Runtime.CompilerServices.InlineArray(8)]
@@ -34,6 +36,20 @@ namespace Sensors
         public void Reset()
         {
             _h0 = default;
+        }
+
+        /// <summary>Copies the hidden states of all layers, layer 0 first, into <paramref name="destination"/> [StateSize].</summary>
+        public void CopyStateTo(global::System.Span<float> destination)
+        {
+            if (destination.Length != StateSize) throw new global::System.ArgumentException($"expected a destination of length {StateSize}, got {destination.Length}");
+            ((global::System.ReadOnlySpan<float>)_h0).Slice(0, 8).CopyTo(destination.Slice(0, 8));
+        }
+
+        /// <summary>Sets the hidden states of all layers from <paramref name="source"/> [StateSize], layer 0 first.</summary>
+        public void SetState(global::System.ReadOnlySpan<float> source)
+        {
+            if (source.Length != StateSize) throw new global::System.ArgumentException($"expected a source of length {StateSize}, got {source.Length}");
+            source.Slice(0, 8).CopyTo(((global::System.Span<float>)_h0).Slice(0, 8));
         }
 
         /// <summary>Advances one timestep: <paramref name="input"/> [InputSize] → <paramref name="output"/> [OutputSize].</summary>
