@@ -237,13 +237,20 @@ public static class NetModelEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// One SIMD path: Core{W} owns the scratch and calls one method per layer and one for the output. Separate methods
+    /// keep each within the JIT's inlining budget; in one large method the JIT stops inlining the FMA and activation
+    /// kernels and calls them instead, which was measured 3.5× slower on the 2-layer H=64 case.
+    /// </summary>
     private static void EmitPath(IndentedWriter w, NetModelPlan plan, VectorFlavor path, NetEmitOptions options)
     {
         var m = plan.Model;
-        if (options.SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+        int hpMax = plan.MaxPaddedHidden;
+        bool resetBefore = m.Convention == GateConvention.ResetBefore;
+        string skipLocalsInit = options.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
+        if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
         using (w.Block($"private void Core{path.Suffix}(ref float input, ref float output)"))
         {
-            int hpMax = plan.MaxPaddedHidden;
             string x = "input";
             if (m.InputNormalization is not null)
             {
@@ -255,38 +262,42 @@ public static class NetModelEmitter
                 w.Line($"for (int i = 0; i < {I(m.InputSize)}; i++) {Unsafe}.Add(ref xn, i) = ({Unsafe}.Add(ref input, i) - {Unsafe}.Add(ref mean, i)) / {Unsafe}.Add(ref std, i);");
                 x = "xn";
             }
-            w.Line($"{Span} gxSpan = stackalloc float[{I(3 * hpMax)}]; // W·x + b_i, gate blocks r, z, n");
-            w.Line($"{Span} ghRzSpan = stackalloc float[{I(2 * hpMax)}]; // Ur,z·h + b_h,rz");
-            w.Line($"{Span} ghNSpan = stackalloc float[{I(hpMax)}]; // Un·h + b_hn (reset-after) or Un·(r ⊙ h) + b_hn (reset-before)");
-            w.Line($"ref float gx = ref {MemoryMarshal}.GetReference(gxSpan);");
-            w.Line($"ref float ghRz = ref {MemoryMarshal}.GetReference(ghRzSpan);");
-            w.Line($"ref float ghN = ref {MemoryMarshal}.GetReference(ghNSpan);");
-            if (m.Convention == GateConvention.ResetBefore)
-            {
-                w.Line($"{Span} rhSpan = stackalloc float[{I(hpMax)}]; // r ⊙ h");
-                w.Line($"ref float rh = ref {MemoryMarshal}.GetReference(rhSpan);");
-            }
-
+            w.Line($"{Span} scratch = stackalloc float[{I((resetBefore ? 7 : 6) * hpMax)}];");
+            w.Line($"ref float gx = ref {MemoryMarshal}.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]");
+            w.Line($"ref float ghRz = ref {Unsafe}.Add(ref gx, {I(3 * hpMax)});     // U_rz·h + b_h,rz [2Hp]");
+            w.Line($"ref float ghN = ref {Unsafe}.Add(ref gx, {I(5 * hpMax)});      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]");
+            if (resetBefore) w.Line($"ref float rh = ref {Unsafe}.Add(ref gx, {I(6 * hpMax)});       // r ⊙ h [Hp]");
+            string extra = resetBefore ? ", ref rh" : "";
             for (int k = 0; k < plan.Layers.Count; k++)
             {
-                var l = plan.Layers[k];
-                var f = path.Narrowed(l.Granule);
-                string h = "h" + k;
-                w.Line();
-                w.Line($"// ---- layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}) ----");
-                w.Line($"ref float {h} = ref {Unsafe}.As<Layer{k}State, float>(ref _h{k});");
+                w.Line($"ref float h{k} = ref {Unsafe}.As<Layer{k}State, float>(ref _h{k});");
+                w.Line($"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref gx, ref ghRz, ref ghN{extra});");
+                x = "h" + k;
+            }
+            w.Line($"Output{path.Suffix}(ref {x}, ref output);");
+        }
+        w.Line();
+
+        for (int k = 0; k < plan.Layers.Count; k++)
+        {
+            var l = plan.Layers[k];
+            var f = path.Narrowed(l.Granule);
+            string h = "h";
+            w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
+            using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
+            {
                 w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
-                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, x, $"Layer{k}InputBias", "gx");
+                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, "x", $"Layer{k}InputBias", "gx");
                 w.Line($"// gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]");
                 EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, h, $"Layer{k}RecurrentRzBias", "ghRz");
-                if (m.Convention == GateConvention.ResetAfter)
+                int hp = l.PaddedHidden;
+                if (!resetBefore)
                 {
                     w.Line($"// gh_n = U_n·h + b_hn   [H, H] · [H]");
                     EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, h, $"Layer{k}RecurrentNBias", "ghN");
                     w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
-                    EmitElementwise(w, f, l.PaddedHidden, (o, body) =>
+                    EmitElementwise(w, f, hp, (o, body) =>
                     {
-                        int hp = l.PaddedHidden;
                         body.Add($"var r = {f.Sigmoid($"{f.Load("gx", o)} + {f.Load("ghRz", o)}")};");
                         body.Add($"var z = {f.Sigmoid($"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}")};");
                         body.Add($"var n = {f.Tanh($"{f.Load("gx", Add(o, 2 * hp))} + r * {f.Load("ghN", o)}")};");
@@ -296,9 +307,8 @@ public static class NetModelEmitter
                 else
                 {
                     w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z) (kept in gh_z), rh = r ⊙ h");
-                    EmitElementwise(w, f, l.PaddedHidden, (o, body) =>
+                    EmitElementwise(w, f, hp, (o, body) =>
                     {
-                        int hp = l.PaddedHidden;
                         body.Add($"var r = {f.Sigmoid($"{f.Load("gx", o)} + {f.Load("ghRz", o)}")};");
                         body.Add(f.Store(f.Sigmoid($"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"), "ghRz", Add(o, hp)));
                         body.Add(f.Store($"r * {f.Load(h, o)}", "rh", o));
@@ -306,20 +316,20 @@ public static class NetModelEmitter
                     w.Line($"// gh_n = U_n·(r ⊙ h) + b_hn   [H, H] · [H]");
                     EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, "rh", $"Layer{k}RecurrentNBias", "ghN");
                     w.Line("// n = tanh(gx_n + gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
-                    EmitElementwise(w, f, l.PaddedHidden, (o, body) =>
+                    EmitElementwise(w, f, hp, (o, body) =>
                     {
-                        int hp = l.PaddedHidden;
                         body.Add($"var z = {f.Load("ghRz", Add(o, hp))};");
                         body.Add($"var n = {f.Tanh($"{f.Load("gx", Add(o, 2 * hp))} + {f.Load("ghN", o)}")};");
                         body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
                     });
                 }
-                x = h;
             }
-
             w.Line();
-            EmitOutput(w, plan, path, x);
         }
+
+        if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
+        using (w.Block($"private static void Output{path.Suffix}(ref float h, ref float output)"))
+            EmitOutput(w, plan, path, "h");
         w.Line();
     }
 
@@ -377,7 +387,9 @@ public static class NetModelEmitter
 
     /// <summary>
     /// result[rows] = bias + M·input, chunk by chunk: up to 8 accumulators stay in registers while the chunk's
-    /// weights stream once, column by column (a broadcast input times a weight vector per accumulator).
+    /// weights stream once, column by column (a broadcast input times a weight vector per accumulator). With few
+    /// accumulators the FMA latency chain, not throughput, would bound the pass, so columns are split over 2 or 4
+    /// partial sums that are added at the end.
     /// </summary>
     private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, string input, string bias, string result)
     {
@@ -387,33 +399,62 @@ public static class NetModelEmitter
             for (int start = 0; start < chunk.Rows; start += PackedMatrix.AccumulatorsPerChunk * width)
             {
                 int count = Math.Min(PackedMatrix.AccumulatorsPerChunk, (chunk.Rows - start) / width);
+                int sets = Math.Min(m.Columns, count <= 2 ? 4 : count <= 4 ? 2 : 1);
                 int row = chunk.Start + start;
+                string Acc(int a, int set) => set == 0 ? $"a{a}" : $"a{a}_{set}";
+                string Column(string c) => c == "0" ? input : $"{Unsafe}.Add(ref {input}, {c})";
+                void Fmas(string v, int set, int columnOffset)
+                {
+                    for (int a = 0; a < count; a++)
+                        w.Line($"{Acc(a, set)} = {f.MultiplyAdd(f.Load("wp", I(columnOffset * chunk.Rows + a * width)), v, Acc(a, set))};");
+                }
                 using (w.Block())
                 {
-                    w.Line($"// rows {row}..{row + count * width - 1}");
+                    w.Line($"// rows {row}..{row + count * width - 1}" + (sets > 1 ? $", columns split over {sets} partial sums" : ""));
                     w.Line($"ref float wp = ref {Unsafe}.Add(ref {MemoryMarshal}.GetReference({weights}), {I(chunk.Offset + start)});");
                     w.Line($"ref float bp = ref {MemoryMarshal}.GetReference({bias});");
-                    for (int a = 0; a < count; a++) w.Line($"var a{a} = {f.Load("bp", I(row + a * width))};");
+                    for (int a = 0; a < count; a++)
+                    {
+                        w.Line($"var {Acc(a, 0)} = {f.Load("bp", I(row + a * width))};");
+                        for (int set = 1; set < sets; set++) w.Line($"var {Acc(a, set)} = {f.Zero};");
+                    }
                     if (m.Columns <= UnrollColumns)
                     {
                         for (int c = 0; c < m.Columns; c++)
                         {
-                            w.Line($"var v{c} = {f.Broadcast(c == 0 ? input : $"{Unsafe}.Add(ref {input}, {c})")};");
-                            for (int a = 0; a < count; a++)
-                                w.Line($"a{a} = {f.MultiplyAdd(f.Load("wp", I(c * chunk.Rows + a * width)), "v" + c, "a" + a)};");
+                            w.Line($"var v{c} = {f.Broadcast(Column(I(c)))};");
+                            Fmas("v" + c, c % sets, c);
                         }
                     }
                     else
                     {
-                        using (w.Block($"for (int j = 0; j < {I(m.Columns)}; j++)"))
+                        int looped = m.Columns - m.Columns % sets;
+                        using (w.Block($"for (int j = 0; j < {I(looped)}; j += {I(sets)})"))
                         {
-                            w.Line($"var v = {f.Broadcast($"{Unsafe}.Add(ref {input}, j)")};");
-                            for (int a = 0; a < count; a++)
-                                w.Line($"a{a} = {f.MultiplyAdd(f.Load("wp", I(a * width)), "v", "a" + a)};");
-                            w.Line($"wp = ref {Unsafe}.Add(ref wp, {I(chunk.Rows)});");
+                            for (int set = 0; set < sets; set++)
+                            {
+                                w.Line($"var v{set} = {f.Broadcast(Column(set == 0 ? "j" : $"j + {I(set)}"))};");
+                                Fmas("v" + set, set, set);
+                            }
+                            w.Line($"wp = ref {Unsafe}.Add(ref wp, {I(sets * chunk.Rows)});");
+                        }
+                        for (int c = looped; c < m.Columns; c++)
+                        {
+                            w.Line($"var rest{c - looped} = {f.Broadcast(Column(I(c)))};");
+                            Fmas("rest" + (c - looped), c - looped, c - looped);
                         }
                     }
-                    for (int a = 0; a < count; a++) w.Line(f.Store("a" + a, result, I(row + a * width)));
+                    for (int a = 0; a < count; a++)
+                    {
+                        string sum = sets switch
+                        {
+                            1 => Acc(a, 0),
+                            2 => $"{Acc(a, 0)} + {Acc(a, 1)}",
+                            3 => $"({Acc(a, 0)} + {Acc(a, 1)}) + {Acc(a, 2)}",
+                            _ => $"({Acc(a, 0)} + {Acc(a, 1)}) + ({Acc(a, 2)} + {Acc(a, 3)})",
+                        };
+                        w.Line(f.Store(sum, result, I(row + a * width)));
+                    }
                 }
             }
         }
@@ -485,7 +526,12 @@ public static class NetModelEmitter
     private static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
     {
         w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
-        w.Line($"private static {ReadOnlySpan} {name} => {MemoryMarshal}.Cast<byte, float>(new byte[]");
+        w.Line("private static " + ReadOnlySpan + " " + name);
+        w.Line("{");
+        w.Indent();
+        // Inlined, the getter folds to the data's address; a call per use would cost more than a small layer's math.
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line($"get => {MemoryMarshal}.Cast<byte, float>(new byte[]");
         w.Line("{");
         w.Indent();
         bool comment = values.Length <= CommentedArrayFloats;
@@ -497,6 +543,8 @@ public static class NetModelEmitter
         }
         w.Outdent();
         w.Line("});");
+        w.Outdent();
+        w.Line("}");
     }
 
     private static byte[] LittleEndianBytes(float value)

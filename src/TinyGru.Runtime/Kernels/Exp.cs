@@ -4,18 +4,20 @@ using System.Runtime.Intrinsics;
 namespace TinyGru.Kernels;
 
 /// <summary>
-/// e^x for float32 by Cephes' <c>expf</c>: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n built
-/// in the exponent bits. Max relative error ≈ 2 ulp on [−87.3, 88.7]; inputs are clamped there (no Inf or NaN from
-/// finite input). Every width uses the same operations in the same order (no fused multiply-add), so the scalar,
-/// Vector128, Vector256 and Vector512 results are bit-identical.
+/// e^x for float32, after Cephes' <c>expf</c>: x = n·ln2 + r with |r| ≤ ln2/2, e^r ≈ 1 + r + r²·P(r) with P of degree 5,
+/// and 2^n written into the exponent bits. n is rounded by adding 1.5·2^23 (the integer lands in the low mantissa bits),
+/// which avoids a float→int conversion on the critical path. Inputs are clamped to [−87, 88], so finite inputs give
+/// finite, normal results; max relative error ≈ 2e-7. The polynomial uses <see cref="MultiplyAdd"/>, so paths with and
+/// without hardware FMA may differ in the last bit.
 /// </summary>
 public static class Exp
 {
-    private const float Max = 88.3762626647949f;
-    private const float Min = -87.3365478515625f; // 2^n stays a normal float
+    private const float Max = 88f;
+    private const float Min = -87f;
     private const float Log2E = 1.44269504088896341f;
-    private const float Ln2Hi = 0.693359375f;       // ln 2 split so that n·Ln2Hi is exact
-    private const float Ln2Lo = -2.12194440e-4f;
+    private const float RoundingMagic = 12582912f;  // 1.5·2^23
+    private const float NegLn2Hi = -0.693359375f;   // −ln 2 split so that n·ln2Hi is exact
+    private const float NegLn2Lo = 2.12194440e-4f;
     private const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f;
     private const float P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
 
@@ -23,12 +25,19 @@ public static class Exp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(float x)
     {
-        x = Math.Clamp(x, Min, Max);
-        float n = MathF.Floor(x * Log2E + 0.5f);
-        float r = x - n * Ln2Hi - n * Ln2Lo;
-        float p = ((((P0 * r + P1) * r + P2) * r + P3) * r + P4) * r + P5;
-        p = p * (r * r) + r + 1f;
-        return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+        x = Math.Min(Math.Max(x, Min), Max);
+        float t = MultiplyAdd.Scalar(x, Log2E, RoundingMagic);
+        float n = t - RoundingMagic;
+        float r = MultiplyAdd.Scalar(n, NegLn2Hi, x);
+        r = MultiplyAdd.Scalar(n, NegLn2Lo, r);
+        float p = MultiplyAdd.Scalar(P0, r, P1);
+        p = MultiplyAdd.Scalar(p, r, P2);
+        p = MultiplyAdd.Scalar(p, r, P3);
+        p = MultiplyAdd.Scalar(p, r, P4);
+        p = MultiplyAdd.Scalar(p, r, P5);
+        p = MultiplyAdd.Scalar(p, r * r, r) + 1f;
+        // The bits of t are those of 1.5·2^23 plus n; shifting by 23 drops the former, leaving n + 127 as the exponent.
+        return p * BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(t) + 127) << 23);
     }
 
     /// <summary>128-bit path.</summary>
@@ -36,11 +45,17 @@ public static class Exp
     public static Vector128<float> V128(Vector128<float> x)
     {
         x = Vector128.Min(Vector128.Max(x, Vector128.Create(Min)), Vector128.Create(Max));
-        var n = Vector128.Floor(x * Vector128.Create(Log2E) + Vector128.Create(0.5f));
-        var r = x - n * Vector128.Create(Ln2Hi) - n * Vector128.Create(Ln2Lo);
-        var p = ((((Vector128.Create(P0) * r + Vector128.Create(P1)) * r + Vector128.Create(P2)) * r + Vector128.Create(P3)) * r + Vector128.Create(P4)) * r + Vector128.Create(P5);
-        p = p * (r * r) + r + Vector128.Create(1f);
-        return p * Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+        var t = MultiplyAdd.V128(x, Vector128.Create(Log2E), Vector128.Create(RoundingMagic));
+        var n = t - Vector128.Create(RoundingMagic);
+        var r = MultiplyAdd.V128(n, Vector128.Create(NegLn2Hi), x);
+        r = MultiplyAdd.V128(n, Vector128.Create(NegLn2Lo), r);
+        var p = MultiplyAdd.V128(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = MultiplyAdd.V128(p, r, Vector128.Create(P2));
+        p = MultiplyAdd.V128(p, r, Vector128.Create(P3));
+        p = MultiplyAdd.V128(p, r, Vector128.Create(P4));
+        p = MultiplyAdd.V128(p, r, Vector128.Create(P5));
+        p = MultiplyAdd.V128(p, r * r, r) + Vector128<float>.One;
+        return p * Vector128.ShiftLeft(t.AsInt32() + Vector128.Create(127), 23).AsSingle();
     }
 
     /// <summary>256-bit path.</summary>
@@ -48,11 +63,17 @@ public static class Exp
     public static Vector256<float> V256(Vector256<float> x)
     {
         x = Vector256.Min(Vector256.Max(x, Vector256.Create(Min)), Vector256.Create(Max));
-        var n = Vector256.Floor(x * Vector256.Create(Log2E) + Vector256.Create(0.5f));
-        var r = x - n * Vector256.Create(Ln2Hi) - n * Vector256.Create(Ln2Lo);
-        var p = ((((Vector256.Create(P0) * r + Vector256.Create(P1)) * r + Vector256.Create(P2)) * r + Vector256.Create(P3)) * r + Vector256.Create(P4)) * r + Vector256.Create(P5);
-        p = p * (r * r) + r + Vector256.Create(1f);
-        return p * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        var t = MultiplyAdd.V256(x, Vector256.Create(Log2E), Vector256.Create(RoundingMagic));
+        var n = t - Vector256.Create(RoundingMagic);
+        var r = MultiplyAdd.V256(n, Vector256.Create(NegLn2Hi), x);
+        r = MultiplyAdd.V256(n, Vector256.Create(NegLn2Lo), r);
+        var p = MultiplyAdd.V256(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = MultiplyAdd.V256(p, r, Vector256.Create(P2));
+        p = MultiplyAdd.V256(p, r, Vector256.Create(P3));
+        p = MultiplyAdd.V256(p, r, Vector256.Create(P4));
+        p = MultiplyAdd.V256(p, r, Vector256.Create(P5));
+        p = MultiplyAdd.V256(p, r * r, r) + Vector256<float>.One;
+        return p * Vector256.ShiftLeft(t.AsInt32() + Vector256.Create(127), 23).AsSingle();
     }
 
     /// <summary>512-bit path.</summary>
@@ -60,10 +81,16 @@ public static class Exp
     public static Vector512<float> V512(Vector512<float> x)
     {
         x = Vector512.Min(Vector512.Max(x, Vector512.Create(Min)), Vector512.Create(Max));
-        var n = Vector512.Floor(x * Vector512.Create(Log2E) + Vector512.Create(0.5f));
-        var r = x - n * Vector512.Create(Ln2Hi) - n * Vector512.Create(Ln2Lo);
-        var p = ((((Vector512.Create(P0) * r + Vector512.Create(P1)) * r + Vector512.Create(P2)) * r + Vector512.Create(P3)) * r + Vector512.Create(P4)) * r + Vector512.Create(P5);
-        p = p * (r * r) + r + Vector512.Create(1f);
-        return p * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        var t = MultiplyAdd.V512(x, Vector512.Create(Log2E), Vector512.Create(RoundingMagic));
+        var n = t - Vector512.Create(RoundingMagic);
+        var r = MultiplyAdd.V512(n, Vector512.Create(NegLn2Hi), x);
+        r = MultiplyAdd.V512(n, Vector512.Create(NegLn2Lo), r);
+        var p = MultiplyAdd.V512(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = MultiplyAdd.V512(p, r, Vector512.Create(P2));
+        p = MultiplyAdd.V512(p, r, Vector512.Create(P3));
+        p = MultiplyAdd.V512(p, r, Vector512.Create(P4));
+        p = MultiplyAdd.V512(p, r, Vector512.Create(P5));
+        p = MultiplyAdd.V512(p, r * r, r) + Vector512<float>.One;
+        return p * Vector512.ShiftLeft(t.AsInt32() + Vector512.Create(127), 23).AsSingle();
     }
 }

@@ -5,7 +5,7 @@ namespace TinyGru.Kernels;
 
 /// <summary>
 /// tanh(x) = sign(x)·(1 − t) / (1 + t) with t = e^−2|x| on <see cref="Exp"/>; absolute error below 2e-7.
-/// Bit-identical across widths; odd by construction.
+/// Odd by construction.
 /// </summary>
 public static class Tanh
 {

@@ -106,130 +106,151 @@ namespace Sensors
 
         private void Core256(ref float input, ref float output)
         {
-            global::System.Span<float> gxSpan = stackalloc float[24]; // W·x + b_i, gate blocks r, z, n
-            global::System.Span<float> ghRzSpan = stackalloc float[16]; // Ur,z·h + b_h,rz
-            global::System.Span<float> ghNSpan = stackalloc float[8]; // Un·h + b_hn (reset-after) or Un·(r ⊙ h) + b_hn (reset-before)
-            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gxSpan);
-            ref float ghRz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRzSpan);
-            ref float ghN = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghNSpan);
-
-            // ---- layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors) ----
+            global::System.Span<float> scratch = stackalloc float[48];
+            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]
+            ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
+            ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
+            Layer0256(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            Output256(ref h0, ref output);
+        }
+
+        // Layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors).
+        private static void Layer0256(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        {
             // gx = W·x + b_i   [3H, I] · [I]
             {
-                // rows 0..23
+                // rows 0..23, columns split over 2 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 var a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(8));
+                var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 var a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(16));
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(input);
+                var a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(x);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v0, a2);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v1, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v1, a2);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 2));
+                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v1, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v1, a2_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64)), v2, a2);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gx);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gx, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gx, (nuint)(16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0 + a0_1, ref gx);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1 + a1_1, ref gx, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2 + a2_1, ref gx, (nuint)(16));
             }
             // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
             {
-                // rows 0..15
+                // rows 0..15, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 var a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(8));
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h0);
+                var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v0, a1);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a1);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v2, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v2, a1);
-                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v3, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v3, a1);
-                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v1, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a1_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v2, a0_2);
+                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v2, a1_2);
+                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v3, a0_3);
+                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v3, a1_3);
+                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64)), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(72)), v4, a1);
-                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(80)), v5, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(88)), v5, a1);
-                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(96)), v6, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(104)), v6, a1);
-                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(112)), v7, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(120)), v7, a1);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref ghRz);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref ghRz, (nuint)(8));
+                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(80)), v5, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(88)), v5, a1_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(96)), v6, a0_2);
+                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(104)), v6, a1_2);
+                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(112)), v7, a0_3);
+                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(120)), v7, a1_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghRz);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a1 + a1_1) + (a1_2 + a1_3), ref ghRz, (nuint)(8));
             }
             // gh_n = U_n·h + b_hn   [H, H] · [H]
             {
-                // rows 0..7
+                // rows 0..7, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h0);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v1, a0);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v2, a0);
-                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v3, a0);
-                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v1, a0_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v2, a0_2);
+                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v3, a0_3);
+                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v4, a0);
-                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v5, a0);
-                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v6, a0);
-                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v7, a0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref ghN);
+                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v5, a0_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v6, a0_2);
+                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v7, a0_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghN);
             }
             // r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
             {
                 var r = global::TinyGru.Kernels.Sigmoid.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghRz));
                 var z = global::TinyGru.Kernels.Sigmoid.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghRz, (nuint)(8)));
                 var n = global::TinyGru.Kernels.Tanh.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx, (nuint)(16)) + r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghN));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h0), ref h0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h), ref h);
             }
+        }
 
+        private static void Output256(ref float h, ref float output)
+        {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             global::System.Span<float> ySpan = stackalloc float[4];
             ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
             {
-                // rows 0..3
+                // rows 0..3, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h0);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v1, a0);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v2, a0);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v3, a0);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v1, a0_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v2, a0_2);
+                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v3, a0_3);
+                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v4, a0);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v5, a0);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v6, a0);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref yh);
+                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v5, a0_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v6, a0_2);
+                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0_3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
             // output = y
             for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
@@ -237,15 +258,18 @@ namespace Sensors
 
         private void Core128(ref float input, ref float output)
         {
-            global::System.Span<float> gxSpan = stackalloc float[24]; // W·x + b_i, gate blocks r, z, n
-            global::System.Span<float> ghRzSpan = stackalloc float[16]; // Ur,z·h + b_h,rz
-            global::System.Span<float> ghNSpan = stackalloc float[8]; // Un·h + b_hn (reset-after) or Un·(r ⊙ h) + b_hn (reset-before)
-            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gxSpan);
-            ref float ghRz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRzSpan);
-            ref float ghN = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghNSpan);
-
-            // ---- layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors) ----
+            global::System.Span<float> scratch = stackalloc float[48];
+            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]
+            ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
+            ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
+            Layer0128(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            Output128(ref h0, ref output);
+        }
+
+        // Layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors).
+        private static void Layer0128(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        {
             // gx = W·x + b_i   [3H, I] · [I]
             {
                 // rows 0..23
@@ -257,21 +281,21 @@ namespace Sensors
                 var a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(12));
                 var a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(16));
                 var a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(20));
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(input);
+                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(x);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v0, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v0, a3);
                 a4 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v0, a4);
                 a5 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v0, a5);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 1));
+                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v1, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v1, a3);
                 a4 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v1, a4);
                 a5 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v1, a5);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 2));
+                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v2, a2);
@@ -287,131 +311,147 @@ namespace Sensors
             }
             // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
             {
-                // rows 0..15
+                // rows 0..15, columns split over 2 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(4));
+                var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(8));
+                var a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(12));
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h0);
+                var a3_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v0, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v0, a3);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v1, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v1, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v1, a3);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
+                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v1, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v1, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v1, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v1, a3_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v2, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v2, a3);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v3, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v3, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v3, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v3, a3);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v3, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v3, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v3, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v3, a3_1);
+                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(64)), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(68)), v4, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(72)), v4, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(76)), v4, a3);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(80)), v5, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(84)), v5, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(88)), v5, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(92)), v5, a3);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
+                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(80)), v5, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(84)), v5, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(88)), v5, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(92)), v5, a3_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(96)), v6, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(100)), v6, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(104)), v6, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(108)), v6, a3);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(112)), v7, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(116)), v7, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(120)), v7, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(124)), v7, a3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref ghRz);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref ghRz, (nuint)(4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref ghRz, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref ghRz, (nuint)(12));
+                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(112)), v7, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(116)), v7, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(120)), v7, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(124)), v7, a3_1);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0 + a0_1, ref ghRz);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1 + a1_1, ref ghRz, (nuint)(4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2 + a2_1, ref ghRz, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3 + a3_1, ref ghRz, (nuint)(12));
             }
             // gh_n = U_n·h + b_hn   [H, H] · [H]
             {
-                // rows 0..7
+                // rows 0..7, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(4));
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h0);
+                var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v1, a1);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v2, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v2, a1);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v3, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v3, a1);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v1, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v1, a1_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v2, a0_2);
+                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v2, a1_2);
+                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v3, a0_3);
+                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v3, a1_3);
+                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v4, a1);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v5, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v5, a1);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v6, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v6, a1);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v7, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v7, a1);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref ghN);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref ghN, (nuint)(4));
+                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v5, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v5, a1_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v6, a0_2);
+                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v6, a1_2);
+                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v7, a0_3);
+                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v7, a1_3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghN);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a1 + a1_1) + (a1_2 + a1_3), ref ghN, (nuint)(4));
             }
             // r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
             {
                 var r = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz));
                 var z = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(8)));
                 var n = global::TinyGru.Kernels.Tanh.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(16)) + r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghN));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h0), ref h0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h), ref h);
             }
             {
                 var r = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(4)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(4)));
                 var z = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(12)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(12)));
                 var n = global::TinyGru.Kernels.Tanh.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(20)) + r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghN, (nuint)(4)));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h0, (nuint)(4)), ref h0, (nuint)(4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)(4)), ref h, (nuint)(4));
             }
+        }
 
+        private static void Output128(ref float h, ref float output)
+        {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             global::System.Span<float> ySpan = stackalloc float[4];
             ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
             {
-                // rows 0..3
+                // rows 0..3, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h0);
+                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v1, a0);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v2, a0);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v3, a0);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4));
+                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v1, a0_1);
+                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v2, a0_2);
+                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v3, a0_3);
+                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v4, a0);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v5, a0);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v6, a0);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref yh);
+                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v5, a0_1);
+                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v6, a0_2);
+                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0_3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
             // output = y
             for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
@@ -419,15 +459,18 @@ namespace Sensors
 
         private void CoreScalar(ref float input, ref float output)
         {
-            global::System.Span<float> gxSpan = stackalloc float[24]; // W·x + b_i, gate blocks r, z, n
-            global::System.Span<float> ghRzSpan = stackalloc float[16]; // Ur,z·h + b_h,rz
-            global::System.Span<float> ghNSpan = stackalloc float[8]; // Un·h + b_hn (reset-after) or Un·(r ⊙ h) + b_hn (reset-before)
-            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gxSpan);
-            ref float ghRz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRzSpan);
-            ref float ghN = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghNSpan);
-
-            // ---- layer 0: GRU 3 → 8 (Hp = 8, scalar) ----
+            global::System.Span<float> scratch = stackalloc float[48];
+            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]
+            ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
+            ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
+            Layer0Scalar(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            OutputScalar(ref h0, ref output);
+        }
+
+        // Layer 0: GRU 3 → 8 (Hp = 8, scalar).
+        private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        {
             // gx = W·x + b_i   [3H, I] · [I]
             {
                 // rows 0..7
@@ -441,7 +484,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 5);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 6);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 7);
-                var v0 = input;
+                var v0 = x;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -450,7 +493,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 25), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 26), v1, a2);
@@ -459,7 +502,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v2, a2);
@@ -489,7 +532,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 13);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 14);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 15);
-                var v0 = input;
+                var v0 = x;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -498,7 +541,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 25), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 26), v1, a2);
@@ -507,7 +550,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v2, a2);
@@ -537,7 +580,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 21);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 22);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 23);
-                var v0 = input;
+                var v0 = x;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -546,7 +589,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 25), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 26), v1, a2);
@@ -555,7 +598,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v2, a2);
@@ -586,7 +629,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 5);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 6);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 7);
-                var v0 = h0;
+                var v0 = h;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -595,7 +638,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 17), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 18), v1, a2);
@@ -604,7 +647,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 21), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 22), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 23), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 32), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 33), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 34), v2, a2);
@@ -613,7 +656,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 37), v2, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 38), v2, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 39), v2, a7);
-                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3);
+                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v3, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v3, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v3, a2);
@@ -622,7 +665,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 53), v3, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 54), v3, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 55), v3, a7);
-                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4);
+                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 64), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 65), v4, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 66), v4, a2);
@@ -631,7 +674,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 69), v4, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 70), v4, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 71), v4, a7);
-                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5);
+                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 80), v5, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 81), v5, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 82), v5, a2);
@@ -640,7 +683,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 85), v5, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 86), v5, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 87), v5, a7);
-                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6);
+                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 96), v6, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 97), v6, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 98), v6, a2);
@@ -649,7 +692,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 101), v6, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 102), v6, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 103), v6, a7);
-                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7);
+                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 112), v7, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 113), v7, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 114), v7, a2);
@@ -679,7 +722,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 13);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 14);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 15);
-                var v0 = h0;
+                var v0 = h;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -688,7 +731,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 17), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 18), v1, a2);
@@ -697,7 +740,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 21), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 22), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 23), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 32), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 33), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 34), v2, a2);
@@ -706,7 +749,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 37), v2, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 38), v2, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 39), v2, a7);
-                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3);
+                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v3, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v3, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v3, a2);
@@ -715,7 +758,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 53), v3, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 54), v3, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 55), v3, a7);
-                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4);
+                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 64), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 65), v4, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 66), v4, a2);
@@ -724,7 +767,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 69), v4, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 70), v4, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 71), v4, a7);
-                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5);
+                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 80), v5, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 81), v5, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 82), v5, a2);
@@ -733,7 +776,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 85), v5, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 86), v5, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 87), v5, a7);
-                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6);
+                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 96), v6, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 97), v6, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 98), v6, a2);
@@ -742,7 +785,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 101), v6, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 102), v6, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 103), v6, a7);
-                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7);
+                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 112), v7, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 113), v7, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 114), v7, a2);
@@ -773,7 +816,7 @@ namespace Sensors
                 var a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 5);
                 var a6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 6);
                 var a7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 7);
-                var v0 = h0;
+                var v0 = h;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
@@ -782,7 +825,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v0, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v0, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v0, a7);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8), v1, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 9), v1, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 10), v1, a2);
@@ -791,7 +834,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 13), v1, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 14), v1, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 15), v1, a7);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 17), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 18), v2, a2);
@@ -800,7 +843,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 21), v2, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 22), v2, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 23), v2, a7);
-                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3);
+                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24), v3, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 25), v3, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 26), v3, a2);
@@ -809,7 +852,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v3, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v3, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v3, a7);
-                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4);
+                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 32), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 33), v4, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 34), v4, a2);
@@ -818,7 +861,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 37), v4, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 38), v4, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 39), v4, a7);
-                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5);
+                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 40), v5, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 41), v5, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 42), v5, a2);
@@ -827,7 +870,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 45), v5, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 46), v5, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 47), v5, a7);
-                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6);
+                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 48), v6, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 49), v6, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 50), v6, a2);
@@ -836,7 +879,7 @@ namespace Sensors
                 a5 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 53), v6, a5);
                 a6 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 54), v6, a6);
                 a7 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 55), v6, a7);
-                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7);
+                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 56), v7, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 57), v7, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 58), v7, a2);
@@ -860,64 +903,71 @@ namespace Sensors
                 var r = global::TinyGru.Kernels.Sigmoid.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref ghRz, j));
                 var z = global::TinyGru.Kernels.Sigmoid.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, j + 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref ghRz, j + 8));
                 var n = global::TinyGru.Kernels.Tanh.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, j + 16) + r * global::System.Runtime.CompilerServices.Unsafe.Add(ref ghN, j));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, j) = (1f - z) * n + z * global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j) = (1f - z) * n + z * global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j);
             }
+        }
 
+        private static void OutputScalar(ref float h, ref float output)
+        {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             global::System.Span<float> ySpan = stackalloc float[4];
             ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
             {
-                // rows 0..3
+                // rows 0..3, columns split over 2 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
                 ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = bp;
+                var a0_1 = 0f;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
+                var a1_1 = 0f;
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
+                var a2_1 = 0f;
                 var a3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 3);
-                var v0 = h0;
+                var a3_1 = 0f;
+                var v0 = h;
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(wp, v0, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 1), v0, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 2), v0, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 3), v0, a3);
-                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 1);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v1, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v1, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v1, a3);
-                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 2);
+                var v1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1);
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 4), v1, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 5), v1, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 6), v1, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 7), v1, a3_1);
+                var v2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 8), v2, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 9), v2, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 10), v2, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 11), v2, a3);
-                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 3);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12), v3, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 13), v3, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 14), v3, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 15), v3, a3);
-                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 4);
+                var v3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3);
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 12), v3, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 13), v3, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 14), v3, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 15), v3, a3_1);
+                var v4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 16), v4, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 17), v4, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 18), v4, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 19), v4, a3);
-                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 5);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 20), v5, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 21), v5, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 22), v5, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 23), v5, a3);
-                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 6);
+                var v5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5);
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 20), v5, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 21), v5, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 22), v5, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 23), v5, a3_1);
+                var v6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6);
                 a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 24), v6, a0);
                 a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 25), v6, a1);
                 a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 26), v6, a2);
                 a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 27), v6, a3);
-                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h0, 7);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 28), v7, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v7, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v7, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v7, a3);
-                yh = a0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 1) = a1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 2) = a2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 3) = a3;
+                var v7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7);
+                a0_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 28), v7, a0_1);
+                a1_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 29), v7, a1_1);
+                a2_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 30), v7, a2_1);
+                a3_1 = global::TinyGru.Kernels.MultiplyAdd.Scalar(global::System.Runtime.CompilerServices.Unsafe.Add(ref wp, 31), v7, a3_1);
+                yh = a0 + a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 1) = a1 + a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 2) = a2 + a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 3) = a3 + a3_1;
             }
             // output = y
             for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
@@ -925,123 +975,155 @@ namespace Sensors
 
         // ---- weights: read-only data in the assembly image (no allocation), in the kernels' packed layout ----
         /// <summary>W of layer 0: [3H, I] = [24, 3], gate blocks r, z, n padded to 8 rows each, packed in chunks of transposed rows.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0InputWeights => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0InputWeights
         {
-            146, 139, 58, 62, 1, 238, 41, 62, 6, 246, 148, 189, 109, 81, 49, 189, // 0.18217304f, 0.16594698f, -0.07273488f, -0.043290544f
-            10, 58, 4, 62, 158, 95, 2, 189, 183, 61, 158, 62, 73, 168, 90, 190, // 0.12912765f, -0.03182947f, 0.3090646f, -0.21353258f
-            142, 7, 232, 189, 3, 200, 68, 62, 243, 71, 202, 61, 252, 238, 164, 190, // -0.11329566f, 0.19216923f, 0.098770045f, -0.3221358f
-            136, 244, 158, 62, 86, 62, 40, 190, 58, 192, 135, 62, 223, 23, 58, 62, // 0.31045938f, -0.1643003f, 0.26513845f, 0.18173169f
-            34, 21, 209, 189, 9, 157, 44, 190, 225, 77, 180, 62, 154, 167, 113, 190, // -0.10209109f, -0.16856779f, 0.35215667f, -0.23599091f
-            105, 7, 106, 190, 142, 139, 160, 62, 124, 109, 224, 187, 147, 116, 128, 190, // -0.22854389f, 0.31356472f, -0.006848989f, -0.2508894f
-            198, 203, 31, 190, 20, 107, 170, 190, 89, 47, 56, 62, 172, 212, 200, 61, // -0.15605077f, -0.3328482f, 0.17986812f, 0.09806189f
-            59, 22, 13, 190, 185, 230, 81, 61, 98, 83, 225, 61, 191, 187, 114, 189, // -0.13778012f, 0.051245425f, 0.11002232f, -0.05926108f
-            16, 174, 138, 60, 163, 244, 176, 190, 246, 180, 171, 62, 93, 29, 172, 190, // 0.016928703f, -0.34561643f, 0.335365f, -0.33616152f
-            185, 55, 113, 189, 147, 158, 177, 62, 58, 48, 137, 59, 107, 45, 64, 190, // -0.058891032f, 0.34691295f, 0.0041866573f, -0.18767326f
-            127, 196, 30, 189, 90, 116, 68, 62, 94, 26, 145, 62, 197, 119, 92, 62, // -0.038761612f, 0.1918501f, 0.2834043f, 0.21530063f
-            7, 41, 107, 62, 187, 241, 74, 190, 138, 131, 83, 61, 96, 243, 68, 62, // 0.2296487f, -0.19818775f, 0.051639117f, 0.19233465f
-            231, 94, 140, 189, 239, 30, 89, 62, 111, 81, 73, 61, 79, 225, 142, 60, // -0.06854039f, 0.21203206f, 0.049149927f, 0.01744142f
-            148, 42, 211, 188, 182, 31, 185, 186, 81, 211, 6, 190, 121, 41, 28, 190, // -0.025777139f, -0.001412383f, -0.13166548f, -0.15250196f
-            64, 210, 87, 62, 104, 111, 96, 62, 153, 247, 110, 62, 117, 159, 46, 190, // 0.21076298f, 0.21917498f, 0.23336639f, -0.17053016f
-            24, 240, 26, 62, 145, 45, 25, 190, 113, 186, 62, 190, 93, 244, 212, 61, // 0.15130651f, -0.14958788f, -0.18625809f, 0.10398171f
-            163, 7, 174, 190, 186, 1, 176, 189, 158, 157, 135, 188, 248, 184, 224, 61, // -0.339902f, -0.08594079f, -0.01655465f, 0.1097278f
-            89, 203, 91, 62, 250, 95, 110, 189, 254, 96, 137, 190, 81, 202, 169, 189, // 0.2146429f, -0.058197f, -0.26831812f, -0.08290542f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                146, 139, 58, 62, 1, 238, 41, 62, 6, 246, 148, 189, 109, 81, 49, 189, // 0.18217304f, 0.16594698f, -0.07273488f, -0.043290544f
+                10, 58, 4, 62, 158, 95, 2, 189, 183, 61, 158, 62, 73, 168, 90, 190, // 0.12912765f, -0.03182947f, 0.3090646f, -0.21353258f
+                142, 7, 232, 189, 3, 200, 68, 62, 243, 71, 202, 61, 252, 238, 164, 190, // -0.11329566f, 0.19216923f, 0.098770045f, -0.3221358f
+                136, 244, 158, 62, 86, 62, 40, 190, 58, 192, 135, 62, 223, 23, 58, 62, // 0.31045938f, -0.1643003f, 0.26513845f, 0.18173169f
+                34, 21, 209, 189, 9, 157, 44, 190, 225, 77, 180, 62, 154, 167, 113, 190, // -0.10209109f, -0.16856779f, 0.35215667f, -0.23599091f
+                105, 7, 106, 190, 142, 139, 160, 62, 124, 109, 224, 187, 147, 116, 128, 190, // -0.22854389f, 0.31356472f, -0.006848989f, -0.2508894f
+                198, 203, 31, 190, 20, 107, 170, 190, 89, 47, 56, 62, 172, 212, 200, 61, // -0.15605077f, -0.3328482f, 0.17986812f, 0.09806189f
+                59, 22, 13, 190, 185, 230, 81, 61, 98, 83, 225, 61, 191, 187, 114, 189, // -0.13778012f, 0.051245425f, 0.11002232f, -0.05926108f
+                16, 174, 138, 60, 163, 244, 176, 190, 246, 180, 171, 62, 93, 29, 172, 190, // 0.016928703f, -0.34561643f, 0.335365f, -0.33616152f
+                185, 55, 113, 189, 147, 158, 177, 62, 58, 48, 137, 59, 107, 45, 64, 190, // -0.058891032f, 0.34691295f, 0.0041866573f, -0.18767326f
+                127, 196, 30, 189, 90, 116, 68, 62, 94, 26, 145, 62, 197, 119, 92, 62, // -0.038761612f, 0.1918501f, 0.2834043f, 0.21530063f
+                7, 41, 107, 62, 187, 241, 74, 190, 138, 131, 83, 61, 96, 243, 68, 62, // 0.2296487f, -0.19818775f, 0.051639117f, 0.19233465f
+                231, 94, 140, 189, 239, 30, 89, 62, 111, 81, 73, 61, 79, 225, 142, 60, // -0.06854039f, 0.21203206f, 0.049149927f, 0.01744142f
+                148, 42, 211, 188, 182, 31, 185, 186, 81, 211, 6, 190, 121, 41, 28, 190, // -0.025777139f, -0.001412383f, -0.13166548f, -0.15250196f
+                64, 210, 87, 62, 104, 111, 96, 62, 153, 247, 110, 62, 117, 159, 46, 190, // 0.21076298f, 0.21917498f, 0.23336639f, -0.17053016f
+                24, 240, 26, 62, 145, 45, 25, 190, 113, 186, 62, 190, 93, 244, 212, 61, // 0.15130651f, -0.14958788f, -0.18625809f, 0.10398171f
+                163, 7, 174, 190, 186, 1, 176, 189, 158, 157, 135, 188, 248, 184, 224, 61, // -0.339902f, -0.08594079f, -0.01655465f, 0.1097278f
+                89, 203, 91, 62, 250, 95, 110, 189, 254, 96, 137, 190, 81, 202, 169, 189, // 0.2146429f, -0.058197f, -0.26831812f, -0.08290542f
+            });
+        }
         /// <summary>U_r and U_z of layer 0: [2H, H] = [16, 8], padded and packed like W.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0RecurrentRzWeights => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0RecurrentRzWeights
         {
-            165, 216, 48, 62, 203, 142, 126, 190, 41, 188, 86, 189, 138, 228, 246, 61, // 0.17270143f, -0.24859159f, -0.052425537f, 0.12055309f
-            61, 6, 106, 190, 43, 165, 171, 62, 98, 243, 90, 190, 157, 152, 80, 62, // -0.22853942f, 0.3352445f, -0.21381906f, 0.20370717f
-            210, 254, 100, 62, 214, 23, 224, 61, 251, 106, 39, 189, 184, 69, 135, 190, // 0.22362831f, 0.10942046f, -0.04087351f, -0.2642038f
-            244, 65, 144, 190, 108, 237, 118, 62, 178, 130, 105, 190, 137, 11, 42, 190, // -0.28175318f, 0.24114007f, -0.22803763f, -0.16605963f
-            80, 30, 165, 60, 169, 148, 136, 190, 154, 161, 75, 62, 215, 178, 129, 61, // 0.020156056f, -0.2667592f, 0.19885865f, 0.06332939f
-            182, 241, 153, 190, 243, 61, 112, 190, 230, 237, 53, 61, 198, 13, 168, 62, // -0.30067223f, -0.23461132f, 0.04441633f, 0.32823008f
-            204, 6, 187, 61, 232, 244, 163, 189, 222, 2, 71, 188, 90, 75, 11, 62, // 0.09132156f, -0.080056965f, -0.01214668f, 0.13602963f
-            202, 0, 37, 190, 31, 117, 56, 60, 250, 86, 166, 62, 71, 10, 164, 60, // -0.16113582f, 0.011258393f, 0.32488233f, 0.020024432f
-            62, 191, 237, 61, 35, 35, 176, 60, 154, 199, 232, 61, 87, 0, 26, 190, // 0.11608742f, 0.02150113f, 0.11366196f, -0.15039192f
-            39, 194, 173, 62, 176, 15, 53, 61, 102, 106, 180, 62, 14, 215, 96, 190, // 0.3393719f, 0.044204414f, 0.35237426f, -0.21957037f
-            191, 145, 119, 190, 110, 37, 11, 62, 77, 220, 170, 190, 217, 211, 231, 61, // -0.24176691f, 0.13588497f, -0.333712f, 0.113197036f
-            24, 193, 221, 189, 139, 116, 122, 190, 186, 126, 156, 190, 30, 10, 131, 62, // -0.10827845f, -0.2445852f, -0.30565435f, 0.25593656f
-            103, 55, 159, 61, 164, 198, 118, 189, 239, 189, 135, 190, 145, 48, 219, 189, // 0.07774239f, -0.060248032f, -0.26512095f, -0.10702623f
-            101, 60, 151, 60, 70, 22, 135, 62, 229, 176, 100, 190, 6, 34, 157, 61, // 0.018461416f, 0.2638418f, -0.22333105f, 0.07672505f
-            53, 3, 152, 190, 192, 2, 234, 61, 146, 3, 105, 190, 51, 125, 106, 62, // -0.29689947f, 0.11426306f, -0.22755268f, 0.22899322f
-            13, 210, 26, 62, 230, 119, 141, 62, 248, 25, 141, 190, 166, 170, 126, 190, // 0.1511919f, 0.27630538f, -0.27558875f, -0.24869785f
-            22, 163, 3, 62, 78, 162, 84, 62, 69, 119, 145, 61, 224, 202, 165, 62, // 0.12855181f, 0.2076504f, 0.07102827f, 0.32381344f
-            142, 41, 120, 62, 2, 35, 131, 62, 106, 236, 64, 62, 195, 49, 156, 62, // 0.24234602f, 0.25612646f, 0.18840185f, 0.30506715f
-            193, 228, 37, 190, 233, 9, 93, 62, 22, 129, 83, 190, 77, 88, 59, 190, // -0.16200544f, 0.21585812f, -0.20654711f, -0.18295403f
-            2, 72, 132, 61, 180, 16, 181, 189, 34, 178, 68, 188, 0, 4, 42, 62, // 0.06459047f, -0.088410765f, -0.012005361f, 0.16603088f
-            105, 119, 51, 62, 100, 171, 81, 190, 192, 235, 173, 61, 63, 248, 133, 189, // 0.1752602f, -0.20475537f, 0.08492231f, -0.0654149f
-            51, 13, 150, 61, 144, 233, 96, 62, 85, 98, 72, 190, 254, 231, 111, 62, // 0.07326736f, 0.21964097f, -0.1956876f, 0.23428342f
-            181, 161, 40, 189, 10, 208, 115, 62, 44, 218, 26, 190, 167, 253, 156, 61, // -0.04116984f, 0.2380983f, -0.15122288f, 0.07665568f
-            231, 219, 178, 61, 53, 39, 234, 188, 137, 194, 67, 190, 176, 150, 104, 62, // 0.08733349f, -0.028583148f, -0.19117178f, 0.22713733f
-            233, 164, 167, 190, 68, 236, 160, 190, 247, 103, 114, 190, 71, 29, 76, 62, // -0.32743004f, -0.31430256f, -0.23672472f, 0.19933043f
-            54, 225, 232, 61, 210, 1, 131, 190, 125, 50, 170, 190, 127, 161, 97, 62, // 0.113710806f, -0.25587326f, -0.33241645f, 0.22034262f
-            148, 233, 93, 190, 245, 53, 245, 189, 1, 179, 128, 62, 231, 204, 3, 190, // -0.21671134f, -0.11973182f, 0.2513657f, -0.12871133f
-            36, 173, 180, 62, 174, 242, 155, 190, 171, 138, 1, 62, 150, 18, 177, 62, // 0.35288346f, -0.30458587f, 0.12650554f, 0.34584492f
-            145, 59, 54, 62, 127, 189, 131, 62, 254, 198, 43, 190, 143, 195, 28, 62, // 0.1779616f, 0.25730512f, -0.16775128f, 0.15308975f
-            197, 54, 135, 62, 80, 90, 130, 190, 41, 229, 153, 189, 99, 163, 128, 62, // 0.26408973f, -0.25459528f, -0.07514412f, 0.25124654f
-            3, 116, 4, 62, 76, 220, 176, 62, 96, 157, 236, 189, 142, 174, 162, 189, // 0.1293488f, 0.34543073f, -0.115534544f, -0.0794345f
-            42, 109, 176, 62, 167, 6, 143, 189, 163, 91, 11, 190, 237, 102, 125, 190, // 0.34458286f, -0.06983691f, -0.13609175f, -0.24746294f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                165, 216, 48, 62, 203, 142, 126, 190, 41, 188, 86, 189, 138, 228, 246, 61, // 0.17270143f, -0.24859159f, -0.052425537f, 0.12055309f
+                61, 6, 106, 190, 43, 165, 171, 62, 98, 243, 90, 190, 157, 152, 80, 62, // -0.22853942f, 0.3352445f, -0.21381906f, 0.20370717f
+                210, 254, 100, 62, 214, 23, 224, 61, 251, 106, 39, 189, 184, 69, 135, 190, // 0.22362831f, 0.10942046f, -0.04087351f, -0.2642038f
+                244, 65, 144, 190, 108, 237, 118, 62, 178, 130, 105, 190, 137, 11, 42, 190, // -0.28175318f, 0.24114007f, -0.22803763f, -0.16605963f
+                80, 30, 165, 60, 169, 148, 136, 190, 154, 161, 75, 62, 215, 178, 129, 61, // 0.020156056f, -0.2667592f, 0.19885865f, 0.06332939f
+                182, 241, 153, 190, 243, 61, 112, 190, 230, 237, 53, 61, 198, 13, 168, 62, // -0.30067223f, -0.23461132f, 0.04441633f, 0.32823008f
+                204, 6, 187, 61, 232, 244, 163, 189, 222, 2, 71, 188, 90, 75, 11, 62, // 0.09132156f, -0.080056965f, -0.01214668f, 0.13602963f
+                202, 0, 37, 190, 31, 117, 56, 60, 250, 86, 166, 62, 71, 10, 164, 60, // -0.16113582f, 0.011258393f, 0.32488233f, 0.020024432f
+                62, 191, 237, 61, 35, 35, 176, 60, 154, 199, 232, 61, 87, 0, 26, 190, // 0.11608742f, 0.02150113f, 0.11366196f, -0.15039192f
+                39, 194, 173, 62, 176, 15, 53, 61, 102, 106, 180, 62, 14, 215, 96, 190, // 0.3393719f, 0.044204414f, 0.35237426f, -0.21957037f
+                191, 145, 119, 190, 110, 37, 11, 62, 77, 220, 170, 190, 217, 211, 231, 61, // -0.24176691f, 0.13588497f, -0.333712f, 0.113197036f
+                24, 193, 221, 189, 139, 116, 122, 190, 186, 126, 156, 190, 30, 10, 131, 62, // -0.10827845f, -0.2445852f, -0.30565435f, 0.25593656f
+                103, 55, 159, 61, 164, 198, 118, 189, 239, 189, 135, 190, 145, 48, 219, 189, // 0.07774239f, -0.060248032f, -0.26512095f, -0.10702623f
+                101, 60, 151, 60, 70, 22, 135, 62, 229, 176, 100, 190, 6, 34, 157, 61, // 0.018461416f, 0.2638418f, -0.22333105f, 0.07672505f
+                53, 3, 152, 190, 192, 2, 234, 61, 146, 3, 105, 190, 51, 125, 106, 62, // -0.29689947f, 0.11426306f, -0.22755268f, 0.22899322f
+                13, 210, 26, 62, 230, 119, 141, 62, 248, 25, 141, 190, 166, 170, 126, 190, // 0.1511919f, 0.27630538f, -0.27558875f, -0.24869785f
+                22, 163, 3, 62, 78, 162, 84, 62, 69, 119, 145, 61, 224, 202, 165, 62, // 0.12855181f, 0.2076504f, 0.07102827f, 0.32381344f
+                142, 41, 120, 62, 2, 35, 131, 62, 106, 236, 64, 62, 195, 49, 156, 62, // 0.24234602f, 0.25612646f, 0.18840185f, 0.30506715f
+                193, 228, 37, 190, 233, 9, 93, 62, 22, 129, 83, 190, 77, 88, 59, 190, // -0.16200544f, 0.21585812f, -0.20654711f, -0.18295403f
+                2, 72, 132, 61, 180, 16, 181, 189, 34, 178, 68, 188, 0, 4, 42, 62, // 0.06459047f, -0.088410765f, -0.012005361f, 0.16603088f
+                105, 119, 51, 62, 100, 171, 81, 190, 192, 235, 173, 61, 63, 248, 133, 189, // 0.1752602f, -0.20475537f, 0.08492231f, -0.0654149f
+                51, 13, 150, 61, 144, 233, 96, 62, 85, 98, 72, 190, 254, 231, 111, 62, // 0.07326736f, 0.21964097f, -0.1956876f, 0.23428342f
+                181, 161, 40, 189, 10, 208, 115, 62, 44, 218, 26, 190, 167, 253, 156, 61, // -0.04116984f, 0.2380983f, -0.15122288f, 0.07665568f
+                231, 219, 178, 61, 53, 39, 234, 188, 137, 194, 67, 190, 176, 150, 104, 62, // 0.08733349f, -0.028583148f, -0.19117178f, 0.22713733f
+                233, 164, 167, 190, 68, 236, 160, 190, 247, 103, 114, 190, 71, 29, 76, 62, // -0.32743004f, -0.31430256f, -0.23672472f, 0.19933043f
+                54, 225, 232, 61, 210, 1, 131, 190, 125, 50, 170, 190, 127, 161, 97, 62, // 0.113710806f, -0.25587326f, -0.33241645f, 0.22034262f
+                148, 233, 93, 190, 245, 53, 245, 189, 1, 179, 128, 62, 231, 204, 3, 190, // -0.21671134f, -0.11973182f, 0.2513657f, -0.12871133f
+                36, 173, 180, 62, 174, 242, 155, 190, 171, 138, 1, 62, 150, 18, 177, 62, // 0.35288346f, -0.30458587f, 0.12650554f, 0.34584492f
+                145, 59, 54, 62, 127, 189, 131, 62, 254, 198, 43, 190, 143, 195, 28, 62, // 0.1779616f, 0.25730512f, -0.16775128f, 0.15308975f
+                197, 54, 135, 62, 80, 90, 130, 190, 41, 229, 153, 189, 99, 163, 128, 62, // 0.26408973f, -0.25459528f, -0.07514412f, 0.25124654f
+                3, 116, 4, 62, 76, 220, 176, 62, 96, 157, 236, 189, 142, 174, 162, 189, // 0.1293488f, 0.34543073f, -0.115534544f, -0.0794345f
+                42, 109, 176, 62, 167, 6, 143, 189, 163, 91, 11, 190, 237, 102, 125, 190, // 0.34458286f, -0.06983691f, -0.13609175f, -0.24746294f
+            });
+        }
         /// <summary>U_n of layer 0: [H, H] = [8, 8], padded and packed like W.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0RecurrentNWeights => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0RecurrentNWeights
         {
-            61, 93, 175, 61, 164, 45, 118, 61, 71, 208, 133, 62, 36, 254, 48, 62, // 0.08562706f, 0.06010212f, 0.26135466f, 0.17284447f
-            206, 59, 178, 62, 45, 175, 148, 190, 90, 1, 113, 190, 53, 205, 80, 62, // 0.34811252f, -0.290399f, -0.23535672f, 0.2039078f
-            190, 217, 133, 190, 226, 169, 42, 62, 22, 161, 130, 190, 119, 15, 130, 190, // -0.26142687f, 0.16666368f, -0.25513524f, -0.25402424f
-            87, 63, 154, 189, 209, 180, 253, 188, 45, 19, 149, 62, 187, 142, 94, 62, // -0.07531612f, -0.030970009f, 0.29116192f, 0.21734135f
-            153, 139, 154, 62, 64, 65, 104, 61, 46, 53, 6, 190, 250, 226, 165, 189, // 0.3018463f, 0.056702852f, -0.13106224f, -0.08099933f
-            151, 244, 20, 190, 194, 16, 24, 62, 209, 145, 159, 62, 105, 219, 167, 188, // -0.14546429f, 0.14850143f, 0.31165937f, -0.020490365f
-            229, 111, 12, 190, 35, 226, 220, 61, 253, 155, 159, 62, 170, 176, 131, 62, // -0.1371456f, 0.1078532f, 0.31173697f, 0.2572072f
-            215, 130, 176, 61, 64, 196, 39, 188, 234, 241, 245, 189, 131, 69, 50, 189, // 0.08618706f, -0.010239661f, -0.12009032f, -0.043523323f
-            50, 19, 90, 62, 212, 212, 162, 190, 251, 223, 137, 190, 38, 98, 143, 62, // 0.21296385f, -0.31803f, -0.26928696f, 0.2800457f
-            185, 46, 125, 190, 234, 148, 55, 190, 134, 230, 129, 60, 29, 128, 164, 62, // -0.24724855f, -0.179279f, 0.015856992f, 0.32128993f
-            99, 116, 44, 60, 30, 225, 131, 62, 126, 57, 164, 62, 56, 51, 171, 62, // 0.010525796f, 0.25757688f, 0.32075113f, 0.33437514f
-            250, 245, 109, 62, 241, 110, 4, 60, 21, 118, 33, 62, 246, 59, 158, 62, // 0.23238364f, 0.008083091f, 0.15767701f, 0.30905122f
-            126, 146, 225, 188, 1, 211, 157, 62, 249, 94, 142, 190, 141, 237, 146, 189, // -0.027535673f, 0.30825046f, -0.27806833f, -0.071742155f
-            199, 230, 98, 62, 90, 37, 170, 190, 156, 131, 45, 61, 158, 68, 77, 190, // 0.22158347f, -0.33231622f, 0.04236184f, -0.20045707f
-            103, 212, 56, 188, 178, 161, 149, 62, 235, 5, 127, 190, 1, 179, 140, 190, // -0.011281109f, 0.29224926f, -0.24904601f, -0.2748032f
-            172, 162, 143, 190, 244, 223, 127, 190, 179, 74, 53, 190, 105, 27, 177, 62, // -0.28053796f, -0.24987775f, -0.17704277f, 0.34591225f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                61, 93, 175, 61, 164, 45, 118, 61, 71, 208, 133, 62, 36, 254, 48, 62, // 0.08562706f, 0.06010212f, 0.26135466f, 0.17284447f
+                206, 59, 178, 62, 45, 175, 148, 190, 90, 1, 113, 190, 53, 205, 80, 62, // 0.34811252f, -0.290399f, -0.23535672f, 0.2039078f
+                190, 217, 133, 190, 226, 169, 42, 62, 22, 161, 130, 190, 119, 15, 130, 190, // -0.26142687f, 0.16666368f, -0.25513524f, -0.25402424f
+                87, 63, 154, 189, 209, 180, 253, 188, 45, 19, 149, 62, 187, 142, 94, 62, // -0.07531612f, -0.030970009f, 0.29116192f, 0.21734135f
+                153, 139, 154, 62, 64, 65, 104, 61, 46, 53, 6, 190, 250, 226, 165, 189, // 0.3018463f, 0.056702852f, -0.13106224f, -0.08099933f
+                151, 244, 20, 190, 194, 16, 24, 62, 209, 145, 159, 62, 105, 219, 167, 188, // -0.14546429f, 0.14850143f, 0.31165937f, -0.020490365f
+                229, 111, 12, 190, 35, 226, 220, 61, 253, 155, 159, 62, 170, 176, 131, 62, // -0.1371456f, 0.1078532f, 0.31173697f, 0.2572072f
+                215, 130, 176, 61, 64, 196, 39, 188, 234, 241, 245, 189, 131, 69, 50, 189, // 0.08618706f, -0.010239661f, -0.12009032f, -0.043523323f
+                50, 19, 90, 62, 212, 212, 162, 190, 251, 223, 137, 190, 38, 98, 143, 62, // 0.21296385f, -0.31803f, -0.26928696f, 0.2800457f
+                185, 46, 125, 190, 234, 148, 55, 190, 134, 230, 129, 60, 29, 128, 164, 62, // -0.24724855f, -0.179279f, 0.015856992f, 0.32128993f
+                99, 116, 44, 60, 30, 225, 131, 62, 126, 57, 164, 62, 56, 51, 171, 62, // 0.010525796f, 0.25757688f, 0.32075113f, 0.33437514f
+                250, 245, 109, 62, 241, 110, 4, 60, 21, 118, 33, 62, 246, 59, 158, 62, // 0.23238364f, 0.008083091f, 0.15767701f, 0.30905122f
+                126, 146, 225, 188, 1, 211, 157, 62, 249, 94, 142, 190, 141, 237, 146, 189, // -0.027535673f, 0.30825046f, -0.27806833f, -0.071742155f
+                199, 230, 98, 62, 90, 37, 170, 190, 156, 131, 45, 61, 158, 68, 77, 190, // 0.22158347f, -0.33231622f, 0.04236184f, -0.20045707f
+                103, 212, 56, 188, 178, 161, 149, 62, 235, 5, 127, 190, 1, 179, 140, 190, // -0.011281109f, 0.29224926f, -0.24904601f, -0.2748032f
+                172, 162, 143, 190, 244, 223, 127, 190, 179, 74, 53, 190, 105, 27, 177, 62, // -0.28053796f, -0.24987775f, -0.17704277f, 0.34591225f
+            });
+        }
         /// <summary>b_i of layer 0: [3H], blocks r, z, n padded to 8.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0InputBias => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0InputBias
         {
-            114, 48, 179, 61, 245, 124, 112, 190, 59, 47, 70, 62, 249, 36, 135, 190, // 0.087494746f, -0.23485167f, 0.19353954f, -0.26395395f
-            187, 63, 167, 62, 66, 191, 104, 190, 17, 202, 204, 61, 81, 123, 220, 61, // 0.3266581f, -0.22729209f, 0.099994786f, 0.10765708f
-            64, 58, 172, 61, 55, 36, 150, 62, 97, 95, 22, 190, 139, 215, 24, 190, // 0.08409548f, 0.29324505f, -0.14684822f, -0.14925973f
-            190, 221, 156, 190, 52, 186, 109, 188, 82, 129, 43, 190, 17, 27, 104, 60, // -0.30637926f, -0.014509726f, -0.1674855f, 0.014166609f
-            77, 111, 148, 189, 137, 62, 240, 61, 117, 152, 156, 62, 207, 168, 213, 61, // -0.072477914f, 0.11730678f, 0.30585065f, 0.10432588f
-            34, 65, 233, 189, 168, 166, 49, 190, 102, 224, 157, 190, 114, 81, 152, 62, // -0.11389376f, -0.1734873f, -0.30835265f, 0.29749638f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                114, 48, 179, 61, 245, 124, 112, 190, 59, 47, 70, 62, 249, 36, 135, 190, // 0.087494746f, -0.23485167f, 0.19353954f, -0.26395395f
+                187, 63, 167, 62, 66, 191, 104, 190, 17, 202, 204, 61, 81, 123, 220, 61, // 0.3266581f, -0.22729209f, 0.099994786f, 0.10765708f
+                64, 58, 172, 61, 55, 36, 150, 62, 97, 95, 22, 190, 139, 215, 24, 190, // 0.08409548f, 0.29324505f, -0.14684822f, -0.14925973f
+                190, 221, 156, 190, 52, 186, 109, 188, 82, 129, 43, 190, 17, 27, 104, 60, // -0.30637926f, -0.014509726f, -0.1674855f, 0.014166609f
+                77, 111, 148, 189, 137, 62, 240, 61, 117, 152, 156, 62, 207, 168, 213, 61, // -0.072477914f, 0.11730678f, 0.30585065f, 0.10432588f
+                34, 65, 233, 189, 168, 166, 49, 190, 102, 224, 157, 190, 114, 81, 152, 62, // -0.11389376f, -0.1734873f, -0.30835265f, 0.29749638f
+            });
+        }
         /// <summary>b_h,r and b_h,z of layer 0: [2H] padded.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0RecurrentRzBias => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0RecurrentRzBias
         {
-            88, 43, 137, 189, 159, 40, 146, 61, 132, 70, 86, 60, 32, 183, 102, 190, // -0.0669772f, 0.07136654f, 0.013078336f, -0.22530794f
-            185, 228, 75, 62, 172, 228, 74, 62, 168, 219, 145, 60, 25, 190, 77, 190, // 0.1991147f, 0.19813794f, 0.017804936f, -0.20092048f
-            39, 213, 25, 190, 125, 138, 159, 59, 158, 216, 78, 190, 161, 0, 74, 190, // -0.15022717f, 0.004868804f, -0.2019982f, -0.19726802f
-            88, 4, 88, 189, 148, 127, 208, 189, 64, 191, 177, 61, 11, 82, 190, 189, // -0.052738518f, -0.101805836f, 0.08679056f, -0.09292992f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                88, 43, 137, 189, 159, 40, 146, 61, 132, 70, 86, 60, 32, 183, 102, 190, // -0.0669772f, 0.07136654f, 0.013078336f, -0.22530794f
+                185, 228, 75, 62, 172, 228, 74, 62, 168, 219, 145, 60, 25, 190, 77, 190, // 0.1991147f, 0.19813794f, 0.017804936f, -0.20092048f
+                39, 213, 25, 190, 125, 138, 159, 59, 158, 216, 78, 190, 161, 0, 74, 190, // -0.15022717f, 0.004868804f, -0.2019982f, -0.19726802f
+                88, 4, 88, 189, 148, 127, 208, 189, 64, 191, 177, 61, 11, 82, 190, 189, // -0.052738518f, -0.101805836f, 0.08679056f, -0.09292992f
+            });
+        }
         /// <summary>b_h,n of layer 0: [H] padded.</summary>
-        private static global::System.ReadOnlySpan<float> Layer0RecurrentNBias => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> Layer0RecurrentNBias
         {
-            206, 248, 63, 189, 249, 46, 10, 190, 42, 109, 165, 190, 49, 223, 157, 62, // -0.046868138f, -0.13494481f, -0.32309848f, 0.30834344f
-            34, 36, 138, 61, 55, 223, 161, 62, 219, 98, 105, 189, 78, 248, 181, 189, // 0.06745173f, 0.31615612f, -0.05697904f, -0.08885251f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                206, 248, 63, 189, 249, 46, 10, 190, 42, 109, 165, 190, 49, 223, 157, 62, // -0.046868138f, -0.13494481f, -0.32309848f, 0.30834344f
+                34, 36, 138, 61, 55, 223, 161, 62, 219, 98, 105, 189, 78, 248, 181, 189, // 0.06745173f, 0.31615612f, -0.05697904f, -0.08885251f
+            });
+        }
         /// <summary>Head W: [O, H] = [4, 8], rows padded to 4, packed like the layers.</summary>
-        private static global::System.ReadOnlySpan<float> HeadWeights => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> HeadWeights
         {
-            105, 45, 170, 190, 220, 83, 143, 189, 132, 215, 130, 190, 138, 126, 74, 190, // -0.3323777f, -0.06998417f, -0.2555505f, -0.19774833f
-            9, 111, 9, 190, 197, 75, 219, 188, 96, 135, 154, 189, 135, 170, 75, 190, // -0.13421263f, -0.026769528f, -0.07545352f, -0.1988927f
-            49, 106, 109, 62, 218, 129, 137, 189, 183, 1, 57, 62, 212, 107, 182, 61, // 0.2318504f, -0.0671422f, 0.1806706f, 0.08907285f
-            112, 76, 177, 190, 75, 118, 5, 190, 245, 77, 7, 62, 61, 131, 23, 61, // -0.3462863f, -0.13033406f, 0.13213332f, 0.036990393f
-            217, 65, 253, 189, 110, 22, 23, 62, 209, 27, 154, 62, 85, 205, 56, 190, // -0.12366075f, 0.1475465f, 0.30099347f, -0.18047078f
-            78, 147, 92, 62, 113, 159, 246, 189, 105, 237, 118, 190, 183, 47, 127, 190, // 0.21540567f, -0.1204213f, -0.24114002f, -0.24920546f
-            199, 168, 80, 62, 228, 98, 75, 190, 213, 116, 73, 59, 200, 250, 149, 190, // 0.20376883f, -0.19861943f, 0.0030739803f, -0.29292893f
-            91, 174, 5, 62, 181, 67, 164, 61, 112, 210, 213, 189, 32, 105, 177, 62, // 0.13054793f, 0.080207266f, -0.104405284f, 0.34650517f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                105, 45, 170, 190, 220, 83, 143, 189, 132, 215, 130, 190, 138, 126, 74, 190, // -0.3323777f, -0.06998417f, -0.2555505f, -0.19774833f
+                9, 111, 9, 190, 197, 75, 219, 188, 96, 135, 154, 189, 135, 170, 75, 190, // -0.13421263f, -0.026769528f, -0.07545352f, -0.1988927f
+                49, 106, 109, 62, 218, 129, 137, 189, 183, 1, 57, 62, 212, 107, 182, 61, // 0.2318504f, -0.0671422f, 0.1806706f, 0.08907285f
+                112, 76, 177, 190, 75, 118, 5, 190, 245, 77, 7, 62, 61, 131, 23, 61, // -0.3462863f, -0.13033406f, 0.13213332f, 0.036990393f
+                217, 65, 253, 189, 110, 22, 23, 62, 209, 27, 154, 62, 85, 205, 56, 190, // -0.12366075f, 0.1475465f, 0.30099347f, -0.18047078f
+                78, 147, 92, 62, 113, 159, 246, 189, 105, 237, 118, 190, 183, 47, 127, 190, // 0.21540567f, -0.1204213f, -0.24114002f, -0.24920546f
+                199, 168, 80, 62, 228, 98, 75, 190, 213, 116, 73, 59, 200, 250, 149, 190, // 0.20376883f, -0.19861943f, 0.0030739803f, -0.29292893f
+                91, 174, 5, 62, 181, 67, 164, 61, 112, 210, 213, 189, 32, 105, 177, 62, // 0.13054793f, 0.080207266f, -0.104405284f, 0.34650517f
+            });
+        }
         /// <summary>Head b: [O] padded to 4.</summary>
-        private static global::System.ReadOnlySpan<float> HeadBias => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+        private static global::System.ReadOnlySpan<float> HeadBias
         {
-            212, 212, 118, 189, 166, 110, 167, 189, 205, 32, 5, 190, 81, 20, 53, 190, // -0.060261562f, -0.081754014f, -0.13000794f, -0.17683531f
-        });
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                212, 212, 118, 189, 166, 110, 167, 189, 205, 32, 5, 190, 81, 20, 53, 190, // -0.060261562f, -0.081754014f, -0.13000794f, -0.17683531f
+            });
+        }
     }
 }

@@ -1,0 +1,40 @@
+using TinyGru.Model;
+
+namespace TinyGru.Benchmarks;
+
+/// <summary>
+/// The four peer cases of docs/benchmarks.md (I/H/layers/O), PyTorch convention, weights uniform in ±0.3 from a fixed
+/// seed. <c>dotnet run -c Release --project tests/TinyGru.Benchmarks -- --write-models</c> rewrites models/*.safetensors.
+/// </summary>
+public static class BenchmarkModels
+{
+    public static readonly (string Name, int Inputs, int Hidden, int Layers, int Outputs)[] Cases =
+    {
+        ("tiny", 3, 8, 1, 4),
+        ("small", 6, 32, 1, 6),
+        ("medium", 16, 64, 2, 10),
+        ("large", 40, 128, 1, 12),
+    };
+
+    public static GruModel Create(string name)
+    {
+        var c = Cases.Single(x => x.Name == name);
+        var rng = new Random(name.Length * 7919 + c.Hidden);
+        float[] U(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 0.6 - 0.3)).ToArray();
+        var layers = new List<GruLayerSpec>();
+        int input = c.Inputs;
+        for (int k = 0; k < c.Layers; k++)
+        {
+            layers.Add(new GruLayerSpec(input, c.Hidden, U(3 * c.Hidden * input), U(3 * c.Hidden * c.Hidden), U(3 * c.Hidden), U(3 * c.Hidden)));
+            input = c.Hidden;
+        }
+        var head = new DenseHeadSpec(c.Hidden, c.Outputs, U(c.Outputs * c.Hidden), U(c.Outputs), HeadActivation.None);
+        return new GruModel(GateConvention.ResetAfter, layers, head, metadata: new ModelMetadata("bench_" + name, ModelTask.Unspecified, null, null));
+    }
+
+    public static void Write(string folder)
+    {
+        foreach (var c in Cases)
+            File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}.safetensors"), TinyGruModelFile.Serialize(Create(c.Name)));
+    }
+}
