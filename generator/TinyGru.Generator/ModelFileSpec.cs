@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using TinyGru.Model;
 
 namespace TinyGru.Generator;
@@ -47,8 +46,7 @@ internal sealed class ModelFileSpec : IEquatable<ModelFileSpec>
             return new ModelFileSpec(path, "", null, e.Message);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        string hash;
-        using (var sha = SHA256.Create()) hash = string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        string hash = ModelFileBytes.Sha256Hex(bytes);
         try
         {
             return new ModelFileSpec(path, hash, ModelLoader.Load(bytes, name), null);

@@ -19,6 +19,7 @@ internal static class TinyGruCommandLine
         root.Subcommands.Add(PredictCommand.Create(stdout, stderr));
         root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));
+        root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }

@@ -6,6 +6,13 @@ public static class ModelFileBytes
     /// <summary>Largest model file read (1 GiB); <see cref="ModelLimits.MaxParameters"/> float32 weights fit well within it.</summary>
     public const long MaxFileBytes = 1L << 30;
 
+    /// <summary>SHA-256 of <paramref name="bytes"/> as lower-case hex: the model's identity in generated code.</summary>
+    public static string Sha256Hex(byte[] bytes)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        return string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>Reads <paramref name="path"/>; <paramref name="source"/> (default: the path) names it in messages.</summary>
     public static byte[] Read(string path, string? source = null)
     {
