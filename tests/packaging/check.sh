@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packs TinyGru.Model, TinyGru.Runtime and TinyGru.Generator into a local folder feed, builds a consumer project that
+# references only the packages (net8.0, the oldest supported framework), and runs it against a PyTorch fixture.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+version="0.1.0-ci.$(date +%s)"
+for project in src/TinyGru.Model src/TinyGru.Runtime generator/TinyGru.Generator; do
+  dotnet pack "$root/$project" -c Release -o "$work/feed" -p:Version="$version" -nologo -v quiet
+done
+unzip -l "$work/feed/TinyGru.Generator.$version.nupkg" | grep -q "analyzers/dotnet/cs/TinyGru.Model.dll"
+unzip -l "$work/feed/TinyGru.Generator.$version.nupkg" | grep -q "buildTransitive/TinyGru.Generator.props"
+cp -r "$root/tests/packaging/consumer" "$work/consumer"
+mkdir -p "$work/consumer/models"
+cp "$root/tests/fixtures/gru_tiny.safetensors" "$work/consumer/models/"
+cat > "$work/consumer/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <add key="tinygru-local" value="$work/feed" />
+  </packageSources>
+</configuration>
+XML
+export NUGET_PACKAGES="$work/packages"
+dotnet build "$work/consumer" -c Release -p:TinyGruVersion="$version" -nologo -v quiet
+dotnet "$work/consumer/bin/Release/net8.0/Consumer.dll" "$root/tests/fixtures/gru_tiny.expected.safetensors"
