@@ -16,6 +16,11 @@ public static class NetModelEmitter
     /// <summary>Vectors per elementwise pass up to which the gate update is unrolled.</summary>
     public const int UnrollVectors = 4;
 
+    /// <summary>Models with at most this many embedded floats get their layer methods inlined into the step.</summary>
+    public const int InlineLayersUpToFloats = 2048;
+
+    private const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
     /// <summary>Largest number of embedded weight floats (padding included) the .NET target accepts.</summary>
     public const long MaxEmbeddedFloats = 1L << 20;
 
@@ -247,6 +252,8 @@ public static class NetModelEmitter
         var m = plan.Model;
         int hpMax = plan.MaxPaddedHidden;
         bool resetBefore = m.Convention == GateConvention.ResetBefore;
+        // Small models fit the JIT's inlining budget whole: one method saves the calls and the spills around them.
+        bool inline = plan.EmbeddedFloats <= InlineLayersUpToFloats;
         string skipLocalsInit = options.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
         using (w.Block($"private void Core{path.Suffix}(ref float input, ref float output)"))
@@ -284,6 +291,7 @@ public static class NetModelEmitter
             var f = path.Narrowed(l.Granule);
             string h = "h";
             w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
+            if (inline) w.Line(AggressiveInlining);
             using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
             {
                 w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
@@ -328,6 +336,7 @@ public static class NetModelEmitter
         }
 
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
+        if (inline) w.Line(AggressiveInlining);
         using (w.Block($"private static void Output{path.Suffix}(ref float h, ref float output)"))
             EmitOutput(w, plan, path, "h");
         w.Line();

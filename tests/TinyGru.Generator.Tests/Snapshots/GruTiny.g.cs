@@ -116,6 +116,7 @@ namespace Sensors
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors).
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0256(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
             // gx = W·x + b_i   [3H, I] · [I]
@@ -221,6 +222,7 @@ namespace Sensors
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Output256(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
@@ -268,6 +270,7 @@ namespace Sensors
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors).
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0128(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
             // gx = W·x + b_i   [3H, I] · [I]
@@ -422,6 +425,7 @@ namespace Sensors
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Output128(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
@@ -469,6 +473,7 @@ namespace Sensors
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, scalar).
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
             // gx = W·x + b_i   [3H, I] · [I]
@@ -907,6 +912,7 @@ namespace Sensors
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void OutputScalar(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
