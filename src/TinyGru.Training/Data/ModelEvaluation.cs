@@ -28,6 +28,9 @@ public sealed record ModelEvaluation
     /// <summary>Regression and forecast: mean absolute error over all outputs.</summary>
     public double? Mae { get; init; }
 
+    /// <summary>The model's outputs [Count, O] in the user's units (after the head activation and output scaling).</summary>
+    public required float[] Predictions { get; init; }
+
     /// <summary>Forecast: RMSE of predicting the last value in the window.</summary>
     public double? NaiveRmse { get; init; }
 
@@ -66,7 +69,7 @@ public sealed record ModelEvaluation
                     confusion[actual, predicted]++;
                     if (actual == predicted) correct++;
                 }
-                return new ModelEvaluation { Count = indices.Count, Accuracy = (double)correct / indices.Count, ConfusionMatrix = confusion, Labels = examples.OutputNames };
+                return new ModelEvaluation { Count = indices.Count, Accuracy = (double)correct / indices.Count, ConfusionMatrix = confusion, Labels = examples.OutputNames, Predictions = predictions };
             }
             case LearningTask.MultiLabel:
             {
@@ -74,7 +77,7 @@ public sealed record ModelEvaluation
                 for (int n = 0; n < indices.Count; n++)
                     for (int j = 0; j < o; j++)
                         if (predictions[n * o + j] > 0.5f == examples.Targets![indices[n] * o + j] > 0.5f) correct++;
-                return new ModelEvaluation { Count = indices.Count, Accuracy = (double)correct / (indices.Count * o), Labels = examples.OutputNames };
+                return new ModelEvaluation { Count = indices.Count, Accuracy = (double)correct / (indices.Count * o), Labels = examples.OutputNames, Predictions = predictions };
             }
             default:
             {
@@ -86,7 +89,7 @@ public sealed record ModelEvaluation
                     for (int n = 0; n < indices.Count; n++) examples.LastValues.AsSpan(indices[n] * o, o).CopyTo(naive.AsSpan(n * o, o));
                     (naiveRmse, naiveMae) = Errors(naive, examples.Targets!, indices, o);
                 }
-                return new ModelEvaluation { Count = indices.Count, Rmse = rmse, Mae = mae, NaiveRmse = naiveRmse, NaiveMae = naiveMae, Labels = examples.OutputNames };
+                return new ModelEvaluation { Count = indices.Count, Rmse = rmse, Mae = mae, NaiveRmse = naiveRmse, NaiveMae = naiveMae, Labels = examples.OutputNames, Predictions = predictions };
             }
         }
     }
