@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 namespace TinyGru.Training;
 
@@ -38,7 +39,22 @@ internal sealed class AdamOptimizer
         float correction2 = (float)Math.Sqrt(1 - Math.Pow(Beta2, _step));
         float decay = _kind == OptimizerKind.AdamW ? 1 - (float)(lr * _weightDecay) : 1;
         float l2 = _kind == OptimizerKind.Adam ? _weightDecay : 0;
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The same update, 8 parameters at a time.
+            for (; i + 8 <= parameters.Length; i += 8)
+            {
+                var p = Vector256.Create(parameters.AsSpan(i, 8));
+                var g = Vector256.Create(gradient.AsSpan(i, 8)) + l2 * p;
+                var m = b1 * Vector256.Create(_m.AsSpan(i, 8)) + (1 - b1) * g;
+                var v = b2 * Vector256.Create(_v.AsSpan(i, 8)) + (1 - b2) * g * g;
+                m.CopyTo(_m.AsSpan(i, 8));
+                v.CopyTo(_v.AsSpan(i, 8));
+                (p * decay - stepSize * m / (Vector256.Sqrt(v) / correction2 + Vector256.Create((float)Epsilon))).CopyTo(parameters.AsSpan(i, 8));
+            }
+        }
+        for (; i < parameters.Length; i++)
         {
             float p = parameters[i] * decay;
             float g = gradient[i] + l2 * parameters[i];

@@ -1,35 +1,38 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace TinyGru.Training;
 
 /// <summary>
-/// Runs a fixed number of shards of work, one per core, on threads that live as long as the training run, so a
-/// mini-batch costs two event signals rather than a task allocation. The shard count is fixed independently of
-/// the core count, so results do not depend on how many cores ran them.
+/// Runs a fixed number of shards of work on the caller's thread and on helper threads that live as long as the
+/// training run, so a mini-batch costs no allocation and no thread wake-up in the common case: between batches a
+/// helper spins briefly for the next one before it blocks. Threads claim shards from a shared counter, so when a
+/// helper is slow (a busy machine) the caller takes its shard instead of waiting for it. The shard count is fixed
+/// independently of the core count and results are combined in shard order, so results do not depend on which
+/// thread ran which shard.
 /// </summary>
 internal sealed class ShardWorkers : IDisposable
 {
-    private readonly int _threads;                 // including the caller's
+    private static readonly long SpinTicks = Stopwatch.Frequency / 5000;   // 0.2 ms: longer than an optimizer step
     private readonly Thread[] _helpers;
-    private readonly ManualResetEventSlim[] _go;
-    private readonly ManualResetEventSlim[] _done;
-    private Action<int>? _work;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private Action<int> _work = _ => { };
+    private int _generation;    // bumped by every Run
+    private int _next;          // the next shard to claim
+    private int _completed;     // shards finished in this Run
+    private int _sleepers;      // helpers blocked on _wake
     private Exception? _error;
     private volatile bool _stopping;
 
     public ShardWorkers(int shards)
     {
         Shards = shards;
-        _threads = Math.Max(1, Math.Min(shards, Environment.ProcessorCount));
-        _helpers = new Thread[_threads - 1];
-        _go = new ManualResetEventSlim[_helpers.Length];
-        _done = new ManualResetEventSlim[_helpers.Length];
+        int threads = Math.Max(1, Math.Min(shards, Environment.ProcessorCount));
+        _next = shards;         // nothing to claim until the first Run
+        _helpers = new Thread[threads - 1];
         for (int i = 0; i < _helpers.Length; i++)
         {
-            _go[i] = new ManualResetEventSlim(false);
-            _done[i] = new ManualResetEventSlim(false);
-            int worker = i + 1;
-            _helpers[i] = new Thread(() => HelperLoop(worker)) { IsBackground = true, Name = "tinygru-shard-" + worker };
+            _helpers[i] = new Thread(HelperLoop) { IsBackground = true, Name = "tinygru-shard-" + (i + 1) };
             _helpers[i].Start();
         }
     }
@@ -41,19 +44,12 @@ internal sealed class ShardWorkers : IDisposable
     public void Run(Action<int> work)
     {
         _work = work;
-        for (int i = 0; i < _helpers.Length; i++) _go[i].Set();
-        try
-        {
-            RunShardsOf(0);
-        }
-        finally
-        {
-            for (int i = 0; i < _helpers.Length; i++)
-            {
-                _done[i].Wait();
-                _done[i].Reset();
-            }
-        }
+        _completed = 0;
+        Volatile.Write(ref _next, 0);           // publishes the work above to any thread that claims a shard
+        Interlocked.Increment(ref _generation);
+        if (Volatile.Read(ref _sleepers) > 0) _wake.Set();
+        ClaimShards();
+        while (Volatile.Read(ref _completed) < Shards) Thread.SpinWait(20); // a claimed shard is being run right now
         if (_error is { } error)
         {
             _error = null;
@@ -61,31 +57,41 @@ internal sealed class ShardWorkers : IDisposable
         }
     }
 
-    private void RunShardsOf(int worker)
+    private void ClaimShards()
     {
-        for (int shard = worker; shard < Shards; shard += _threads) _work!(shard);
+        int shard;
+        while ((shard = Interlocked.Increment(ref _next) - 1) < Shards)
+        {
+            try { _work(shard); }
+            catch (Exception e) { _error ??= e; }
+            Interlocked.Increment(ref _completed);
+        }
     }
 
-    private void HelperLoop(int worker)
+    private void HelperLoop()
     {
-        var go = _go[worker - 1];
-        var done = _done[worker - 1];
-        while (true)
+        int seen = 0;
+        while (!_stopping)
         {
-            go.Wait();
-            go.Reset();
-            if (_stopping) return;
-            try { RunShardsOf(worker); }
-            catch (Exception e) { _error = e; }
-            done.Set();
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref _generation) == seen && !_stopping && Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+            if (Volatile.Read(ref _generation) == seen)
+            {
+                _wake.Reset();
+                Interlocked.Increment(ref _sleepers);            // full fence: Run either sees a sleeper or we see its generation
+                while (Volatile.Read(ref _generation) == seen && !_stopping) _wake.Wait(100);
+                Interlocked.Decrement(ref _sleepers);
+            }
+            seen = Volatile.Read(ref _generation);
+            ClaimShards();
         }
     }
 
     public void Dispose()
     {
         _stopping = true;
-        foreach (var go in _go) go.Set();
+        _wake.Set();
         foreach (var t in _helpers) t.Join();
-        foreach (var e in _go.Concat(_done)) e.Dispose();
+        _wake.Dispose();
     }
 }

@@ -116,16 +116,22 @@ public class TrainerTests
     [Fact]
     public void AdamFirstStepMovesEachWeightByTheLearningRate()
     {
-        // PyTorch Adam, step 1: m̂ = g, v̂ = g², so p ← p − lr · g / (|g| + ε).
-        var p = new[] { 1f, -2f, 0.5f };
-        var g = new[] { 0.3f, -4f, 0f };
-        new AdamOptimizer(OptimizerKind.Adam, 0, 3).Step(p, g, 0.1);
-        Assert.Equal(new[] { 0.9f, -1.9f, 0.5f }, p.Select(v => MathF.Round(v, 5)));
+        // PyTorch Adam, step 1: m̂ = g, v̂ = g², so p ← p − lr · g / (|g| + ε). 11 weights: 8 take the vector path, 3 the scalar one.
+        var p = Enumerable.Range(0, 11).Select(i => 0.25f * i - 1).ToArray();
+        var g = Enumerable.Range(0, 11).Select(i => i % 3 == 0 ? 0f : i % 3 == 1 ? 0.3f : -4f).ToArray();
+        var expected = p.Zip(g, (w, d) => d == 0 ? w : w - 0.1f * MathF.Sign(d)).ToArray();
+        new AdamOptimizer(OptimizerKind.Adam, 0, 11).Step(p, g, 0.1);
+        Assert.Equal(expected, p.Select(v => MathF.Round(v, 5)));
 
         // AdamW decays the weight first: p ← p·(1 − lr·λ) − lr · g / (|g| + ε).
-        var q = new[] { 1f };
-        new AdamOptimizer(OptimizerKind.AdamW, 0.5f, 1).Step(q, new[] { 2f }, 0.1);
-        Assert.Equal(1f * (1 - 0.05f) - 0.1f, q[0], 5);
+        var q = Enumerable.Repeat(1f, 9).ToArray();
+        new AdamOptimizer(OptimizerKind.AdamW, 0.5f, 9).Step(q, Enumerable.Repeat(2f, 9).ToArray(), 0.1);
+        Assert.All(q, v => Assert.Equal(1f * (1 - 0.05f) - 0.1f, v, 5));
+
+        // Adam's weight decay is L2: it enters the gradient (here it flips the sign of the step).
+        var l2 = Enumerable.Repeat(1f, 9).ToArray();
+        new AdamOptimizer(OptimizerKind.Adam, 10f, 9).Step(l2, Enumerable.Repeat(-1f, 9).ToArray(), 0.1);
+        Assert.All(l2, v => Assert.Equal(0.9f, v, 5));
     }
 
     [Fact]
