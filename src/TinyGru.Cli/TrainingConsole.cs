@@ -107,7 +107,8 @@ internal sealed class TrainingConsole
           + (t.NaiveRmse is double n ? $" (last value: RMSE {n.ToString("G4", Inv)}, MAE {t.NaiveMae!.Value.ToString("G4", Inv)})" : "");
 
     public static string Architecture(GruModel m) =>
-        $"GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))} → dense {m.OutputSize} ({TinyGruModelFile.ActivationName(m.Head!.Activation)})";
+        $"GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))}"
+        + (m.Head is { } h ? $" → dense {h.OutputSize}" + (h.Activation == HeadActivation.None ? "" : $" ({TinyGruModelFile.ActivationName(h.Activation)})") : "");
 
     private static string Describe(EpochReport r, string metric)
     {

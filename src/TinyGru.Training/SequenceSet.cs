@@ -68,21 +68,4 @@ public sealed class SequenceSet
 
     /// <summary>1 for sequence-to-one, T for sequence-to-sequence.</summary>
     public int TargetsPerSequence => Timing == TargetTiming.LastStep ? 1 : Steps;
-
-    /// <summary>The sequences at <paramref name="indices"/>, in that order.</summary>
-    public SequenceSet Subset(IReadOnlyList<int> indices)
-    {
-        int x = Steps * InputSize, per = TargetsPerSequence, y = per * OutputSize;
-        var inputs = new float[indices.Count * x];
-        var targets = Targets is null ? null : new float[indices.Count * y];
-        var labels = Labels is null ? null : new int[indices.Count * per];
-        for (int i = 0; i < indices.Count; i++)
-        {
-            int s = indices[i];
-            Array.Copy(Inputs, s * x, inputs, i * x, x);
-            if (targets is not null) Array.Copy(Targets!, s * y, targets, i * y, y);
-            if (labels is not null) Array.Copy(Labels!, s * per, labels, i * per, per);
-        }
-        return new SequenceSet(Steps, InputSize, inputs, Timing, OutputSize, targets, labels);
-    }
 }

@@ -171,6 +171,21 @@ public class TrainerTests
     }
 
     [Fact]
+    public void TrainingLoopAllocatesPerEpochNotPerBatch()
+    {
+        var set = SineSet(new Random(8), 256);                  // 32 batches of 8 per epoch
+        long Allocated(int epochs)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            GruTrainer.Train(set, null, new TrainingOptions { HiddenSizes = new[] { 8 }, Epochs = epochs, BatchSize = 8, Seed = 1 });
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Allocated(2);                                            // warm-up: JIT, statics
+        long perEpoch = (Allocated(12) - Allocated(2)) / 10;
+        Assert.True(perEpoch < 1024, $"{perEpoch} bytes per epoch of 32 batches");
+    }
+
+    [Fact]
     public void ShardWorkersRunEveryShardAndPassErrorsOn()
     {
         using var workers = new ShardWorkers(2);

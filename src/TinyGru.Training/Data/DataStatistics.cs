@@ -44,12 +44,6 @@ public sealed class DataStatistics
         return new DataStatistics(mean, std, offset, scale);
     }
 
-    /// <summary>The statistics a trained model carries.</summary>
-    public static DataStatistics Of(GruModel model) =>
-        new(model.InputNormalization?.Mean ?? Enumerable.Repeat(0f, model.InputSize).ToArray(),
-            model.InputNormalization?.Std ?? Enumerable.Repeat(1f, model.InputSize).ToArray(),
-            model.OutputScaling?.Offset, model.OutputScaling?.Scale);
-
     /// <summary>The model's input normalization.</summary>
     public InputNormalization InputNormalization => new((float[])InputMean.Clone(), (float[])InputStd.Clone());
 
