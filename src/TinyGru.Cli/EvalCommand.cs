@@ -36,7 +36,9 @@ internal static class EvalCommand
             var examples = SequenceExamples.Load(table, spec, classes ? ClassesOf(m) : null);
             bool testOnly = spec.TestEvery is not null || spec.TestFraction is not null;
             var indices = testOnly ? DataSplit.Of(examples, spec, dataPath).Test : Enumerable.Range(0, examples.Count).ToArray();
-            var evaluation = ModelEvaluation.Of(m, examples, indices);
+            ModelEvaluation evaluation;
+            try { evaluation = ModelEvaluation.Of(m, examples, indices); }
+            catch (TrainingException e) { throw new CliException($"{dataPath}: {e.Message}"); }
             string part = testOnly ? $"{indices.Length} test examples of {examples.Count}" : $"all {examples.Count} examples";
             if (parse.GetValue(json)) stdout.Write(Json(modelPath, dataPath, testOnly, evaluation));
             else Print(new TrainingConsole(stdout, OutputMode.Live).Console, modelPath, m, dataPath, part, evaluation);

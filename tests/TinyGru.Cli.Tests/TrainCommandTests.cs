@@ -106,6 +106,39 @@ public class TrainCommandTests
         Assert.Equal(new[] { 6, 5 }, m.Layers.Select(l => l.HiddenSize));
     }
 
+    [Fact]
+    public void RegressionAndMultiLabelTasksTrainFromTheLabelColumns()
+    {
+        using var dir = new TempFolder();
+        var random = new Random(3);
+        var lines = new List<string> { "mean,big,rising,v0,v1,v2,v3,v4" };
+        for (int i = 0; i < 500; i++)
+        {
+            var v = Enumerable.Range(0, 5).Select(_ => random.NextDouble() * 10).ToArray();
+            lines.Add(string.Join(",", new[] { v.Average(), v.Average() > 5 ? 1 : 0, v[4] > v[0] ? 1 : 0 }.Concat(v).Select(x => x.ToString("F3", Inv))));
+        }
+        var data = Write(dir, "numbers.csv", lines);
+
+        var regression = CliRun.Of("train", "--data", data, "--layout", "sequences", "--label", "mean", "--task", "regression", "--features", "v0,v1,v2,v3,v4",
+            "--hidden", "16", "--epochs", "60", "--lr", "0.02", "--test-every", "5", "--seed", "1", "-o", dir.File("r.safetensors"), "--json");
+        Assert.True(regression.ExitCode == 0, regression.Stderr);
+        double rmse = JsonDocument.Parse(regression.Stdout).RootElement.GetProperty("test").GetProperty("rmse").GetDouble();
+        Assert.True(rmse < 0.2, $"RMSE {rmse} predicting the mean of 5 values from 0–10 (the means spread about 1.3)");
+        Assert.Equal(ModelTask.Regression, ModelLoader.Load(dir.File("r.safetensors")).Metadata.Task);
+
+        var multi = CliRun.Of("train", "--data", data, "--layout", "sequences", "--label", "big,rising", "--task", "multilabel", "--features", "v0,v1,v2,v3,v4",
+            "--hidden", "16", "--epochs", "100", "--lr", "0.02", "--test-every", "5", "--seed", "1", "-o", dir.File("m.safetensors"), "--json");
+        Assert.True(multi.ExitCode == 0, multi.Stderr);
+        double accuracy = JsonDocument.Parse(multi.Stdout).RootElement.GetProperty("test").GetProperty("accuracy").GetDouble();
+        Assert.True(accuracy > 0.85, $"per-label accuracy {accuracy} (guessing: about 0.5)");
+        var m = ModelLoader.Load(dir.File("m.safetensors"));
+        Assert.Equal(HeadActivation.Sigmoid, m.Head!.Activation);
+        Assert.Equal(new[] { "big", "rising" }, m.Metadata.ClassLabels);
+        var eval = CliRun.Of("eval", dir.File("m.safetensors"), "--data", data, "--layout", "sequences", "--label", "big,rising", "--features", "v0,v1,v2,v3,v4", "--test-every", "5", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        Assert.Equal(accuracy, JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("accuracy").GetDouble(), 6);
+    }
+
     public static TheoryData<string, string[], string> BadInputs => new()
     {
         { "missing file", new[] { "--data", "{dir}/nope.csv", "--layout", "sequences", "--label", "kind" }, "nope.csv: file not found" },
@@ -174,7 +207,7 @@ public class TrainCommandTests
             .AssertOneLineError("other.csv: line 2: label 'giant' is not one of the model's classes (high, low, mid)");
         var known = Write(dir, "known.csv", new[] { "kind,a0,b0,a1,b1,a2,b2,a3,b3", "low,1,2,3,4,5,6,7,8" });
         CliRun.Of("eval", model, "--data", known, "--layout", "sequences", "--label", "kind", "--steps", "2")
-            .AssertOneLineError("the model takes 2 features per step; the data has 4");
+            .AssertOneLineError("known.csv: the model takes 2 features per step; the data has 4");
     }
 
     [Fact]

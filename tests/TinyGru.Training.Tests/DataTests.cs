@@ -77,6 +77,16 @@ public class DataTests
     }
 
     [Fact]
+    public void FeaturesPickTheSequenceColumnsAndLeaveOthersOut()
+    {
+        var table = CsvTable.Parse("id,label,x0,x1,when\n7,a,1,2,noon\n8,b,3,4,dusk\n", "d.csv");
+        var examples = SequenceExamples.Load(table, Sequences with { Features = new[] { "x0", "x1" } });
+        Assert.Equal(new[] { 1f, 2, 3, 4 }, examples.Inputs);
+        Assert.Equal(new[] { "x0" }, examples.FeatureNames);
+        Assert.Equal("d.csv: --features: 'label' is also a label column", Fails(() => SequenceExamples.Load(table, Sequences with { Features = new[] { "x0", "label" } })).Message);
+    }
+
+    [Fact]
     public void FeatureColumnsMustSplitIntoSteps()
     {
         var table = CsvTable.Parse("label,a,b,c\nx,1,2,3\ny,1,2,3\n", "d.csv");

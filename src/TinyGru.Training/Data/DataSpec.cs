@@ -51,7 +51,7 @@ public sealed record DataSpec
     /// <summary>Series layout: target column(s).</summary>
     public IReadOnlyList<string> Targets { get; init; } = Array.Empty<string>();
 
-    /// <summary>Series layout: input feature columns (default: the targets).</summary>
+    /// <summary>Input columns: for series the features of a step (default: the targets); for sequences the flattened sequence, step-major (default: every column but the labels).</summary>
     public IReadOnlyList<string> Features { get; init; } = Array.Empty<string>();
 
     /// <summary>Series layout: timesteps per window.</summary>

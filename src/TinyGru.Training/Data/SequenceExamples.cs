@@ -97,7 +97,11 @@ public sealed class SequenceExamples
         if (labelColumns.Distinct().Count() != labelColumns.Length) throw new TrainingException($"{table.Source}: --label names a column twice");
         if (task == LearningTask.Classification && labelColumns.Length != 1)
             throw new TrainingException($"{table.Source}: --label: classification takes one label column; use --task multilabel or --task regression for several");
-        var featureColumns = Enumerable.Range(0, table.Header.Count).Where(c => !labelColumns.Contains(c)).ToArray();
+        var featureColumns = spec.Features.Count > 0
+            ? spec.Features.Select(f => table.Column(f, "--features")).ToArray()
+            : Enumerable.Range(0, table.Header.Count).Where(c => !labelColumns.Contains(c)).ToArray();
+        if (featureColumns.Intersect(labelColumns).FirstOrDefault(-1) is int both and >= 0)
+            throw new TrainingException($"{table.Source}: --features: '{table.Header[both]}' is also a label column");
         if (featureColumns.Length == 0) throw new TrainingException($"{table.Source}: there are no feature columns besides the label");
         int steps = spec.Steps ?? featureColumns.Length;
         if (steps < 1 || featureColumns.Length % steps != 0)
