@@ -13,7 +13,7 @@ internal sealed class DataOptions
     public readonly Option<int?> Steps = new("--steps") { Description = "sequences: timesteps per row (features per step = other columns / steps; default: one feature per step)" };
     public readonly Option<string?> Task = new Option<string?>("--task") { Description = "sequences: classification (default), multilabel (0/1 label columns) or regression" }.AcceptOnlyFromAmong("classification", "multilabel", "regression");
     public readonly Option<string[]> Target = new("--target") { Description = "series: column(s) to forecast" };
-    public readonly Option<string[]> Features = new("--features") { Description = "input columns: series, the features of a step (default: the targets); sequences, the flattened sequence (default: every column but the labels)" };
+    public readonly Option<string[]> Features = new("--features") { Description = "input columns, taken in file order: series, the features of a step (default: the targets); sequences, the flattened sequence (default: every column but the labels)" };
     public readonly Option<int?> Window = new("--window") { Description = "series: timesteps per window" };
     public readonly Option<int> Horizon = new("--horizon") { Description = "series: forecast this many steps after the window", DefaultValueFactory = _ => 1 };
     public readonly Option<int?> TestEvery = new("--test-every") { Description = "every K-th sequence (index mod K = 0) is test data" };

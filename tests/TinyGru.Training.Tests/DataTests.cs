@@ -80,7 +80,7 @@ public class DataTests
     public void FeaturesPickTheSequenceColumnsAndLeaveOthersOut()
     {
         var table = CsvTable.Parse("id,label,x0,x1,when\n7,a,1,2,noon\n8,b,3,4,dusk\n", "d.csv");
-        var examples = SequenceExamples.Load(table, Sequences with { Features = new[] { "x0", "x1" } });
+        var examples = SequenceExamples.Load(table, Sequences with { Features = new[] { "x1", "x0" } });
         Assert.Equal(new[] { 1f, 2, 3, 4 }, examples.Inputs);
         Assert.Equal(new[] { "x0" }, examples.FeatureNames);
         Assert.Equal("d.csv: --features: 'label' is also a label column", Fails(() => SequenceExamples.Load(table, Sequences with { Features = new[] { "x0", "label" } })).Message);
@@ -124,10 +124,11 @@ public class DataTests
     public void SeriesWindowsPredictHorizonStepsAheadWithSeveralFeatures()
     {
         var table = CsvTable.Parse("a,b\n1,10\n2,20\n3,30\n4,40\n5,50\n", "s.csv");
-        var spec = new DataSpec { Layout = DataLayout.Series, Targets = new[] { "b" }, Features = new[] { "a", "b" }, Window = 2, Horizon = 2 };
+        var spec = new DataSpec { Layout = DataLayout.Series, Targets = new[] { "b" }, Features = new[] { "b", "a" }, Window = 2, Horizon = 2 };
         var examples = SequenceExamples.Load(table, spec);
         Assert.Equal(2, examples.Count);
-        Assert.Equal(new[] { 1f, 10, 2, 20, 2, 20, 3, 30 }, examples.Inputs);
+        Assert.Equal(new[] { 1f, 10, 2, 20, 2, 20, 3, 30 }, examples.Inputs);  // features in file order: a, b
+        Assert.Equal(new[] { "a", "b" }, examples.FeatureNames);
         Assert.Equal(new[] { 40f, 50 }, examples.Targets);
         Assert.Equal(new[] { 20f, 30 }, examples.LastValues);
         Assert.Contains("--test-every", Fails(() => DataSplit.Of(examples, spec with { TestEvery = 2 }, "s.csv")).Message);

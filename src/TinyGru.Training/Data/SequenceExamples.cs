@@ -98,7 +98,7 @@ public sealed class SequenceExamples
         if (task == LearningTask.Classification && labelColumns.Length != 1)
             throw new TrainingException($"{table.Source}: --label: classification takes one label column; use --task multilabel or --task regression for several");
         var featureColumns = spec.Features.Count > 0
-            ? spec.Features.Select(f => table.Column(f, "--features")).ToArray()
+            ? spec.Features.Select(f => table.Column(f, "--features")).Distinct().Order().ToArray() // file order, as predict reads rows
             : Enumerable.Range(0, table.Header.Count).Where(c => !labelColumns.Contains(c)).ToArray();
         if (featureColumns.Intersect(labelColumns).FirstOrDefault(-1) is int both and >= 0)
             throw new TrainingException($"{table.Source}: --features: '{table.Header[both]}' is also a label column");
@@ -188,7 +188,8 @@ public sealed class SequenceExamples
         if (spec.Window is not int window || window < 1) throw new TrainingException($"{table.Source}: --window: give the number of timesteps per window (at least 1)");
         if (spec.Horizon < 1) throw new TrainingException($"{table.Source}: --horizon must be at least 1");
         var targetColumns = spec.Targets.Select(t => table.Column(t, "--target")).ToArray();
-        var featureColumns = (spec.Features.Count == 0 ? spec.Targets : spec.Features).Select(f => table.Column(f, "--features")).ToArray();
+        // Features in file order: predict feeds a file's columns to the model in that order.
+        var featureColumns = (spec.Features.Count == 0 ? spec.Targets : spec.Features).Select(f => table.Column(f, "--features")).Distinct().Order().ToArray();
         var used = featureColumns.Concat(targetColumns).Distinct().ToArray();
 
         // Parse every used column; missing cells become NaN for the policy below.
