@@ -16,6 +16,7 @@ internal sealed class DataOptions
     public readonly Option<string[]> Features = new("--features") { Description = "input columns, taken in file order: series, the features of a step (default: the targets); sequences, the flattened sequence (default: every column but the labels)" };
     public readonly Option<int?> Window = new("--window") { Description = "series: timesteps per window" };
     public readonly Option<int> Horizon = new("--horizon") { Description = "series: forecast this many steps after the window", DefaultValueFactory = _ => 1 };
+    public readonly Option<bool> EveryStep = new("--every-step") { Description = "series: a target at every step of the window (the value --horizon steps later), not only after the last" };
     public readonly Option<int?> TestEvery = new("--test-every") { Description = "every K-th sequence (index mod K = 0) is test data" };
     public readonly Option<double?> TestFraction = new("--test-fraction") { Description = "the last fraction of the rows or windows, in file order, is test data" };
     public readonly Option<double> ValidationFraction = new("--validation-fraction") { Description = "fraction of the training data held out to pick the best epoch (random for sequences, the latest windows for series)" };
@@ -23,7 +24,7 @@ internal sealed class DataOptions
 
     public void AddTo(Command command, bool withValidation)
     {
-        foreach (var option in new Option[] { Data, Layout, Label, Steps, Task, Target, Features, Window, Horizon, TestEvery, TestFraction, Missing })
+        foreach (var option in new Option[] { Data, Layout, Label, Steps, Task, Target, Features, Window, Horizon, EveryStep, TestEvery, TestFraction, Missing })
             command.Options.Add(option);
         if (withValidation) command.Options.Add(ValidationFraction);
     }
@@ -44,6 +45,7 @@ internal sealed class DataOptions
         Features = List(parse.GetValue(Features)),
         Window = parse.GetValue(Window),
         Horizon = parse.GetValue(Horizon),
+        EveryStep = parse.GetValue(EveryStep),
         TestEvery = parse.GetValue(TestEvery),
         TestFraction = parse.GetValue(TestFraction),
         ValidationFraction = parse.GetValue(ValidationFraction),

@@ -83,7 +83,8 @@ internal sealed class TrainingConsole
         void Row(string key, string value) => table.AddRow(new Markup($"[bold]{Markup.Escape(key)}[/]"), new Markup(Markup.Escape(value)));
         string units = job.Spec.Layout == DataLayout.Series ? "windows" : "sequences";
         string outputs = ex.Task == LearningTask.Classification ? $"{ex.OutputSize} classes" : string.Join(", ", ex.OutputNames);
-        Row("data", $"{Path.GetFileName(job.Source)}: {ex.Count} {units} of {ex.Steps} steps × {ex.InputSize} feature{(ex.InputSize == 1 ? "" : "s")} → {outputs}");
+        Row("data", $"{Path.GetFileName(job.Source)}: {ex.Count} {units} of {ex.Steps} steps × {ex.InputSize} feature{(ex.InputSize == 1 ? "" : "s")} → {outputs}"
+            + (ex.Timing == TargetTiming.EveryStep ? " at every step" : ""));
         Row("split", $"{job.Split.Train.Length} train, {job.Split.Validation.Length} validation, {job.Split.Test.Length} test");
         Row("model", $"{Architecture(m)}, {TinyGruModelFile.ConventionName(m.Convention)}, {m.ParameterCount.ToString("N0", Inv)} parameters");
         string stop = r.StoppedEarly ? $", stopped early (patience {o.Options.Patience})" : "";

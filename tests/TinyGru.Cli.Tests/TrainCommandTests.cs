@@ -93,6 +93,25 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void EveryStepForecastsAreTrainedAndEvaluatedAtEveryStep()
+    {
+        using var dir = new TempFolder();
+        var data = WriteSeries(dir);
+        var model = dir.File("every.safetensors");
+        var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "12", "--every-step", "--hidden", "12",
+            "--epochs", "60", "--lr", "0.02", "--test-fraction", "0.2", "--seed", "1", "-o", model, "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal("every step", ModelLoader.Load(model).Metadata.Provenance["data.targets"]);
+
+        var eval = CliRun.Of("eval", model, "--data", data, "--layout", "series", "--target", "level", "--window", "12", "--every-step", "--test-fraction", "0.2", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using var json = JsonDocument.Parse(eval.Stdout);
+        double rmse = json.RootElement.GetProperty("rmse").GetDouble(), naive = json.RootElement.GetProperty("naiveRmse").GetDouble();
+        Assert.True(rmse < 0.5 * naive, $"RMSE over every step {rmse} vs last value {naive}");
+        Assert.Equal(JsonDocument.Parse(run.Stdout).RootElement.GetProperty("test").GetProperty("rmse").GetDouble(), rmse, 6);
+    }
+
+    [Fact]
     public void ResetBeforeAndStackedLayersTrainToo()
     {
         using var dir = new TempFolder();

@@ -135,6 +135,23 @@ public class DataTests
     }
 
     [Fact]
+    public void EveryStepWindowsHaveATargetAfterEachStep()
+    {
+        var table = CsvTable.Parse("v\n1\n2\n3\n4\n5\n6\n", "s.csv");
+        var spec = new DataSpec { Layout = DataLayout.Series, Targets = new[] { "v" }, Window = 3, Horizon = 2, EveryStep = true };
+        var examples = SequenceExamples.Load(table, spec);
+        Assert.Equal(2, examples.Count);                                       // windows 1–3 and 2–4; 6 is the last target
+        Assert.Equal(TargetTiming.EveryStep, examples.Timing);
+        Assert.Equal(new[] { 3f, 4, 5, 4, 5, 6 }, examples.Targets);
+        Assert.Equal(new[] { 1f, 2, 3, 2, 3, 4 }, examples.LastValues);
+        var set = examples.ToSequenceSet(new[] { 1 }, DataStatistics.Compute(examples, new[] { 0, 1 }));
+        Assert.Equal(TargetTiming.EveryStep, set.Timing);
+        Assert.Equal(3, set.Targets!.Length);
+        Assert.Contains("--every-step applies to --layout series",
+            Fails(() => SequenceExamples.Load(CsvTable.Parse("label,a\nx,1\ny,2\n", "d.csv"), Sequences with { Steps = 1, EveryStep = true })).Message);
+    }
+
+    [Fact]
     public void NumericClassNamesSortAsNumbersAndTrainedClassesFixTheOrder()
     {
         var table = CsvTable.Parse("label,a\n10,1\n2,2\n1,3\n", "d.csv");

@@ -60,6 +60,12 @@ public sealed record DataSpec
     /// <summary>Series layout: the target is this many steps after the window's last step.</summary>
     public int Horizon { get; init; } = 1;
 
+    /// <summary>
+    /// Series layout: a target at every step of the window — the value <see cref="Horizon"/> steps after that step —
+    /// rather than only after the last (sequence-to-sequence). Trains the model to forecast from any amount of history.
+    /// </summary>
+    public bool EveryStep { get; init; }
+
     /// <summary>Every K-th sequence (index mod K = 0) is test data.</summary>
     public int? TestEvery { get; init; }
 

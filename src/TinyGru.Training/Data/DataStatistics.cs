@@ -39,8 +39,8 @@ public sealed class DataStatistics
             return examples.Inputs[s * x + t * inputs + f];
         });
         if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null);
-        int o = examples.OutputSize;
-        var (offset, scale) = MeanStd(trainIndices.Count, o, (n, j) => examples.Targets[trainIndices[n] * o + j]);
+        int o = examples.OutputSize, per = examples.TargetsPerSequence;
+        var (offset, scale) = MeanStd(trainIndices.Count * per, o, (r, j) => examples.Targets[(trainIndices[r / per] * per + r % per) * o + j]);
         return new DataStatistics(mean, std, offset, scale);
     }
 

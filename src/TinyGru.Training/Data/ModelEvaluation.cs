@@ -28,7 +28,7 @@ public sealed record ModelEvaluation
     /// <summary>Regression and forecast: mean absolute error over all outputs.</summary>
     public double? Mae { get; init; }
 
-    /// <summary>The model's outputs [Count, O] in the user's units (after the head activation and output scaling).</summary>
+    /// <summary>The model's outputs [Count, P, O] in the user's units (after the head activation and output scaling).</summary>
     public required float[] Predictions { get; init; }
 
     /// <summary>Forecast: RMSE of predicting the last value in the window.</summary>
@@ -46,15 +46,19 @@ public sealed record ModelEvaluation
             throw new TrainingException($"the model has {model.OutputSize} outputs; the data has {examples.OutputSize} targets ({string.Join(", ", examples.OutputNames)})");
         if (indices.Count == 0) throw new TrainingException("there are no examples to evaluate");
         var engine = new GruReferenceEngine(model);
-        int x = examples.Steps * examples.InputSize, o = model.OutputSize;
+        int x = examples.Steps * examples.InputSize, o = model.OutputSize, per = examples.TargetsPerSequence;
         var y = new float[o];
-        var predictions = new float[indices.Count * o];
+        var predictions = new float[indices.Count * per * o];
         for (int n = 0; n < indices.Count; n++)
         {
             engine.Reset();
             var sequence = examples.Inputs.AsSpan(indices[n] * x, x);
-            for (int t = 0; t < examples.Steps; t++) engine.Step(sequence.Slice(t * examples.InputSize, examples.InputSize), y);
-            y.CopyTo(predictions, n * o);
+            for (int t = 0; t < examples.Steps; t++)
+            {
+                engine.Step(sequence.Slice(t * examples.InputSize, examples.InputSize), y);
+                int p = per == 1 ? t - (examples.Steps - 1) : t;        // which target this step's output answers, if any
+                if (p >= 0) y.CopyTo(predictions, (n * per + p) * o);
+            }
         }
 
         switch (examples.Task)
@@ -81,13 +85,14 @@ public sealed record ModelEvaluation
             }
             default:
             {
-                var (rmse, mae) = Errors(predictions, examples.Targets!, indices, o);
+                int values = per * o;
+                var (rmse, mae) = Errors(predictions, examples.Targets!, indices, values);
                 double? naiveRmse = null, naiveMae = null;
                 if (examples.LastValues is not null)
                 {
-                    var naive = new float[indices.Count * o];
-                    for (int n = 0; n < indices.Count; n++) examples.LastValues.AsSpan(indices[n] * o, o).CopyTo(naive.AsSpan(n * o, o));
-                    (naiveRmse, naiveMae) = Errors(naive, examples.Targets!, indices, o);
+                    var naive = new float[indices.Count * values];
+                    for (int n = 0; n < indices.Count; n++) examples.LastValues.AsSpan(indices[n] * values, values).CopyTo(naive.AsSpan(n * values, values));
+                    (naiveRmse, naiveMae) = Errors(naive, examples.Targets!, indices, values);
                 }
                 return new ModelEvaluation { Count = indices.Count, Rmse = rmse, Mae = mae, NaiveRmse = naiveRmse, NaiveMae = naiveMae, Labels = examples.OutputNames, Predictions = predictions };
             }
@@ -106,6 +111,7 @@ public sealed record ModelEvaluation
         return metrics;
     }
 
+    /// <summary>Errors over <paramref name="o"/> values per example (every output of every target step).</summary>
     private static (double Rmse, double Mae) Errors(float[] predictions, float[] targets, IReadOnlyList<int> indices, int o)
     {
         double squares = 0, absolute = 0;

@@ -10,8 +10,9 @@ namespace TinyGru.Training;
 public sealed class SequenceExamples
 {
     private SequenceExamples(LearningTask task, int steps, IReadOnlyList<string> featureNames, IReadOnlyList<string> outputNames,
-        float[] inputs, float[]? targets, int[]? labels, float[]? lastValues, int[] lines)
+        float[] inputs, float[]? targets, int[]? labels, float[]? lastValues, int[] lines, TargetTiming timing = TargetTiming.LastStep)
     {
+        Timing = timing;
         Task = task;
         Steps = steps;
         FeatureNames = featureNames;
@@ -28,6 +29,12 @@ public sealed class SequenceExamples
 
     /// <summary>Timesteps per sequence T.</summary>
     public int Steps { get; }
+
+    /// <summary>Whether targets belong to the last step only or to every step.</summary>
+    public TargetTiming Timing { get; }
+
+    /// <summary>Targets per sequence P: 1, or T for every-step targets.</summary>
+    public int TargetsPerSequence => Timing == TargetTiming.LastStep ? 1 : Steps;
 
     /// <summary>Names of the I features of a step.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
@@ -47,13 +54,13 @@ public sealed class SequenceExamples
     /// <summary>[N, T, I] raw feature values.</summary>
     public float[] Inputs { get; }
 
-    /// <summary>[N, O] raw targets (regression, forecast, multi-label), or null.</summary>
+    /// <summary>[N, P, O] raw targets (regression, forecast, multi-label), or null.</summary>
     public float[]? Targets { get; }
 
     /// <summary>[N] class indices into <see cref="OutputNames"/> (classification), or null.</summary>
     public int[]? Labels { get; }
 
-    /// <summary>[N, O] the targets' values at each window's last step: the naive last-value forecast (series only).</summary>
+    /// <summary>[N, P, O] the targets' values at the step each forecast is made from: the naive last-value forecast (series only).</summary>
     public float[]? LastValues { get; }
 
     /// <summary>The file line each example comes from (its first row for a series window).</summary>
@@ -69,9 +76,9 @@ public sealed class SequenceExamples
     /// <summary>The examples at <paramref name="indices"/> in the network's units: inputs normalized, real targets scaled to mean 0 and std 1.</summary>
     public SequenceSet ToSequenceSet(IReadOnlyList<int> indices, DataStatistics statistics)
     {
-        int x = Steps * InputSize, o = OutputSize;
+        int x = Steps * InputSize, o = OutputSize, y = TargetsPerSequence * o;
         var inputs = new float[indices.Count * x];
-        var targets = Targets is null ? null : new float[indices.Count * o];
+        var targets = Targets is null ? null : new float[indices.Count * y];
         var labels = Labels is null ? null : new int[indices.Count];
         for (int n = 0; n < indices.Count; n++)
         {
@@ -82,16 +89,17 @@ public sealed class SequenceExamples
                 inputs[n * x + j] = (Inputs[s * x + j] - statistics.InputMean[f]) / statistics.InputStd[f];
             }
             if (targets is not null)
-                for (int j = 0; j < o; j++)
-                    targets[n * o + j] = statistics.OutputScale is null ? Targets![s * o + j] : (Targets![s * o + j] - statistics.OutputOffset![j]) / statistics.OutputScale[j];
+                for (int j = 0; j < y; j++)
+                    targets[n * y + j] = statistics.OutputScale is null ? Targets![s * y + j] : (Targets![s * y + j] - statistics.OutputOffset![j % o]) / statistics.OutputScale[j % o];
             if (labels is not null) labels[n] = Labels![s];
         }
-        return new SequenceSet(Steps, InputSize, inputs, TargetTiming.LastStep, o, targets, labels);
+        return new SequenceSet(Steps, InputSize, inputs, Timing, o, targets, labels);
     }
 
     private static SequenceExamples LoadSequences(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses)
     {
         var task = spec.EffectiveTask;
+        if (spec.EveryStep) throw new TrainingException($"{table.Source}: --every-step applies to --layout series");
         if (spec.Labels.Count == 0) throw new TrainingException($"{table.Source}: --label: name the label column (columns: {string.Join(", ", table.Header.Take(8))}{(table.Header.Count > 8 ? ", …" : "")})");
         var labelColumns = spec.Labels.Select(l => table.Column(l, "--label")).ToArray();
         if (labelColumns.Distinct().Count() != labelColumns.Length) throw new TrainingException($"{table.Source}: --label names a column twice");
@@ -215,24 +223,29 @@ public sealed class SequenceExamples
         int inputs = featureColumns.Length, outputs = targetColumns.Length;
         var featureIndex = featureColumns.Select(c => Array.IndexOf(used, c)).ToArray();
         var targetIndex = targetColumns.Select(c => Array.IndexOf(used, c)).ToArray();
+        int per = spec.EveryStep ? window : 1;
         var x = new float[count * window * inputs];
-        var y = new float[count * outputs];
-        var last = new float[count * outputs];
+        var y = new float[count * per * outputs];
+        var last = new float[count * per * outputs];
         var lines = new int[count];
         for (int n = 0; n < count; n++)
         {
             for (int t = 0; t < window; t++)
                 for (int f = 0; f < inputs; f++)
                     x[(n * window + t) * inputs + f] = columns[featureIndex[f]][rows[n + t]];
-            for (int o = 0; o < outputs; o++)
+            for (int p = 0; p < per; p++)
             {
-                y[n * outputs + o] = columns[targetIndex[o]][rows[n + window - 1 + spec.Horizon]];
-                last[n * outputs + o] = columns[targetIndex[o]][rows[n + window - 1]];
+                int from = n + (spec.EveryStep ? p : window - 1);      // the step a forecast is made from
+                for (int o = 0; o < outputs; o++)
+                {
+                    y[(n * per + p) * outputs + o] = columns[targetIndex[o]][rows[from + spec.Horizon]];
+                    last[(n * per + p) * outputs + o] = columns[targetIndex[o]][rows[from]];
+                }
             }
             lines[n] = table.LineNumbers[rows[n]];
         }
         return new SequenceExamples(LearningTask.Forecast, window, featureColumns.Select(c => table.Header[c]).ToArray(),
-            targetColumns.Select(c => table.Header[c]).ToArray(), x, y, null, last, lines);
+            targetColumns.Select(c => table.Header[c]).ToArray(), x, y, null, last, lines, spec.EveryStep ? TargetTiming.EveryStep : TargetTiming.LastStep);
     }
 
     private static TrainingException NotANumber(CsvTable table, int row, int column)

@@ -98,6 +98,7 @@ public sealed class TrainingJob
         {
             provenance["data.window"] = Examples.Steps.ToString(inv);
             provenance["data.horizon"] = Spec.Horizon.ToString(inv);
+            provenance["data.targets"] = Spec.EveryStep ? "every step" : "last step";
         }
         if (metrics is not null)
             foreach (var m in metrics) provenance["metric." + m.Key] = m.Value;
