@@ -283,7 +283,7 @@ public static class GruTrainer
                 case LossKind.SigmoidBinaryCrossEntropy:
                     var t = pass.Targets;
                     for (int i = 0; i < rows * o; i++)
-                        if (y[i] > 0 == t[i] > 0.5f) sum++;
+                        if ((y[i] > 0) == (t[i] > 0.5f)) sum++;   // logit > 0 ⇔ probability > 0.5
                     break;
                 default:
                     var targets = pass.Targets;

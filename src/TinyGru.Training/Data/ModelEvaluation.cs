@@ -80,7 +80,7 @@ public sealed record ModelEvaluation
                 int correct = 0;
                 for (int n = 0; n < indices.Count; n++)
                     for (int j = 0; j < o; j++)
-                        if (predictions[n * o + j] > 0.5f == examples.Targets![indices[n] * o + j] > 0.5f) correct++;
+                        if ((predictions[n * o + j] > 0.5f) == (examples.Targets![indices[n] * o + j] > 0.5f)) correct++;
                 return new ModelEvaluation { Count = indices.Count, Accuracy = (double)correct / (indices.Count * o), Labels = examples.OutputNames, Predictions = predictions };
             }
             default:
