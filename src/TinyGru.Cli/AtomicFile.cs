@@ -9,8 +9,7 @@ internal static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) throw new CliException($"{path}: the folder {dir} does not exist");
+        var dir = RequireFolder(path);
         var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
@@ -26,6 +25,14 @@ internal static class AtomicFile
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>Checks that <paramref name="path"/>'s folder exists — before long work whose result goes there — and returns it.</summary>
+    public static string RequireFolder(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(dir)) throw new CliException($"{path}: the folder {dir} does not exist");
+        return dir;
     }
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));

@@ -67,27 +67,6 @@ internal sealed class CsvMatrix
     private static bool TryParse(string cell, out float value) =>
         float.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
-    /// <summary>Splits one line on commas, honouring RFC 4180 double quotes.</summary>
-    private static string[] Split(string line, string path, int lineNumber)
-    {
-        var cells = new List<string>();
-        var cell = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
-                else if (ch == '"') quoted = false;
-                else cell.Append(ch);
-            }
-            else if (ch == '"') quoted = true;
-            else if (ch == ',') { cells.Add(cell.ToString()); cell.Clear(); }
-            else cell.Append(ch);
-        }
-        if (quoted) throw new CliException($"{path}: line {lineNumber}: a quoted cell is not closed");
-        cells.Add(cell.ToString());
-        return cells.ToArray();
-    }
+    /// <summary>Splits one line on commas, honouring RFC 4180 double quotes (the trainer's CSV reader does the same).</summary>
+    private static string[] Split(string line, string path, int lineNumber) => TinyGru.Training.CsvTable.SplitLine(line, path, lineNumber);
 }

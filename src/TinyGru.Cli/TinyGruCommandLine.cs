@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TinyGru.Model;
+using TinyGru.Training;
 
 namespace TinyGru.Cli;
 
@@ -20,6 +21,9 @@ internal static class TinyGruCommandLine
         root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));
         root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }
@@ -32,11 +36,16 @@ internal static class TinyGruCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ModelFormatException or CliException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ModelFormatException or CliException or TrainingException or IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine("tinygru: error: " + OneLine(e.Message));
             if (verbose) stderr.WriteLine(e);
             return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("tinygru: interrupted; no model was written");
+            return 130;
         }
         catch (Exception e)
         {

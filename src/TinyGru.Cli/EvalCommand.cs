@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+using TinyGru.Model;
+using TinyGru.Training;
+
+namespace TinyGru.Cli;
+
+/// <summary>
+/// <c>tinygru eval MODEL --data FILE.csv --layout …</c>: accuracy and confusion matrix for classifiers, RMSE and MAE
+/// (and the naive last-value baseline for forecasts) for regression, on the test part or on every row.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
+        var data = new DataOptions();
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
+        var command = new Command("eval", "Evaluate a model on CSV data (the test part with --test-every/--test-fraction, else every row)") { model };
+        data.AddTo(command, withValidation: false);
+        command.Options.Add(json);
+        command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
+        {
+            string modelPath = parse.GetValue(model)!;
+            var m = ModelLoader.Load(modelPath);
+            var spec = data.Spec(parse, 0);
+            spec = spec with { Task = spec.Task ?? TaskOf(m) };
+            if (spec.Layout == DataLayout.Sequences && m.Metadata.Task == ModelTask.Forecast)
+                throw new CliException($"{modelPath}: a forecast model; evaluate it with --layout series");
+            string dataPath = parse.GetValue(data.Data)!;
+            var table = CsvTable.Read(dataPath);
+            bool classes = spec.EffectiveTask == LearningTask.Classification;
+            var examples = SequenceExamples.Load(table, spec, classes ? ClassesOf(m) : null);
+            bool testOnly = spec.TestEvery is not null || spec.TestFraction is not null;
+            var indices = testOnly ? DataSplit.Of(examples, spec, dataPath).Test : Enumerable.Range(0, examples.Count).ToArray();
+            ModelEvaluation evaluation;
+            try { evaluation = ModelEvaluation.Of(m, examples, indices); }
+            catch (TrainingException e) { throw new CliException($"{dataPath}: {e.Message}"); }
+            string part = testOnly ? $"{indices.Length} test examples of {examples.Count}" : $"all {examples.Count} examples";
+            if (parse.GetValue(json)) stdout.Write(Json(modelPath, dataPath, testOnly, evaluation));
+            else Print(new TrainingConsole(stdout, OutputMode.Live).Console, modelPath, m, dataPath, part, evaluation);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The task a model was trained for, when its metadata says.</summary>
+    private static LearningTask? TaskOf(GruModel m) => m.Metadata.Task switch
+    {
+        ModelTask.Classification => m.Head?.Activation == HeadActivation.Sigmoid ? LearningTask.MultiLabel : LearningTask.Classification,
+        ModelTask.Regression => LearningTask.Regression,
+        _ => null,
+    };
+
+    /// <summary>The model's class names, or 0 … O−1 when it has none.</summary>
+    private static IReadOnlyList<string> ClassesOf(GruModel m) => m.Metadata.ClassLabels.Count > 0
+        ? m.Metadata.ClassLabels
+        : Enumerable.Range(0, m.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    private static void Print(IAnsiConsole console, string modelPath, GruModel m, string dataPath, string part, ModelEvaluation e)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        void Row(string key, string value) => table.AddRow(new Markup($"[bold]{Markup.Escape(key)}[/]"), new Markup(Markup.Escape(value)));
+        Row("model", $"{modelPath}: {TrainingConsole.Architecture(m)}");
+        Row("data", $"{dataPath}: {part}");
+        if (e.Accuracy is double a) Row("accuracy", (a * 100).ToString("F2", inv) + " %");
+        if (e.Rmse is double rmse)
+        {
+            Row("RMSE", rmse.ToString("G5", inv));
+            Row("MAE", e.Mae!.Value.ToString("G5", inv));
+        }
+        if (e.NaiveRmse is double naive)
+            Row("last value", $"RMSE {naive.ToString("G5", inv)}, MAE {e.NaiveMae!.Value.ToString("G5", inv)} (predicting the window's last value)");
+        console.Write(table);
+        if (e.ConfusionMatrix is not { } cm) return;
+
+        console.WriteLine("confusion matrix (rows: actual class, columns: predicted class)");
+        var matrix = new Table().Border(TableBorder.Simple);
+        matrix.AddColumn("");
+        foreach (var label in e.Labels) matrix.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
+        for (int i = 0; i < cm.GetLength(0); i++)
+        {
+            var cells = new List<string> { $"[bold]{Markup.Escape(e.Labels[i])}[/]" };
+            for (int j = 0; j < cm.GetLength(1); j++)
+                cells.Add(cm[i, j] == 0 ? "[grey]·[/]" : i == j ? $"[green]{cm[i, j]}[/]" : $"[red]{cm[i, j]}[/]");
+            matrix.AddRow(cells.ToArray());
+        }
+        console.Write(matrix);
+        console.WriteLine();
+    }
+
+    private static string Json(string modelPath, string dataPath, bool testOnly, ModelEvaluation e)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", modelPath);
+            w.WriteString("data", dataPath);
+            w.WriteString("part", testOnly ? "test" : "all");
+            TrainingConsole.WriteEvaluation(w, e);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+}

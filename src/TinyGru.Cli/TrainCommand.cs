@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using TinyGru.Model;
+using TinyGru.Training;
+
+namespace TinyGru.Cli;
+
+/// <summary><c>tinygru train --data FILE.csv --layout … -o model.safetensors</c>: fits a GRU model on CSV data.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var data = new DataOptions();
+        var hidden = new Option<string>("--hidden") { Description = "hidden size of every GRU layer, or a comma-separated size per layer", DefaultValueFactory = _ => "32" };
+        var layers = new Option<int?>("--layers") { Description = "number of GRU layers (default 1, or one per --hidden size)" };
+        var convention = new Option<string>("--convention") { Description = "reset-after (PyTorch, Keras default) or reset-before (classic GRU, ONNX default)", DefaultValueFactory = _ => "reset-after" }.AcceptOnlyFromAmong("reset-after", "reset-before");
+        var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 40 };
+        var batch = new Option<int>("--batch") { Description = "sequences per mini-batch", DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam or adamw", DefaultValueFactory = _ => "adam" }.AcceptOnlyFromAmong("adam", "adamw");
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay (default 0 for adam, 0.01 for adamw, as in PyTorch)" };
+        var clipNorm = new Option<double?>("--clip-norm") { Description = "clip the gradient's global norm to this value" };
+        var schedule = new Option<string>("--schedule") { Description = "learning-rate schedule: none, cosine (to 0 over the epochs) or step", DefaultValueFactory = _ => "none" }.AcceptOnlyFromAmong("none", "cosine", "step");
+        var stepSize = new Option<int>("--step-size") { Description = "step schedule: epochs between decays", DefaultValueFactory = _ => 10 };
+        var gamma = new Option<double>("--gamma") { Description = "step schedule: decay factor", DefaultValueFactory = _ => 0.1 };
+        var seed = new Option<int>("--seed") { Description = "seed of initialization, shuffling and the validation pick (same seed, same model)", DefaultValueFactory = _ => 0 };
+        var patience = new Option<int?>("--patience") { Description = "stop after this many epochs without a better validation loss" };
+        var output = new Option<string>("--output", "-o") { Description = "TinyGru model file to write", Required = true };
+        var name = new Option<string?>("--name") { Description = "model name to record (default: the data file's name)" };
+        var plot = new Option<string?>("--plot") { Description = "write loss and metric curves to this PNG file" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors" };
+        var json = new Option<bool>("--json") { Description = "print the results as JSON" };
+
+        var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
+        data.AddTo(command, withValidation: true);
+        foreach (var option in new Option[] { hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, output, name, plot, quiet, json })
+            command.Options.Add(option);
+        command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
+        {
+            int s = parse.GetValue(seed);
+            var spec = data.Spec(parse, s);
+            bool adamW = parse.GetValue(optimizer) == "adamw";
+            var options = new TrainingOptions
+            {
+                HiddenSizes = HiddenSizes(parse.GetValue(hidden)!, parse.GetValue(layers)),
+                Convention = parse.GetValue(convention) == "reset-before" ? GateConvention.ResetBefore : GateConvention.ResetAfter,
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                Optimizer = adamW ? OptimizerKind.AdamW : OptimizerKind.Adam,
+                WeightDecay = parse.GetValue(weightDecay) ?? (adamW ? 0.01 : 0),
+                ClipNorm = parse.GetValue(clipNorm),
+                Schedule = parse.GetValue(schedule) switch { "cosine" => ScheduleKind.Cosine, "step" => ScheduleKind.Step, _ => ScheduleKind.Constant },
+                StepSize = parse.GetValue(stepSize),
+                Gamma = parse.GetValue(gamma),
+                Seed = s,
+                Patience = parse.GetValue(patience),
+            };
+            options.Validate();
+            var mode = parse.GetValue(json) ? OutputMode.Json : parse.GetValue(quiet) ? OutputMode.Quiet : OutputMode.Live;
+            var view = new TrainingConsole(stdout, mode);
+            string dataPath = parse.GetValue(data.Data)!;
+            var job = TrainingJob.Prepare(CsvTable.Read(dataPath), spec);
+            var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
+                parse.GetValue(output)!, parse.GetValue(plot), view);
+            view.Summary(outcome);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// Trains (cancellable with Ctrl+C), evaluates on the test part, writes the model and the plot (each atomically,
+    /// only after training succeeded) and returns what happened.
+    /// </summary>
+    public static TrainingOutcome TrainAndSave(TrainingJob job, TrainingOptions options, string name, string modelPath, string? plotPath, TrainingConsole view)
+    {
+        AtomicFile.RequireFolder(modelPath);
+        if (plotPath is not null) AtomicFile.RequireFolder(plotPath);
+        TrainingResult result;
+        using (var interrupt = new CancellationTokenSource())
+        using (OnInterrupt(interrupt))
+        {
+            try
+            {
+                result = view.Run(name, job, onEpoch => job.Run(options, onEpoch, interrupt.Token));
+            }
+            catch (TrainingException e)
+            {
+                throw new CliException(e.Message + " No model was written.");
+            }
+        }
+
+        var model = job.BuildModel(result, options, name);
+        ModelEvaluation? test = job.Split.Test.Length == 0 ? null : ModelEvaluation.Of(model, job.Examples, job.Split.Test);
+        var metrics = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (test is not null) foreach (var m in test.ToMetrics("test_")) metrics[m.Key] = m.Value;
+        if (result.History[result.BestEpoch - 1].ValidationMetric is double v)
+            metrics["validation_" + (TrainingConsole.MetricName(job.Examples.Task) == "accuracy" ? "accuracy" : "rmse")] = v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+        model = job.BuildModel(result, options, name, metrics);
+        var bytes = TinyGruModelFile.Serialize(model);
+        AtomicFile.WriteAllBytes(modelPath, bytes);
+        if (plotPath is not null)
+        {
+            string title = $"{Path.GetFileName(job.Source)}: {TrainingConsole.Architecture(model)}";
+            AtomicFile.WriteAllBytes(plotPath, TrainingPlot.Render(title, result.History, TrainingConsole.MetricName(job.Examples.Task)));
+        }
+        return new TrainingOutcome(job, options, result, model, test, modelPath, bytes.Length, plotPath);
+    }
+
+    /// <summary>Ctrl+C and SIGTERM cancel training instead of killing the process mid-write.</summary>
+    private static IDisposable OnInterrupt(CancellationTokenSource source)
+    {
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            source.Cancel();
+        }
+        var registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }.Select(s => PosixSignalRegistration.Create(s, Cancel)).ToArray();
+        return new Registrations(registrations);
+    }
+
+    private sealed class Registrations(PosixSignalRegistration[] registrations) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in registrations) r.Dispose();
+        }
+    }
+
+    private static int[] HiddenSizes(string text, int? layers)
+    {
+        var sizes = new List<int>();
+        foreach (var part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h) || h < 1)
+                throw new CliException($"--hidden: '{part.Trim()}' is not a positive whole number");
+            sizes.Add(h);
+        }
+        if (layers is int count)
+        {
+            if (count < 1) throw new CliException("--layers: must be at least 1");
+            if (sizes.Count == 1) return Enumerable.Repeat(sizes[0], count).ToArray();
+            if (sizes.Count != count) throw new CliException($"--layers {count} does not match the {sizes.Count} sizes given to --hidden");
+        }
+        return sizes.ToArray();
+    }
+}

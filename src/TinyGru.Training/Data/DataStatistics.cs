@@ -1,0 +1,119 @@
+using TinyGru.Model;
+
+namespace TinyGru.Training;
+
+/// <summary>
+/// Normalization computed on the training examples only: per-feature mean and standard deviation of the inputs
+/// and, for real-valued targets, of the targets. Stored in the model (<see cref="InputNormalization"/>,
+/// <see cref="OutputScaling"/>) so that every engine takes and returns values in the user's units.
+/// </summary>
+public sealed class DataStatistics
+{
+    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale)
+    {
+        InputMean = inputMean;
+        InputStd = inputStd;
+        OutputOffset = outputOffset;
+        OutputScale = outputScale;
+    }
+
+    /// <summary>[I] feature means.</summary>
+    public float[] InputMean { get; }
+
+    /// <summary>[I] feature standard deviations (1 for a constant feature, which then only loses its mean).</summary>
+    public float[] InputStd { get; }
+
+    /// <summary>[O] target means, or null for class targets.</summary>
+    public float[]? OutputOffset { get; }
+
+    /// <summary>[O] target standard deviations, or null for class targets.</summary>
+    public float[]? OutputScale { get; }
+
+    /// <summary>Statistics of <paramref name="examples"/> at <paramref name="trainIndices"/>.</summary>
+    public static DataStatistics Compute(SequenceExamples examples, IReadOnlyList<int> trainIndices)
+    {
+        int inputs = examples.InputSize, x = examples.Steps * inputs;
+        var (mean, std) = MeanStd(trainIndices.Count * examples.Steps, inputs, (n, f) =>
+        {
+            int s = trainIndices[n / examples.Steps], t = n % examples.Steps;
+            return examples.Inputs[s * x + t * inputs + f];
+        });
+        if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null);
+        int o = examples.OutputSize, per = examples.TargetsPerSequence;
+        var (offset, scale) = MeanStd(trainIndices.Count * per, o, (r, j) => examples.Targets[(trainIndices[r / per] * per + r % per) * o + j]);
+        return new DataStatistics(mean, std, offset, scale);
+    }
+
+    /// <summary>The model's input normalization.</summary>
+    public InputNormalization InputNormalization => new((float[])InputMean.Clone(), (float[])InputStd.Clone());
+
+    /// <summary>The model's output scaling, or null for class targets.</summary>
+    public OutputScaling? OutputScaling => OutputScale is null ? null : new OutputScaling((float[])OutputScale.Clone(), (float[])OutputOffset!.Clone());
+
+    private static (float[] Mean, float[] Std) MeanStd(int rows, int columns, Func<int, int, float> value)
+    {
+        var mean = new float[columns];
+        var std = new float[columns];
+        for (int c = 0; c < columns; c++)
+        {
+            double sum = 0, squares = 0;
+            for (int r = 0; r < rows; r++) sum += value(r, c);
+            double m = rows == 0 ? 0 : sum / rows;
+            for (int r = 0; r < rows; r++) { double d = value(r, c) - m; squares += d * d; }
+            double s = rows == 0 ? 0 : Math.Sqrt(squares / rows);
+            mean[c] = (float)m;
+            // A constant column has no spread to divide by; 1 keeps it finite (and it becomes 0 after centering).
+            std[c] = s > 1e-6 * Math.Max(1, Math.Abs(m)) ? (float)s : 1f;
+        }
+        return (mean, std);
+    }
+}
+
+/// <summary>Which examples train, validate and test.</summary>
+/// <param name="Train">Training indices, in file order.</param>
+/// <param name="Validation">Validation indices (empty without --validation-fraction).</param>
+/// <param name="Test">Test indices (empty without --test-every or --test-fraction).</param>
+public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
+{
+    /// <summary>Splits <paramref name="examples"/> as <paramref name="spec"/> says; throws when a part would be empty.</summary>
+    public static DataSplit Of(SequenceExamples examples, DataSpec spec, string source)
+    {
+        int n = examples.Count;
+        if (spec.TestEvery is not null && spec.TestFraction is not null) throw new TrainingException("give --test-every or --test-fraction, not both");
+        if (spec.TestEvery is int every)
+        {
+            if (every < 2) throw new TrainingException("--test-every must be at least 2");
+            if (spec.Layout == DataLayout.Series) throw new TrainingException("--test-every would mix past and future windows of a series; use --test-fraction (the last part of the series)");
+        }
+        if (spec.TestFraction is double f && !(f > 0 && f < 1)) throw new TrainingException("--test-fraction must be between 0 and 1");
+        if (!(spec.ValidationFraction >= 0 && spec.ValidationFraction < 1)) throw new TrainingException("--validation-fraction must be from 0 to below 1");
+
+        var all = Enumerable.Range(0, n);
+        int[] test = spec.TestEvery is int k ? all.Where(i => i % k == 0).ToArray()
+            : spec.TestFraction is double fraction ? all.Skip(n - (int)Math.Round(n * fraction)).ToArray()
+            : Array.Empty<int>();
+        var testSet = new HashSet<int>(test);
+        var rest = all.Where(i => !testSet.Contains(i)).ToArray();
+        int validationCount = (int)Math.Round(rest.Length * spec.ValidationFraction);
+        int[] validation;
+        if (spec.Layout == DataLayout.Series) validation = rest.Skip(rest.Length - validationCount).ToArray(); // the most recent windows
+        else
+        {
+            var shuffled = (int[])rest.Clone();
+            new Random(spec.Seed).Shuffle(shuffled);
+            validation = shuffled.Take(validationCount).OrderBy(i => i).ToArray();
+        }
+        var validationSet = new HashSet<int>(validation);
+        var train = rest.Where(i => !validationSet.Contains(i)).ToArray();
+
+        string units = spec.Layout == DataLayout.Series ? "windows" : "sequences";
+        string Parts() => $"{n} {units}: {train.Length} train, {validation.Length} validation, {test.Length} test";
+        if ((spec.TestEvery is not null || spec.TestFraction is not null) && test.Length == 0)
+            throw new TrainingException($"{source}: too few rows for the split ({Parts()}); the test set would be empty");
+        if (spec.ValidationFraction > 0 && validation.Length == 0)
+            throw new TrainingException($"{source}: too few rows for the split ({Parts()}); the validation set would be empty");
+        if (train.Length < 2)
+            throw new TrainingException($"{source}: too few rows for the split ({Parts()}); training needs at least 2");
+        return new DataSplit(train, validation, test);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using TinyGru.Training;
+
+// Training-time harness for the two reference tasks (docs/benchmarks.md). Each task is trained once to warm up
+// the JIT, then --runs more times with the reference settings and seeds 1…runs; it prints every run and the medians.
+// Time is TrainingJob.Run only (data reading and evaluation excluded), as for the PyTorch reference. On Linux it
+// also prints the CPU pressure (PSI "some", % of time a task waited for a CPU): on a shared machine it says how
+// much of a second core was really there.
+int runs = 7;
+var tasks = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else tasks.Add(args[i]);
+}
+if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
+
+Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{CpuPressure()}");
+foreach (var task in tasks)
+{
+    var (file, spec, options) = task switch
+    {
+        "digits" => ("digits.csv", ReferenceTasks.DigitsData, ReferenceTasks.DigitsTraining),
+        "sunspots" => ("sunspots.csv", ReferenceTasks.SunspotsData, ReferenceTasks.SunspotsTraining),
+        _ => throw new ArgumentException($"unknown task '{task}'; expected digits or sunspots"),
+    };
+    var job = TrainingJob.Prepare(CsvTable.Read(Path.Combine(AppContext.BaseDirectory, "data", file)), spec);
+    var seconds = new List<double>();
+    var metrics = new List<double>();
+    for (int run = 0; run <= runs; run++)
+    {
+        var o = options with { Seed = Math.Max(1, run) };
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        var result = job.Run(o);
+        clock.Stop();
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        var evaluation = ModelEvaluation.Of(job.BuildModel(result, o, task), job.Examples, job.Split.Test);
+        double metric = evaluation.Accuracy ?? evaluation.Rmse!.Value;
+        string label = run == 0 ? "warm-up" : $"run {run}";
+        Console.WriteLine($"{task,-9} {label,-8} seed {o.Seed}: {clock.Elapsed.TotalSeconds:F3} s, {(evaluation.Accuracy is null ? $"test RMSE {metric:F2}" : $"test accuracy {metric:P2}")}, {allocated / 1024.0:F0} KiB allocated");
+        if (run == 0) continue;
+        seconds.Add(clock.Elapsed.TotalSeconds);
+        metrics.Add(metric);
+    }
+    Console.WriteLine($"{task,-9} median of {runs}: {Median(seconds):F3} s (min {seconds.Min():F3}, max {seconds.Max():F3}); test metric median {Median(metrics):F4} (min {metrics.Min():F4}, max {metrics.Max():F4})");
+}
+
+Console.WriteLine($"done{CpuPressure()}");
+
+static string CpuPressure()
+{
+    const string path = "/proc/pressure/cpu";
+    if (!File.Exists(path)) return "";
+    var some = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("some", StringComparison.Ordinal));
+    return some is null ? "" : "; CPU pressure: " + some;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    int n = sorted.Count;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
