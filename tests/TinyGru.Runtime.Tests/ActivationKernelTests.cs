@@ -42,7 +42,7 @@ public class ActivationKernelTests
 
     [Theory]
     [InlineData("sigmoid", 2e-7)]
-    [InlineData("tanh", 3e-7)]
+    [InlineData("tanh", 4e-7)]
     public void SigmoidAndTanhAreWithinAbsoluteBounds(string name, double bound)
     {
         var kernel = Kernels.Single(k => k.Name == name).Scalar;
@@ -68,7 +68,7 @@ public class ActivationKernelTests
                 for (int j = 0; j < 16; j++)
                 {
                     float s = k.Scalar(lanes[j]);
-                    float tolerance = 6e-7f * Math.Max(1f, Math.Abs(s)); // each within its 3e-7 bound of exact; fused vs unfused FMA
+                    float tolerance = 8e-7f * Math.Max(1f, Math.Abs(s)); // each within its 4e-7 bound of exact; fused vs unfused FMA
                     if (j < 4) Assert.True(Math.Abs(v128[j] - s) <= tolerance, $"{k.Name} V128 lane {j} of {lanes[j]}: {v128[j]} vs {s}");
                     if (j < 8) Assert.True(Math.Abs(v256[j] - s) <= tolerance, $"{k.Name} V256 lane {j} of {lanes[j]}: {v256[j]} vs {s}");
                     Assert.True(Math.Abs(v512[j] - s) <= tolerance, $"{k.Name} V512 lane {j} of {lanes[j]}: {v512[j]} vs {s}");
@@ -81,7 +81,7 @@ public class ActivationKernelTests
     public void TanhIsOddAndSaturates()
     {
         foreach (float x in Sweep()) Assert.Equal(-Tanh.Scalar(x), Tanh.Scalar(-x));
-        Assert.InRange(Tanh.Scalar(50f), 1f - 3e-7f, 1f);
+        Assert.InRange(Tanh.Scalar(50f), 1f - 4e-7f, 1f);
         Assert.InRange(Sigmoid.Scalar(-1e30f), 0f, 2e-7f);
         Assert.InRange(Sigmoid.Scalar(1e30f), 1f - 2e-7f, 1f);
         Assert.Equal(1f, Exp.Scalar(0f));
