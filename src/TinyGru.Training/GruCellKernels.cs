@@ -221,40 +221,22 @@ internal static class GruCellKernels
         }
     }
 
-    /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
+    // The activations are TinyGru.Kernels', shared with generated code, so trained and deployed models compute the
+    // same functions.
+
+    /// <summary>σ(x), 256-bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+    public static Vector256<float> Sigmoid(Vector256<float> x) => TinyGru.Kernels.Sigmoid.V256(x);
 
-    /// <summary>tanh(x) = 2σ(2x) − 1: one exponential, saturates cleanly to ±1.</summary>
+    /// <summary>tanh(x), 256-bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x) =>
-        Vector256.Create(2f) / (Vector256<float>.One + Exp(x * -2f)) - Vector256<float>.One;
+    public static Vector256<float> Tanh(Vector256<float> x) => TinyGru.Kernels.Tanh.V256(x);
 
-    /// <summary>
-    /// e^x in float arithmetic (Cephes <c>expf</c>: x = n·ln 2 + r, a degree-6 polynomial for e^r, 2^n from the exponent
-    /// bits), within 2 ulp. <see cref="Vector256.Exp(Vector256{float})"/> computes in double and was most of the forward
-    /// pass's time. Inputs are clamped to the float range; NaN stays NaN so a diverging run is still caught.
-    /// </summary>
+    /// <summary>σ(x), scalar.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        var clamped = Vector256.Min(Vector256.Max(x, Vector256.Create(-87.33654f)), Vector256.Create(88.37626f));
-        var n = Vector256.Floor(Vector256.FusedMultiplyAdd(clamped, Vector256.Create(1.44269504088896341f), Vector256.Create(0.5f)));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), clamped);   // ln 2 split in two for an exact r
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
-        var p = Vector256.FusedMultiplyAdd(Vector256.Create(1.9875691500e-4f), r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle(); // 2^n
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), p * scale, x);
-    }
+    public static float Sigmoid(float x) => TinyGru.Kernels.Sigmoid.Scalar(x);
 
-    /// <summary>Scalar σ with the same formula as the vector lanes.</summary>
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-
-    /// <summary>Scalar tanh with the same formula as the vector lanes.</summary>
-    public static float Tanh(float x) => 2f / (1f + MathF.Exp(-2f * x)) - 1f;
+    /// <summary>tanh(x), scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Tanh(float x) => TinyGru.Kernels.Tanh.Scalar(x);
 }
