@@ -292,6 +292,13 @@ public static class NetModelEmitter
             string h = "h";
             w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
             if (inline) w.Line(AggressiveInlining);
+            if (l.RunsInRegisters(m.Convention, f.Width))
+            {
+                using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)"))
+                    EmitRegisterLayer(w, f, k, l);
+                w.Line();
+                continue;
+            }
             using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
             {
                 w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
@@ -340,6 +347,99 @@ public static class NetModelEmitter
         using (w.Block($"private static void Output{path.Suffix}(ref float h, ref float output)"))
             EmitOutput(w, plan, path, "h");
         w.Line();
+    }
+
+    /// <summary>
+    /// A reset-after layer small enough for registers: r and z accumulate W·x and U·h together (biases summed at
+    /// generation time), W_n·x and U_n·h in their own accumulators; the gate update reads them directly, so nothing
+    /// but h' is stored.
+    /// </summary>
+    private static void EmitRegisterLayer(IndentedWriter w, VectorFlavor f, int k, LayerPlan l)
+    {
+        int width = f.Width, hp = l.PaddedHidden, vectors = hp / width, rows = 3 * hp;
+        int inputs = l.Spec.InputSize, hidden = l.Spec.HiddenSize;
+        // Partial sums for the h columns, which are on the critical path; the x columns are ready early.
+        int sets = vectors == 1 ? 4 : vectors == 2 ? 2 : 1;
+        string Acc(string gate, int i, int set) => set == 0 ? $"{gate}{i}" : $"{gate}{i}_{set}";
+        w.Line("// Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)");
+        w.Line($"ref float wp = ref {MemoryMarshal}.GetReference(Layer{k}FusedWeights);");
+        w.Line($"ref float brz = ref {MemoryMarshal}.GetReference(Layer{k}FusedRzBias);");
+        w.Line($"ref float bin = ref {MemoryMarshal}.GetReference(Layer{k}InputBias);");
+        w.Line($"ref float bhn = ref {MemoryMarshal}.GetReference(Layer{k}FusedNBias);");
+        for (int i = 0; i < vectors; i++)
+        {
+            w.Line($"var r{i} = {f.Load("brz", I(i * width))};");
+            w.Line($"var z{i} = {f.Load("brz", I(hp + i * width))};");
+            w.Line($"var nx{i} = {f.Load("bin", I(2 * hp + i * width))};");
+            w.Line($"var nh{i} = {f.Load("bhn", I(i * width))};");
+            for (int set = 1; set < sets; set++)
+                foreach (var gate in new[] { "r", "z", "nh" }) w.Line($"var {Acc(gate, i, set)} = {f.Zero};");
+        }
+        void Column(string v, string offset, bool recurrent, int set)
+        {
+            for (int i = 0; i < vectors; i++)
+            {
+                w.Line($"{Acc("r", i, set)} = {f.MultiplyAdd(f.Load("wp", Add(offset, i * width)), v, Acc("r", i, set))};");
+                w.Line($"{Acc("z", i, set)} = {f.MultiplyAdd(f.Load("wp", Add(offset, hp + i * width)), v, Acc("z", i, set))};");
+                string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
+                w.Line($"{n} = {f.MultiplyAdd(f.Load("wp", Add(offset, 2 * hp + i * width)), v, n)};");
+            }
+        }
+        if (inputs <= UnrollColumns)
+            for (int c = 0; c < inputs; c++)
+            {
+                w.Line($"var x{c} = {f.Broadcast(c == 0 ? "x" : $"{Unsafe}.Add(ref x, {c})")};");
+                Column("x" + c, I(c * rows), recurrent: false, set: 0);
+            }
+        else
+            using (w.Block($"for (int j = 0; j < {I(inputs)}; j++)"))
+            {
+                w.Line($"var v = {f.Broadcast($"{Unsafe}.Add(ref x, j)")};");
+                Column("v", $"j * {I(rows)}", recurrent: false, set: 0);
+            }
+        int first = inputs * rows;
+        if (hidden <= UnrollColumns)
+            for (int c = 0; c < hidden; c++)
+            {
+                w.Line($"var h{c} = {f.Broadcast(c == 0 ? "h" : $"{Unsafe}.Add(ref h, {c})")};");
+                Column("h" + c, I(first + c * rows), recurrent: true, set: c % sets);
+            }
+        else
+        {
+            int looped = hidden - hidden % sets;
+            using (w.Block($"for (int j = 0; j < {I(looped)}; j += {I(sets)})"))
+                for (int set = 0; set < sets; set++)
+                {
+                    string j = set == 0 ? "j" : $"j + {I(set)}";
+                    w.Line($"var v{set} = {f.Broadcast($"{Unsafe}.Add(ref h, {j})")};");
+                    Column("v" + set, $"{I(first)} + ({j}) * {I(rows)}", recurrent: true, set: set);
+                }
+            for (int c = looped; c < hidden; c++)
+            {
+                w.Line($"var rest{c - looped} = {f.Broadcast($"{Unsafe}.Add(ref h, {c})")};");
+                Column("rest" + (c - looped), I(first + c * rows), recurrent: true, set: c - looped);
+            }
+        }
+        w.Line("// σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);");
+        w.Line("// z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)");
+        for (int i = 0; i < vectors; i++)
+        {
+            string Sum(string gate) => sets switch
+            {
+                1 => Acc(gate, i, 0),
+                2 => $"{Acc(gate, i, 0)} + {Acc(gate, i, 1)}",
+                _ => $"({Acc(gate, i, 0)} + {Acc(gate, i, 1)}) + ({Acc(gate, i, 2)} + {Acc(gate, i, 3)})",
+            };
+            using (w.Block())
+            {
+                string half = f.Broadcast("0.5f");
+                w.Line($"var nh = {Sum("nh")};");
+                w.Line($"var tr = {f.Tanh(Sum("r"))};");
+                w.Line($"var z = {f.MultiplyAdd(f.Tanh(Sum("z")), half, half)};");
+                w.Line($"var n = {f.Tanh(f.MultiplyAdd("tr", "nh", $"nh + nx{i}"))};");
+                w.Line(f.Store(f.MultiplyAdd("z", $"{f.Load("h", I(i * width))} - n", "n"), "h", I(i * width)));
+            }
+        }
     }
 
     private static void EmitOutput(IndentedWriter w, NetModelPlan plan, VectorFlavor path, string last)
@@ -506,6 +606,12 @@ public static class NetModelEmitter
             EmitArray(w, $"Layer{k}InputBias", l.InputBias, $"b_i of layer {k}: [3H], blocks r, z, n padded to {hp}.");
             EmitArray(w, $"Layer{k}RecurrentRzBias", l.RecurrentRzBias, $"b_h,r and b_h,z of layer {k}: [2H] padded.");
             EmitArray(w, $"Layer{k}RecurrentNBias", l.RecurrentNBias, $"b_h,n of layer {k}: [H] padded.");
+            if (l.UsesFusedWeights(m.Convention))
+            {
+                EmitArray(w, $"Layer{k}FusedWeights", l.FusedWeights.Data, $"[W | U] of layer {k}: [3H, I + H] = [{3 * l.Spec.HiddenSize}, {l.Spec.InputSize + l.Spec.HiddenSize}], r and z rows and U_n halved, padded and packed like W, for the register-resident layer.");
+                EmitArray(w, $"Layer{k}FusedRzBias", l.FusedRzBias, $"½(b_i + b_h) for the r and z blocks of layer {k}: [2H] padded.");
+                EmitArray(w, $"Layer{k}FusedNBias", l.FusedNBias, $"½·b_h,n of layer {k}: [H] padded.");
+            }
         }
         if (plan.Head is { } head)
         {

@@ -31,7 +31,8 @@ public sealed class NetModelPlan
     /// <summary>Floats of weight data the generated code embeds (padding included).</summary>
     public long EmbeddedFloats =>
         Layers.Sum(l => (long)l.InputWeights.Data.Length + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
-                        + l.InputBias.Length + l.RecurrentRzBias.Length + l.RecurrentNBias.Length)
+                        + l.InputBias.Length + l.RecurrentRzBias.Length + l.RecurrentNBias.Length
+                        + (l.UsesFusedWeights(Model.Convention) ? l.FusedWeights.Data.Length + l.FusedRzBias.Length + l.FusedNBias.Length : 0))
         + (Head is null ? 0 : Head.Weights.Data.Length + Head.Bias.Length)
         + (Model.InputNormalization is null ? 0 : 2L * Model.InputSize)
         + (Model.OutputScaling is null ? 0 : 2L * Model.OutputSize);
@@ -52,8 +53,12 @@ public sealed class NetModelPlan
 /// <summary>One GRU layer's packed layout. Gate blocks r, z, n each padded to <see cref="PaddedHidden"/>.</summary>
 public sealed class LayerPlan
 {
-    private LayerPlan(GruLayerSpec spec, int granule, int paddedHidden, PackedMatrix w, PackedMatrix urz, PackedMatrix un, float[] bi, float[] bhrz, float[] bhn)
+    private LayerPlan(GruLayerSpec spec, int granule, int paddedHidden, PackedMatrix w, PackedMatrix urz, PackedMatrix un, float[] bi, float[] bhrz, float[] bhn,
+        PackedMatrix fused, float[] fusedRzBias, float[] fusedNBias)
     {
+        FusedWeights = fused;
+        FusedRzBias = fusedRzBias;
+        FusedNBias = fusedNBias;
         Spec = spec;
         Granule = granule;
         PaddedHidden = paddedHidden;
@@ -92,6 +97,30 @@ public sealed class LayerPlan
     /// <summary>b_h's n block padded: [Hp].</summary>
     public float[] RecurrentNBias { get; }
 
+    /// <summary>
+    /// [W | U] packed as one matrix, [3Hp] rows over I + H columns, for the register-resident layer; the r and z rows
+    /// and U_n are scaled by ½ (exact in binary floating point): σ(a) = ½ + ½·tanh(a/2) then needs no multiply, and
+    /// r ⊙ (U_n·h) = u + tanh(·) ⊙ u with u = ½·U_n·h is one multiply-add.
+    /// </summary>
+    public PackedMatrix FusedWeights { get; }
+
+    /// <summary>½·(b_i + b_h) for the r and z blocks, padded: [2Hp].</summary>
+    public float[] FusedRzBias { get; }
+
+    /// <summary>½·b_hn, padded: [Hp].</summary>
+    public float[] FusedNBias { get; }
+
+    /// <summary>
+    /// True when some SIMD path runs this layer in registers: a reset-after layer whose four gate vectors (r, z,
+    /// W_n·x, U_n·h) fit in 8 vectors of the path's width, with no scratch stores and reloads on the h → h' critical path.
+    /// </summary>
+    public bool UsesFusedWeights(GateConvention convention) => RunsInRegisters(convention, Granule);
+
+    /// <summary>True when this layer runs in registers on a path of <paramref name="pathWidth"/> floats.</summary>
+    public bool RunsInRegisters(GateConvention convention, int pathWidth) =>
+        convention == GateConvention.ResetAfter && pathWidth > 1 && Math.Min(pathWidth, Granule) == pathWidth
+        && 4 * PaddedHidden / pathWidth <= 8;
+
     internal static LayerPlan Create(GruLayerSpec layer)
     {
         int h = layer.HiddenSize;
@@ -106,11 +135,25 @@ public sealed class LayerPlan
             for (int p = 0; p < padded.Length; p++) padded[p] = map(p) < 0 ? 0f : b[map(p)];
             return padded;
         }
+        int i = layer.InputSize, columns = i + h;
+        var concatenated = new float[3 * h * columns]; // row-major [3H, I + H]: W's row, then U's row
+        for (int row = 0; row < 3 * h; row++)
+        {
+            bool rz = row < 2 * h;
+            for (int c = 0; c < i; c++) concatenated[row * columns + c] = rz ? 0.5f * layer.InputWeights[row * i + c] : layer.InputWeights[row * i + c];
+            for (int c = 0; c < h; c++) concatenated[row * columns + i + c] = 0.5f * layer.RecurrentWeights[row * h + c];
+        }
+        var bi = Bias(layer.InputBias, 0, 3);
+        var bhrz = Bias(layer.RecurrentBias, 0, 2);
+        var bhn = Bias(layer.RecurrentBias, 2, 1);
         return new LayerPlan(layer, g, hp,
-            PackedMatrix.Pack(layer.InputWeights, layer.InputSize, 3 * hp, g, Rows(0)),
+            PackedMatrix.Pack(layer.InputWeights, i, 3 * hp, g, Rows(0)),
             PackedMatrix.Pack(layer.RecurrentWeights, h, 2 * hp, g, Rows(0)),
             PackedMatrix.Pack(layer.RecurrentWeights, h, hp, g, Rows(2)),
-            Bias(layer.InputBias, 0, 3), Bias(layer.RecurrentBias, 0, 2), Bias(layer.RecurrentBias, 2, 1));
+            bi, bhrz, bhn,
+            PackedMatrix.Pack(concatenated, columns, 3 * hp, g, Rows(0)),
+            bhrz.Select((b, p) => 0.5f * (bi[p] + b)).ToArray(),
+            bhn.Select(b => 0.5f * b).ToArray());
     }
 }
 

@@ -11,7 +11,7 @@ namespace Sensors
     /// </summary>
     /// <remarks>
     /// <para>Gates r, z, n; reset-after: n = tanh(Wn·x + b_in + r ⊙ (Un·h + b_hn)) (PyTorch nn.GRU, ONNX linear_before_reset=1); h' = (1 − z) ⊙ n + z ⊙ h; state starts at zero.</para>
-    /// <para>348 parameters; 1,392 bytes of float32 weights (1,392 bytes embedded with vector padding); state 32 bytes (8 floats, padded to vector width).</para>
+    /// <para>348 parameters; 1,392 bytes of float32 weights (2,544 bytes embedded with vector padding); state 32 bytes (8 floats, padded to vector width).</para>
     /// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>
     /// </remarks>
     partial struct GruTiny : global::TinyGru.IGruModel
@@ -119,106 +119,76 @@ namespace Sensors
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0256(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
-            // gx = W·x + b_i   [3H, I] · [I]
+            // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
+            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
+            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
+            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
+            var r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz);
+            var z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz, (nuint)(8));
+            var nx0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bin, (nuint)(16));
+            var nh0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn);
+            var r0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var z0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var nh0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var r0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var z0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var nh0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var r0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var z0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var nh0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var x0 = global::System.Runtime.Intrinsics.Vector256.Create(x);
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), x0, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), x0, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), x0, nx0);
+            var x1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), x1, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), x1, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), x1, nx0);
+            var x2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), x2, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), x2, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64)), x2, nx0);
+            var h0 = global::System.Runtime.Intrinsics.Vector256.Create(h);
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(72)), h0, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(80)), h0, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(88)), h0, nh0);
+            var h1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(96)), h1, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(104)), h1, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(112)), h1, nh0_1);
+            var h2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+            r0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(120)), h2, r0_2);
+            z0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(128)), h2, z0_2);
+            nh0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(136)), h2, nh0_2);
+            var h3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+            r0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(144)), h3, r0_3);
+            z0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(152)), h3, z0_3);
+            nh0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(160)), h3, nh0_3);
+            var h4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(168)), h4, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(176)), h4, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(184)), h4, nh0);
+            var h5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(192)), h5, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(200)), h5, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(208)), h5, nh0_1);
+            var h6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+            r0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(216)), h6, r0_2);
+            z0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(224)), h6, z0_2);
+            nh0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(232)), h6, nh0_2);
+            var h7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+            r0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(240)), h7, r0_3);
+            z0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(248)), h7, z0_3);
+            nh0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(256)), h7, nh0_3);
+            // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
+            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
             {
-                // rows 0..23, columns split over 2 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
-                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(8));
-                var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(16));
-                var a2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(x);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v0, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v0, a2);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v1, a1_1);
-                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v1, a2_1);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v2, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v2, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64)), v2, a2);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0 + a0_1, ref gx);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1 + a1_1, ref gx, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2 + a2_1, ref gx, (nuint)(16));
-            }
-            // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
-            {
-                // rows 0..15, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
-                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp, (nuint)(8));
-                var a1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v0, a1);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v1, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v1, a1_1);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v2, a0_2);
-                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v2, a1_2);
-                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v3, a0_3);
-                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v3, a1_3);
-                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64)), v4, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(72)), v4, a1);
-                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(80)), v5, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(88)), v5, a1_1);
-                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(96)), v6, a0_2);
-                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(104)), v6, a1_2);
-                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(112)), v7, a0_3);
-                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(120)), v7, a1_3);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghRz);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a1 + a1_1) + (a1_2 + a1_3), ref ghRz, (nuint)(8));
-            }
-            // gh_n = U_n·h + b_hn   [H, H] · [H]
-            {
-                // rows 0..7, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bp);
-                var a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var a0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var v0 = global::System.Runtime.Intrinsics.Vector256.Create(h);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp), v0, a0);
-                var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8)), v1, a0_1);
-                var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16)), v2, a0_2);
-                var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24)), v3, a0_3);
-                var v4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32)), v4, a0);
-                var v5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40)), v5, a0_1);
-                var v6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48)), v6, a0_2);
-                var v7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56)), v7, a0_3);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghN);
-            }
-            // r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-            {
-                var r = global::TinyGru.Kernels.Sigmoid.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghRz));
-                var z = global::TinyGru.Kernels.Sigmoid.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghRz, (nuint)(8)));
-                var n = global::TinyGru.Kernels.Tanh.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gx, (nuint)(16)) + r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghN));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h), ref h);
+                var nh = (nh0 + nh0_1) + (nh0_2 + nh0_3);
+                var tr = global::TinyGru.Kernels.Tanh.V256((r0 + r0_1) + (r0_2 + r0_3));
+                var z = global::TinyGru.Kernels.MultiplyAdd.V256(global::TinyGru.Kernels.Tanh.V256((z0 + z0_1) + (z0_2 + z0_3)), global::System.Runtime.Intrinsics.Vector256.Create(0.5f), global::System.Runtime.Intrinsics.Vector256.Create(0.5f));
+                var n = global::TinyGru.Kernels.Tanh.V256(global::TinyGru.Kernels.MultiplyAdd.V256(tr, nh, nh + nx0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V256(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h) - n, n), ref h);
             }
         }
 
@@ -273,155 +243,117 @@ namespace Sensors
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0128(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
-            // gx = W·x + b_i   [3H, I] · [I]
+            // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
+            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
+            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
+            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
+            var r0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz);
+            var z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz, (nuint)(8));
+            var nx0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bin, (nuint)(16));
+            var nh0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn);
+            var r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var nh0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var r1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz, (nuint)(4));
+            var z1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz, (nuint)(12));
+            var nx1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bin, (nuint)(20));
+            var nh1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(4));
+            var r1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var z1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var nh1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            var x0 = global::System.Runtime.Intrinsics.Vector128.Create(x);
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), x0, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), x0, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), x0, nx0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), x0, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), x0, z1);
+            nx1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), x0, nx1);
+            var x1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), x1, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), x1, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), x1, nx0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), x1, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), x1, z1);
+            nx1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), x1, nx1);
+            var x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), x2, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), x2, z0);
+            nx0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(64)), x2, nx0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), x2, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), x2, z1);
+            nx1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(68)), x2, nx1);
+            var h0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(72)), h0, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(80)), h0, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(88)), h0, nh0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(76)), h0, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(84)), h0, z1);
+            nh1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(92)), h0, nh1);
+            var h1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(96)), h1, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(104)), h1, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(112)), h1, nh0_1);
+            r1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(100)), h1, r1_1);
+            z1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(108)), h1, z1_1);
+            nh1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(116)), h1, nh1_1);
+            var h2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(120)), h2, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(128)), h2, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(136)), h2, nh0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(124)), h2, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(132)), h2, z1);
+            nh1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(140)), h2, nh1);
+            var h3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(144)), h3, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(152)), h3, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(160)), h3, nh0_1);
+            r1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(148)), h3, r1_1);
+            z1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(156)), h3, z1_1);
+            nh1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(164)), h3, nh1_1);
+            var h4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(168)), h4, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(176)), h4, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(184)), h4, nh0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(172)), h4, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(180)), h4, z1);
+            nh1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(188)), h4, nh1);
+            var h5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(192)), h5, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(200)), h5, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(208)), h5, nh0_1);
+            r1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(196)), h5, r1_1);
+            z1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(204)), h5, z1_1);
+            nh1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(212)), h5, nh1_1);
+            var h6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
+            r0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(216)), h6, r0);
+            z0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(224)), h6, z0);
+            nh0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(232)), h6, nh0);
+            r1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(220)), h6, r1);
+            z1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(228)), h6, z1);
+            nh1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(236)), h6, nh1);
+            var h7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
+            r0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(240)), h7, r0_1);
+            z0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(248)), h7, z0_1);
+            nh0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(256)), h7, nh0_1);
+            r1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(244)), h7, r1_1);
+            z1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(252)), h7, z1_1);
+            nh1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(260)), h7, nh1_1);
+            // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
+            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
             {
-                // rows 0..23
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
-                var a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(4));
-                var a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(8));
-                var a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(12));
-                var a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(16));
-                var a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(20));
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(x);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v0, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v0, a3);
-                a4 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v0, a4);
-                a5 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v0, a5);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v1, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v1, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v1, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v1, a3);
-                a4 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v1, a4);
-                a5 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v1, a5);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v2, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v2, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v2, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v2, a3);
-                a4 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(64)), v2, a4);
-                a5 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(68)), v2, a5);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gx);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gx, (nuint)(4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gx, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gx, (nuint)(12));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gx, (nuint)(16));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gx, (nuint)(20));
-            }
-            // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
-            {
-                // rows 0..15, columns split over 2 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
-                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(4));
-                var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(8));
-                var a2_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(12));
-                var a3_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v0, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v0, a3);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v1, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v1, a1_1);
-                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v1, a2_1);
-                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v1, a3_1);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v2, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v2, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v2, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v2, a3);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v3, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v3, a1_1);
-                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v3, a2_1);
-                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v3, a3_1);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(64)), v4, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(68)), v4, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(72)), v4, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(76)), v4, a3);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(80)), v5, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(84)), v5, a1_1);
-                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(88)), v5, a2_1);
-                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(92)), v5, a3_1);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(96)), v6, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(100)), v6, a1);
-                a2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(104)), v6, a2);
-                a3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(108)), v6, a3);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(112)), v7, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(116)), v7, a1_1);
-                a2_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(120)), v7, a2_1);
-                a3_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(124)), v7, a3_1);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0 + a0_1, ref ghRz);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1 + a1_1, ref ghRz, (nuint)(4));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2 + a2_1, ref ghRz, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3 + a3_1, ref ghRz, (nuint)(12));
-            }
-            // gh_n = U_n·h + b_hn   [H, H] · [H]
-            {
-                // rows 0..7, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
-                var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
-                var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp, (nuint)(4));
-                var a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                var v0 = global::System.Runtime.Intrinsics.Vector128.Create(h);
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp), v0, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4)), v0, a1);
-                var v1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8)), v1, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12)), v1, a1_1);
-                var v2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16)), v2, a0_2);
-                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20)), v2, a1_2);
-                var v3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24)), v3, a0_3);
-                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v3, a1_3);
-                var v4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
-                a0 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32)), v4, a0);
-                a1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36)), v4, a1);
-                var v5 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
-                a0_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40)), v5, a0_1);
-                a1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44)), v5, a1_1);
-                var v6 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
-                a0_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48)), v6, a0_2);
-                a1_2 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52)), v6, a1_2);
-                var v7 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
-                a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56)), v7, a0_3);
-                a1_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60)), v7, a1_3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref ghN);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a1 + a1_1) + (a1_2 + a1_3), ref ghN, (nuint)(4));
-            }
-            // r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-            {
-                var r = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz));
-                var z = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(8)));
-                var n = global::TinyGru.Kernels.Tanh.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(16)) + r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghN));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h), ref h);
+                var nh = nh0 + nh0_1;
+                var tr = global::TinyGru.Kernels.Tanh.V128(r0 + r0_1);
+                var z = global::TinyGru.Kernels.MultiplyAdd.V128(global::TinyGru.Kernels.Tanh.V128(z0 + z0_1), global::System.Runtime.Intrinsics.Vector128.Create(0.5f), global::System.Runtime.Intrinsics.Vector128.Create(0.5f));
+                var n = global::TinyGru.Kernels.Tanh.V128(global::TinyGru.Kernels.MultiplyAdd.V128(tr, nh, nh + nx0));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(z, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h) - n, n), ref h);
             }
             {
-                var r = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(4)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(4)));
-                var z = global::TinyGru.Kernels.Sigmoid.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(12)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghRz, (nuint)(12)));
-                var n = global::TinyGru.Kernels.Tanh.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gx, (nuint)(20)) + r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref ghN, (nuint)(4)));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128<float>.One - z) * n + z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)(4)), ref h, (nuint)(4));
+                var nh = nh1 + nh1_1;
+                var tr = global::TinyGru.Kernels.Tanh.V128(r1 + r1_1);
+                var z = global::TinyGru.Kernels.MultiplyAdd.V128(global::TinyGru.Kernels.Tanh.V128(z1 + z1_1), global::System.Runtime.Intrinsics.Vector128.Create(0.5f), global::System.Runtime.Intrinsics.Vector128.Create(0.5f));
+                var n = global::TinyGru.Kernels.Tanh.V128(global::TinyGru.Kernels.MultiplyAdd.V128(tr, nh, nh + nx1));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(z, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)(4)) - n, n), ref h, (nuint)(4));
             }
         }
 
@@ -1104,6 +1036,102 @@ namespace Sensors
             {
                 206, 248, 63, 189, 249, 46, 10, 190, 42, 109, 165, 190, 49, 223, 157, 62, // -0.046868138f, -0.13494481f, -0.32309848f, 0.30834344f
                 34, 36, 138, 61, 55, 223, 161, 62, 219, 98, 105, 189, 78, 248, 181, 189, // 0.06745173f, 0.31615612f, -0.05697904f, -0.08885251f
+            });
+        }
+        /// <summary>[W | U] of layer 0: [3H, I + H] = [24, 11], r and z rows and U_n halved, padded and packed like W, for the register-resident layer.</summary>
+        private static global::System.ReadOnlySpan<float> Layer0FusedWeights
+        {
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                146, 139, 186, 61, 1, 238, 169, 61, 6, 246, 20, 189, 109, 81, 177, 188, // 0.09108652f, 0.08297349f, -0.03636744f, -0.021645272f
+                10, 58, 132, 61, 158, 95, 130, 188, 183, 61, 30, 62, 73, 168, 218, 189, // 0.064563826f, -0.015914734f, 0.1545323f, -0.10676629f
+                142, 7, 104, 189, 3, 200, 196, 61, 243, 71, 74, 61, 252, 238, 36, 190, // -0.05664783f, 0.09608462f, 0.049385022f, -0.1610679f
+                136, 244, 30, 62, 86, 62, 168, 189, 58, 192, 7, 62, 223, 23, 186, 61, // 0.15522969f, -0.08215015f, 0.13256922f, 0.09086584f
+                34, 21, 209, 189, 9, 157, 44, 190, 225, 77, 180, 62, 154, 167, 113, 190, // -0.10209109f, -0.16856779f, 0.35215667f, -0.23599091f
+                105, 7, 106, 190, 142, 139, 160, 62, 124, 109, 224, 187, 147, 116, 128, 190, // -0.22854389f, 0.31356472f, -0.006848989f, -0.2508894f
+                198, 203, 159, 189, 20, 107, 42, 190, 89, 47, 184, 61, 172, 212, 72, 61, // -0.078025386f, -0.1664241f, 0.08993406f, 0.049030945f
+                59, 22, 141, 189, 185, 230, 209, 60, 98, 83, 97, 61, 191, 187, 242, 188, // -0.06889006f, 0.025622712f, 0.05501116f, -0.02963054f
+                16, 174, 10, 60, 163, 244, 48, 190, 246, 180, 43, 62, 93, 29, 44, 190, // 0.008464351f, -0.17280822f, 0.1676825f, -0.16808076f
+                185, 55, 241, 188, 147, 158, 49, 62, 58, 48, 9, 59, 107, 45, 192, 189, // -0.029445516f, 0.17345648f, 0.0020933286f, -0.09383663f
+                127, 196, 30, 189, 90, 116, 68, 62, 94, 26, 145, 62, 197, 119, 92, 62, // -0.038761612f, 0.1918501f, 0.2834043f, 0.21530063f
+                7, 41, 107, 62, 187, 241, 74, 190, 138, 131, 83, 61, 96, 243, 68, 62, // 0.2296487f, -0.19818775f, 0.051639117f, 0.19233465f
+                231, 94, 12, 189, 239, 30, 217, 61, 111, 81, 201, 60, 79, 225, 14, 60, // -0.034270193f, 0.10601603f, 0.024574963f, 0.00872071f
+                148, 42, 83, 188, 182, 31, 57, 186, 81, 211, 134, 189, 121, 41, 156, 189, // -0.012888569f, -0.0007061915f, -0.06583274f, -0.07625098f
+                64, 210, 215, 61, 104, 111, 224, 61, 153, 247, 238, 61, 117, 159, 174, 189, // 0.10538149f, 0.10958749f, 0.11668319f, -0.08526508f
+                24, 240, 154, 61, 145, 45, 153, 189, 113, 186, 190, 189, 93, 244, 84, 61, // 0.075653255f, -0.07479394f, -0.093129046f, 0.051990855f
+                163, 7, 174, 190, 186, 1, 176, 189, 158, 157, 135, 188, 248, 184, 224, 61, // -0.339902f, -0.08594079f, -0.01655465f, 0.1097278f
+                89, 203, 91, 62, 250, 95, 110, 189, 254, 96, 137, 190, 81, 202, 169, 189, // 0.2146429f, -0.058197f, -0.26831812f, -0.08290542f
+                165, 216, 176, 61, 203, 142, 254, 189, 41, 188, 214, 188, 138, 228, 118, 61, // 0.08635072f, -0.12429579f, -0.026212769f, 0.060276546f
+                61, 6, 234, 189, 43, 165, 43, 62, 98, 243, 218, 189, 157, 152, 208, 61, // -0.11426971f, 0.16762225f, -0.10690953f, 0.10185359f
+                210, 254, 228, 61, 214, 23, 96, 61, 251, 106, 167, 188, 184, 69, 7, 190, // 0.111814156f, 0.05471023f, -0.020436754f, -0.1321019f
+                244, 65, 16, 190, 108, 237, 246, 61, 178, 130, 233, 189, 137, 11, 170, 189, // -0.14087659f, 0.120570034f, -0.11401881f, -0.083029814f
+                61, 93, 47, 61, 164, 45, 246, 60, 71, 208, 5, 62, 36, 254, 176, 61, // 0.04281353f, 0.03005106f, 0.13067733f, 0.086422235f
+                206, 59, 50, 62, 45, 175, 20, 190, 90, 1, 241, 189, 53, 205, 208, 61, // 0.17405626f, -0.1451995f, -0.11767836f, 0.1019539f
+                80, 30, 37, 60, 169, 148, 8, 190, 154, 161, 203, 61, 215, 178, 1, 61, // 0.010078028f, -0.1333796f, 0.099429324f, 0.031664696f
+                182, 241, 25, 190, 243, 61, 240, 189, 230, 237, 181, 60, 198, 13, 40, 62, // -0.15033612f, -0.11730566f, 0.022208165f, 0.16411504f
+                204, 6, 59, 61, 232, 244, 35, 189, 222, 2, 199, 187, 90, 75, 139, 61, // 0.04566078f, -0.040028483f, -0.00607334f, 0.068014815f
+                202, 0, 165, 189, 31, 117, 184, 59, 250, 86, 38, 62, 71, 10, 36, 60, // -0.08056791f, 0.0056291963f, 0.16244116f, 0.010012216f
+                190, 217, 5, 190, 226, 169, 170, 61, 22, 161, 2, 190, 119, 15, 2, 190, // -0.13071343f, 0.08333184f, -0.12756762f, -0.12701212f
+                87, 63, 26, 189, 209, 180, 125, 188, 45, 19, 21, 62, 187, 142, 222, 61, // -0.03765806f, -0.0154850045f, 0.14558096f, 0.108670674f
+                62, 191, 109, 61, 35, 35, 48, 60, 154, 199, 104, 61, 87, 0, 154, 189, // 0.05804371f, 0.010750565f, 0.05683098f, -0.07519596f
+                39, 194, 45, 62, 176, 15, 181, 60, 102, 106, 52, 62, 14, 215, 224, 189, // 0.16968594f, 0.022102207f, 0.17618713f, -0.109785184f
+                191, 145, 247, 189, 110, 37, 139, 61, 77, 220, 42, 190, 217, 211, 103, 61, // -0.12088346f, 0.067942485f, -0.166856f, 0.056598518f
+                24, 193, 93, 189, 139, 116, 250, 189, 186, 126, 28, 190, 30, 10, 3, 62, // -0.054139227f, -0.1222926f, -0.15282717f, 0.12796828f
+                153, 139, 26, 62, 64, 65, 232, 60, 46, 53, 134, 189, 250, 226, 37, 189, // 0.15092315f, 0.028351426f, -0.06553112f, -0.040499665f
+                151, 244, 148, 189, 194, 16, 152, 61, 209, 145, 31, 62, 105, 219, 39, 188, // -0.07273214f, 0.07425071f, 0.15582968f, -0.010245183f
+                103, 55, 31, 61, 164, 198, 246, 188, 239, 189, 7, 190, 145, 48, 91, 189, // 0.038871195f, -0.030124016f, -0.13256048f, -0.053513113f
+                101, 60, 23, 60, 70, 22, 7, 62, 229, 176, 228, 189, 6, 34, 29, 61, // 0.009230708f, 0.1319209f, -0.111665525f, 0.038362525f
+                53, 3, 24, 190, 192, 2, 106, 61, 146, 3, 233, 189, 51, 125, 234, 61, // -0.14844973f, 0.05713153f, -0.11377634f, 0.11449661f
+                13, 210, 154, 61, 230, 119, 13, 62, 248, 25, 13, 190, 166, 170, 254, 189, // 0.07559595f, 0.13815269f, -0.13779438f, -0.12434892f
+                229, 111, 140, 189, 35, 226, 92, 61, 253, 155, 31, 62, 170, 176, 3, 62, // -0.0685728f, 0.0539266f, 0.15586849f, 0.1286036f
+                215, 130, 48, 61, 64, 196, 167, 187, 234, 241, 117, 189, 131, 69, 178, 188, // 0.04309353f, -0.0051198304f, -0.06004516f, -0.021761661f
+                22, 163, 131, 61, 78, 162, 212, 61, 69, 119, 17, 61, 224, 202, 37, 62, // 0.064275905f, 0.1038252f, 0.035514135f, 0.16190672f
+                142, 41, 248, 61, 2, 35, 3, 62, 106, 236, 192, 61, 195, 49, 28, 62, // 0.12117301f, 0.12806323f, 0.094200924f, 0.15253358f
+                193, 228, 165, 189, 233, 9, 221, 61, 22, 129, 211, 189, 77, 88, 187, 189, // -0.08100272f, 0.10792906f, -0.103273556f, -0.091477014f
+                2, 72, 4, 61, 180, 16, 53, 189, 34, 178, 196, 187, 0, 4, 170, 61, // 0.032295235f, -0.044205382f, -0.0060026804f, 0.08301544f
+                50, 19, 218, 61, 212, 212, 34, 190, 251, 223, 9, 190, 38, 98, 15, 62, // 0.106481925f, -0.159015f, -0.13464348f, 0.14002284f
+                185, 46, 253, 189, 234, 148, 183, 189, 134, 230, 1, 60, 29, 128, 36, 62, // -0.12362427f, -0.0896395f, 0.007928496f, 0.16064496f
+                105, 119, 179, 61, 100, 171, 209, 189, 192, 235, 45, 61, 63, 248, 5, 189, // 0.0876301f, -0.10237768f, 0.042461157f, -0.03270745f
+                51, 13, 22, 61, 144, 233, 224, 61, 85, 98, 200, 189, 254, 231, 239, 61, // 0.03663368f, 0.109820485f, -0.0978438f, 0.11714171f
+                181, 161, 168, 188, 10, 208, 243, 61, 44, 218, 154, 189, 167, 253, 28, 61, // -0.02058492f, 0.11904915f, -0.07561144f, 0.03832784f
+                231, 219, 50, 61, 53, 39, 106, 188, 137, 194, 195, 189, 176, 150, 232, 61, // 0.043666746f, -0.014291574f, -0.09558589f, 0.11356866f
+                99, 116, 172, 59, 30, 225, 3, 62, 126, 57, 36, 62, 56, 51, 43, 62, // 0.005262898f, 0.12878844f, 0.16037557f, 0.16718757f
+                250, 245, 237, 61, 241, 110, 132, 59, 21, 118, 161, 61, 246, 59, 30, 62, // 0.11619182f, 0.0040415456f, 0.078838505f, 0.15452561f
+                233, 164, 39, 190, 68, 236, 32, 190, 247, 103, 242, 189, 71, 29, 204, 61, // -0.16371502f, -0.15715128f, -0.11836236f, 0.09966522f
+                54, 225, 104, 61, 210, 1, 3, 190, 125, 50, 42, 190, 127, 161, 225, 61, // 0.056855403f, -0.12793663f, -0.16620822f, 0.11017131f
+                148, 233, 221, 189, 245, 53, 117, 189, 1, 179, 0, 62, 231, 204, 131, 189, // -0.10835567f, -0.05986591f, 0.12568285f, -0.064355664f
+                36, 173, 52, 62, 174, 242, 27, 190, 171, 138, 129, 61, 150, 18, 49, 62, // 0.17644173f, -0.15229294f, 0.06325277f, 0.17292246f
+                126, 146, 97, 188, 1, 211, 29, 62, 249, 94, 14, 190, 141, 237, 18, 189, // -0.013767837f, 0.15412523f, -0.13903417f, -0.035871077f
+                199, 230, 226, 61, 90, 37, 42, 190, 156, 131, 173, 60, 158, 68, 205, 189, // 0.110791735f, -0.16615811f, 0.02118092f, -0.10022853f
+                145, 59, 182, 61, 127, 189, 3, 62, 254, 198, 171, 189, 143, 195, 156, 61, // 0.0889808f, 0.12865256f, -0.08387564f, 0.07654487f
+                197, 54, 7, 62, 80, 90, 2, 190, 41, 229, 25, 189, 99, 163, 0, 62, // 0.13204487f, -0.12729764f, -0.03757206f, 0.12562327f
+                3, 116, 132, 61, 76, 220, 48, 62, 96, 157, 108, 189, 142, 174, 34, 189, // 0.0646744f, 0.17271537f, -0.057767272f, -0.03971725f
+                42, 109, 48, 62, 167, 6, 15, 189, 163, 91, 139, 189, 237, 102, 253, 189, // 0.17229143f, -0.034918454f, -0.06804588f, -0.12373147f
+                103, 212, 184, 187, 178, 161, 21, 62, 235, 5, 255, 189, 1, 179, 12, 190, // -0.0056405547f, 0.14612463f, -0.12452301f, -0.1374016f
+                172, 162, 15, 190, 244, 223, 255, 189, 179, 74, 181, 189, 105, 27, 49, 62, // -0.14026898f, -0.124938875f, -0.08852138f, 0.17295612f
+            });
+        }
+        /// <summary>½(b_i + b_h) for the r and z blocks of layer 0: [2H] padded.</summary>
+        private static global::System.ReadOnlySpan<float> Layer0FusedRzBias
+        {
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                104, 20, 40, 60, 166, 104, 167, 189, 163, 147, 211, 61, 137, 128, 122, 190, // 0.0102587715f, -0.08174257f, 0.10330894f, -0.24463095f
+                12, 153, 134, 62, 176, 212, 110, 188, 251, 64, 113, 61, 225, 0, 63, 189, // 0.2628864f, -0.014577076f, 0.05889986f, -0.046631698f
+                14, 112, 7, 189, 97, 162, 24, 62, 0, 156, 50, 190, 22, 108, 49, 190, // -0.033065848f, 0.14905693f, -0.17442322f, -0.17326388f
+                73, 222, 55, 190, 218, 54, 110, 189, 100, 67, 37, 189, 169, 78, 33, 189, // -0.17955889f, -0.05815778f, -0.04034747f, -0.039381657f
+            });
+        }
+        /// <summary>½·b_h,n of layer 0: [H] padded.</summary>
+        private static global::System.ReadOnlySpan<float> Layer0FusedNBias
+        {
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            {
+                206, 248, 191, 188, 249, 46, 138, 189, 42, 109, 37, 190, 49, 223, 29, 62, // -0.023434069f, -0.067472406f, -0.16154924f, 0.15417172f
+                34, 36, 10, 61, 55, 223, 33, 62, 219, 98, 233, 188, 78, 248, 53, 189, // 0.033725865f, 0.15807806f, -0.02848952f, -0.044426255f
             });
         }
         /// <summary>Head W: [O, H] = [4, 8], rows padded to 4, packed like the layers.</summary>
