@@ -6,7 +6,7 @@ never run by CI.
 
     /usr/bin/python3 tests/reference/pytorch_digits_seeds.py [first_seed] [last_seed]
 
-Set-up (from ../shared/README.md): GRU(8→32) + Linear(32→10), pixels / 16, Adam lr 0.01, batch 32, 40 epochs,
+Set-up (the reference of docs/benchmarks.md): GRU(8→32) + Linear(32→10), pixels / 16, Adam lr 0.01, batch 32, 40 epochs,
 every 5th sample (index % 5 == 0) held out as test data, one thread.
 """
 import csv
