@@ -68,7 +68,8 @@ internal static class DemoCommand
             stdout.WriteLine($"      the last output row is the forecast for {(Year(lastRow) + 1).ToString(inv)}");
             stdout.WriteLine($"  tinygru eval {q("digits.safetensors")} --data {q("digits.csv")} {DataOptions.Describe(ReferenceTasks.DigitsData)}");
             stdout.WriteLine($"  tinygru train --data YOUR.csv --layout series --target COLUMN --window 24 -o model.safetensors --plot curve.png");
-            stdout.WriteLine("  Generate C# from a model file: the source generator is planned (see README).");
+            stdout.WriteLine($"  tinygru generate {q("digits.safetensors")} --namespace Demo --class DigitClassifier -o DigitClassifier.cs");
+            stdout.WriteLine("      the C# the source generator builds from a model file (see README: a GRU in your C# program)");
             return 0;
         }));
         return command;

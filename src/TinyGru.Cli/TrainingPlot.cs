@@ -43,6 +43,11 @@ internal static class TrainingPlot
         var plot = new Plot();
         plot.Title(title);
         plot.Axes.Left.Label.Text = unit;
+        // The x values are years: no thousands separators ("1950", not "1,950").
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v.ToString("0", System.Globalization.CultureInfo.InvariantCulture),
+        };
         var a = plot.Add.Scatter(xs, actual.ToArray());
         a.LegendText = "actual";
         a.LineWidth = 2;
