@@ -13,7 +13,8 @@ internal static class TrainCommand
         var data = new DataOptions();
         var hidden = new Option<string>("--hidden") { Description = "hidden size of every GRU layer, or a comma-separated size per layer", DefaultValueFactory = _ => "32" };
         var layers = new Option<int?>("--layers") { Description = "number of GRU layers (default 1, or one per --hidden size)" };
-        var convention = new Option<string>("--convention") { Description = "reset-after (PyTorch, Keras default) or reset-before (classic GRU, ONNX default)", DefaultValueFactory = _ => "reset-after" }.AcceptOnlyFromAmong("reset-after", "reset-before");
+        var convention = new Option<string>("--convention") { Description = "reset-after (PyTorch, Keras default) or reset-before (classic GRU, ONNX default)", DefaultValueFactory = _ => TinyGruModelFile.ConventionName(GateConvention.ResetAfter) }
+            .AcceptOnlyFromAmong(TinyGruModelFile.ConventionName(GateConvention.ResetAfter), TinyGruModelFile.ConventionName(GateConvention.ResetBefore));
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 40 };
         var batch = new Option<int>("--batch") { Description = "sequences per mini-batch", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01 };
@@ -43,7 +44,7 @@ internal static class TrainCommand
             var options = new TrainingOptions
             {
                 HiddenSizes = HiddenSizes(parse.GetValue(hidden)!, parse.GetValue(layers)),
-                Convention = parse.GetValue(convention) == "reset-before" ? GateConvention.ResetBefore : GateConvention.ResetAfter,
+                Convention = TinyGruModelFile.ParseConvention(parse.GetValue(convention)!, out _),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),

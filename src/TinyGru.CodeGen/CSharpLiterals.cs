@@ -22,23 +22,9 @@ public static class CSharpLiterals
     /// <summary>A C# string literal.</summary>
     public static string String(string value)
     {
-        var sb = new StringBuilder("\"");
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029' || c == '\u0085') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
+        var sb = new StringBuilder();
+        TinyGru.Model.Safetensors.JsonValue.WriteString(sb, value);
+        return sb.ToString();
     }
 
     /// <summary>Text safe inside an XML doc comment line.</summary>

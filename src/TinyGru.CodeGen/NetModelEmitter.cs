@@ -155,32 +155,29 @@ public static class NetModelEmitter
             for (int k = 0; k < plan.Layers.Count; k++) w.Line($"_h{k} = default;");
         w.Line();
 
-        w.Line("/// <summary>Copies the hidden states of all layers, layer 0 first, into <paramref name=\"destination\"/> [StateSize].</summary>");
-        using (w.Block($"public void CopyStateTo({Span} destination)"))
+        // The state as one [StateSize] span, layer 0 first; each layer's padding lanes stay private.
+        void StateMethod(string doc, string signature, string name, Func<int, int, int, string> copy)
         {
-            w.Line("if (destination.Length != StateSize) throw new global::System.ArgumentException($\"expected a destination of length {StateSize}, got {destination.Length}\");");
-            int at = 0;
-            for (int k = 0; k < plan.Layers.Count; k++)
+            w.Line($"/// <summary>{doc}</summary>");
+            using (w.Block(signature))
             {
-                int h = plan.Layers[k].Spec.HiddenSize;
-                w.Line($"((global::System.ReadOnlySpan<float>)_h{k}).Slice(0, {I(h)}).CopyTo(destination.Slice({I(at)}, {I(h)}));");
-                at += h;
+                w.Line($"if ({name}.Length != StateSize) throw new global::System.ArgumentException($\"expected a {name} of length {{StateSize}}, got {{{name}.Length}}\");");
+                int at = 0;
+                for (int k = 0; k < plan.Layers.Count; k++)
+                {
+                    int h = plan.Layers[k].Spec.HiddenSize;
+                    w.Line(copy(k, at, h));
+                    at += h;
+                }
             }
+            w.Line();
         }
-        w.Line();
-        w.Line("/// <summary>Sets the hidden states of all layers from <paramref name=\"source\"/> [StateSize], layer 0 first.</summary>");
-        using (w.Block($"public void SetState({ReadOnlySpan} source)"))
-        {
-            w.Line("if (source.Length != StateSize) throw new global::System.ArgumentException($\"expected a source of length {StateSize}, got {source.Length}\");");
-            int at = 0;
-            for (int k = 0; k < plan.Layers.Count; k++)
-            {
-                int h = plan.Layers[k].Spec.HiddenSize;
-                w.Line($"source.Slice({I(at)}, {I(h)}).CopyTo(((global::System.Span<float>)_h{k}).Slice(0, {I(h)}));");
-                at += h;
-            }
-        }
-        w.Line();
+        StateMethod("Copies the hidden states of all layers, layer 0 first, into <paramref name=\"destination\"/> [StateSize].",
+            $"public void CopyStateTo({Span} destination)", "destination",
+            (k, at, h) => $"((global::System.ReadOnlySpan<float>)_h{k}).Slice(0, {I(h)}).CopyTo(destination.Slice({I(at)}, {I(h)}));");
+        StateMethod("Sets the hidden states of all layers from <paramref name=\"source\"/> [StateSize], layer 0 first.",
+            $"public void SetState({ReadOnlySpan} source)", "source",
+            (k, at, h) => $"source.Slice({I(at)}, {I(h)}).CopyTo(((global::System.Span<float>)_h{k}).Slice(0, {I(h)}));");
 
         w.Line("/// <summary>Advances one timestep: <paramref name=\"input\"/> [InputSize] → <paramref name=\"output\"/> [OutputSize].</summary>");
         using (w.Block($"public void Step({ReadOnlySpan} input, {Span} output)"))
@@ -261,6 +258,8 @@ public static class NetModelEmitter
             string x = "input";
             if (m.InputNormalization is not null)
             {
+                // Kept per step rather than folded into W and b_i: the folded bias −W·(mean/std) cancels
+                // catastrophically against W·x/std for sensors whose mean is large next to their spread.
                 w.Line("// x' = (x − mean) / std");
                 w.Line($"{Span} normalized = stackalloc float[{I(m.InputSize)}];");
                 w.Line($"ref float xn = ref {MemoryMarshal}.GetReference(normalized);");

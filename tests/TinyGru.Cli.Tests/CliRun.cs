@@ -1,5 +1,5 @@
 using System.Globalization;
-using TinyGru.Model.Safetensors;
+using TinyGru.Tests;
 
 namespace TinyGru.Cli.Tests;
 
@@ -42,16 +42,12 @@ internal sealed class TempFolder : IDisposable
     /// <summary>Writes the fixture's x [T, I] as a CSV with a header row.</summary>
     public string WriteFixtureInput(string fixture, out float[] y, out int outputs)
     {
-        var file = SafetensorsFile.Read(CliRun.Fixture(fixture + ".expected.safetensors"));
-        file.TryGet("x", out var x);
-        file.TryGet("y", out var yt);
-        y = yt.ToFloat32();
-        outputs = (int)yt.Shape[1];
-        int inputs = (int)x.Shape[1];
-        var xs = x.ToFloat32();
-        var lines = new List<string> { string.Join(",", Enumerable.Range(0, inputs).Select(i => "f" + i)) };
-        for (int t = 0; t < xs.Length / inputs; t++)
-            lines.Add(string.Join(",", xs.Skip(t * inputs).Take(inputs).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        var f = ReferenceFixture.Load(fixture);
+        y = f.Y;
+        outputs = f.OutputSize;
+        var lines = new List<string> { string.Join(",", Enumerable.Range(0, f.InputSize).Select(i => "f" + i)) };
+        for (int t = 0; t < f.Steps; t++)
+            lines.Add(string.Join(",", f.X.Skip(t * f.InputSize).Take(f.InputSize).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         var path = File(fixture + ".csv");
         System.IO.File.WriteAllLines(path, lines);
         return path;

@@ -15,8 +15,9 @@ internal sealed class CompiledModel
 {
     private readonly Action<string, float[], float[]> _run;
 
-    private CompiledModel(Action<string, float[], float[]> run, IReadOnlyList<string> paths, string source)
+    private CompiledModel(Action<string, float[], float[]> run, IReadOnlyList<string> paths, string source, Type modelType)
     {
+        ModelType = modelType;
         _run = run;
         Paths = paths;
         Source = source;
@@ -26,6 +27,9 @@ internal sealed class CompiledModel
     public IReadOnlyList<string> Paths { get; }
 
     public string Source { get; }
+
+    /// <summary>The generated type, for reading its constants.</summary>
+    public Type ModelType { get; }
 
     /// <summary>Runs a whole [T, I] sequence from a zero state on one path ("" = the dispatching Step).</summary>
     public float[] Run(string path, float[] sequence, int outputsPerStep, int inputsPerStep)
@@ -65,6 +69,6 @@ internal sealed class CompiledModel
         var assembly = context.LoadFromStream(new MemoryStream(pe.ToArray()));
         var method = assembly.GetType("Probe.Runner")!.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
         var run = method.CreateDelegate<Action<string, float[], float[]>>();
-        return new CompiledModel(run, paths.Append("").ToList(), source);
+        return new CompiledModel(run, paths.Append("").ToList(), source, assembly.GetType("Probe.M")!);
     }
 }

@@ -68,6 +68,17 @@ public class GeneratedVsReferenceTests
         }
     }
 
+    [Fact]
+    public void LabelsWithQuotesAndLineSeparatorsBecomeExactStringConstants()
+    {
+        var b = RandomModels.Create(new Random(9), GateConvention.ResetAfter, 2, new[] { 4 }, 3, HeadActivation.Softmax);
+        string[] labels = { "say \"hi\"", "back\\slash", "line\u2028separator\u0085next" };
+        var model = b.WithMetadata(new ModelMetadata("labels", ModelTask.Classification, labels, null));
+        var type = CompiledModel.Compile(model).ModelType;
+        for (int i = 0; i < labels.Length; i++)
+            Assert.Equal(labels[i], type.GetField("Label" + i)!.GetRawConstantValue());
+    }
+
     /// <summary>Max of |a − b| / max(1, |a|): absolute below 1, relative above (float32 sums of large outputs).</summary>
     internal static float MaxRelativeDiff(float[] expected, float[] actual)
     {

@@ -1,4 +1,4 @@
-using TinyGru.Model.Safetensors;
+using TinyGru.Tests;
 using Xunit;
 
 namespace TinyGru.Generator.IntegrationTests;
@@ -6,16 +6,7 @@ namespace TinyGru.Generator.IntegrationTests;
 /// <summary>Code generated at build time from the fixtures matches PyTorch / ONNX Runtime within 1e-5.</summary>
 public class GeneratedFixtureTests
 {
-    private sealed record Expected(float[] X, float[] Y, float[] HFinal);
-
-    private static Expected Load(string name)
-    {
-        var file = SafetensorsFile.Read(Path.Combine(AppContext.BaseDirectory, "fixtures", name + ".expected.safetensors"));
-        file.TryGet("x", out var x);
-        file.TryGet("y", out var y);
-        file.TryGet("h_final", out var h);
-        return new Expected(x.ToFloat32(), y.ToFloat32(), h.ToFloat32());
-    }
+    private static ReferenceFixture Load(string name) => ReferenceFixture.Load(name);
 
     private static float MaxAbsDiff(float[] a, float[] b)
     {

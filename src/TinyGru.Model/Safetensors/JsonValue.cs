@@ -90,7 +90,10 @@ public sealed class JsonValue
         return value;
     }
 
-    /// <summary>Writes a JSON string literal.</summary>
+    /// <summary>
+    /// Writes a JSON string literal. The escapes used (\", \\, \n, \r, \t, \uXXXX for control characters and the
+    /// line separators U+0085, U+2028, U+2029) mean the same in C#, so generated C# string literals use this too.
+    /// </summary>
     public static void WriteString(StringBuilder sb, string value)
     {
         sb.Append('"');
@@ -104,7 +107,7 @@ public sealed class JsonValue
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
                 default:
-                    if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    if (c < 0x20 || c == '\u0085' || c == '\u2028' || c == '\u2029') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     else sb.Append(c);
                     break;
             }

@@ -1,10 +1,11 @@
 using TinyGru.Model.Safetensors;
 
-namespace TinyGru.Runtime.Tests;
+namespace TinyGru.Tests;
 
 /// <summary>
-/// A forward fixture computed by PyTorch 1.13 (or a NumPy transcription of the ONNX GRU spec) and checked
-/// against ONNX Runtime: inputs x [T, I], head outputs y [T, O], final hidden states h_final [L, H].
+/// A forward fixture computed by PyTorch 1.13 (or a NumPy transcription of the ONNX GRU spec) and checked against
+/// ONNX Runtime: inputs x [T, I], head outputs y [T, O], final hidden states h_final [L, H]. Shared by the test
+/// projects as a linked file; the fixtures are copied next to each test assembly.
 /// </summary>
 internal sealed class ReferenceFixture
 {
@@ -13,6 +14,8 @@ internal sealed class ReferenceFixture
     public required float[] Y { get; init; }
     public required float[] HFinal { get; init; }
     public required int Steps { get; init; }
+    public required int InputSize { get; init; }
+    public required int OutputSize { get; init; }
 
     public static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "fixtures", file);
 
@@ -29,6 +32,8 @@ internal sealed class ReferenceFixture
             Y = y.ToFloat32(),
             HFinal = h.ToFloat32(),
             Steps = (int)x.Shape[0],
+            InputSize = (int)x.Shape[1],
+            OutputSize = (int)y.Shape[1],
         };
     }
 }
