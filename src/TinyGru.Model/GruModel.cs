@@ -1,3 +1,5 @@
+using TinyGru.Model.Quantization;
+
 namespace TinyGru.Model;
 
 /// <summary>How the reset gate enters the candidate state n.</summary>
@@ -186,7 +188,8 @@ public sealed class GruModel
         DenseHeadSpec? head = null,
         InputNormalization? inputNormalization = null,
         OutputScaling? outputScaling = null,
-        ModelMetadata? metadata = null)
+        ModelMetadata? metadata = null,
+        ModelQuantization? quantization = null)
     {
         Convention = convention;
         Layers = (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray();
@@ -194,6 +197,7 @@ public sealed class GruModel
         InputNormalization = inputNormalization;
         OutputScaling = outputScaling;
         Metadata = metadata ?? ModelMetadata.Empty;
+        Quantization = quantization;
         ModelValidator.Validate(this);
     }
 
@@ -215,6 +219,15 @@ public sealed class GruModel
     /// <summary>Descriptive metadata.</summary>
     public ModelMetadata Metadata { get; }
 
+    /// <summary>
+    /// The int8 form of the weights, or null for a float32 model. When present, every float weight of
+    /// <see cref="Layers"/> and <see cref="Head"/> equals its dequantized int8 value (q · row scale).
+    /// </summary>
+    public ModelQuantization? Quantization { get; }
+
+    /// <summary>The precision the model runs in.</summary>
+    public ModelPrecision Precision => Quantization?.Precision ?? ModelPrecision.Float32;
+
     /// <summary>Input size I.</summary>
     public int InputSize => Layers[0].InputSize;
 
@@ -232,5 +245,9 @@ public sealed class GruModel
 
     /// <summary>Returns a copy with other metadata.</summary>
     public GruModel WithMetadata(ModelMetadata metadata) =>
-        new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata);
+        new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization);
+
+    /// <summary>Returns the float32 model (the dequantized weights, without the int8 form).</summary>
+    public GruModel WithoutQuantization() =>
+        Quantization is null ? this : new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata);
 }

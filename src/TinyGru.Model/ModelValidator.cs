@@ -1,3 +1,5 @@
+using TinyGru.Model.Quantization;
+
 namespace TinyGru.Model;
 
 /// <summary>
@@ -71,6 +73,8 @@ public static class ModelValidator
             CheckArray(TensorNames.OutputOffset, scaling.Offset, outputs, $"[{outputs}]");
         }
 
+        if (model.Quantization is { } quantization) ValidateQuantization(model, quantization);
+
         var labels = model.Metadata.ClassLabels;
         if (labels.Count != 0)
         {
@@ -84,6 +88,61 @@ public static class ModelValidator
                 if (label.Length > ModelLimits.MaxLabelLength)
                     throw Fail(MetadataKeys.Labels, $"label {i} is longer than {ModelLimits.MaxLabelLength} characters");
                 if (!seen.Add(label)) throw Fail(MetadataKeys.Labels, $"label '{label}' appears twice");
+            }
+        }
+    }
+
+    private static void ValidateQuantization(GruModel model, ModelQuantization q)
+    {
+        if (q.Precision == ModelPrecision.Float32 || !Enum.IsDefined(typeof(ModelPrecision), q.Precision))
+            throw Fail("precision", $"a quantized model must be int8 or int8-weights, not {q.Precision}");
+        if (q.Layers.Count != model.Layers.Count)
+            throw Fail("layers", $"{q.Layers.Count} quantized layers for {model.Layers.Count} GRU layers");
+        for (int k = 0; k < model.Layers.Count; k++)
+        {
+            var layer = model.Layers[k];
+            CheckQuantized(TensorNames.InputWeights(k), q.Layers[k].InputWeights, layer.InputWeights, 3 * layer.HiddenSize, layer.InputSize);
+            CheckQuantized(TensorNames.RecurrentWeights(k), q.Layers[k].RecurrentWeights, layer.RecurrentWeights, 3 * layer.HiddenSize, layer.HiddenSize);
+            if (q.Precision == ModelPrecision.Int8 && layer.HiddenSize > FixedPoint.MaxHiddenSize)
+                throw Fail(TensorNames.RecurrentWeights(k),
+                    $"hidden size {layer.HiddenSize} is more than the {FixedPoint.MaxHiddenSize} the integer-only int8 scheme supports (its int32 accumulators are bounded by H·127·32767 < 2^31); use int8-weights");
+        }
+        if ((model.Head is null) != (q.Head is null))
+            throw Fail(TensorNames.HeadWeight, model.Head is null ? "a quantized head weight without a head" : "the head weight is not quantized");
+        if (model.Head is { } head)
+            CheckQuantized(TensorNames.HeadWeight, q.Head!, head.Weight, head.OutputSize, head.InputSize);
+
+        if (q.Precision == ModelPrecision.Int8)
+        {
+            if (q.Input is null) throw Fail(TensorNames.InputQuantScale, "an int8 model needs input quantization (scale and zero point)");
+            if (!(q.Input.Scale > 0) || float.IsInfinity(q.Input.Scale))
+                throw Fail(TensorNames.InputQuantScale, $"is {Format(q.Input.Scale)}; expected a finite scale > 0");
+            if (q.Input.ZeroPoint < -128 || q.Input.ZeroPoint > 127)
+                throw Fail(TensorNames.InputQuantZeroPoint, $"is {q.Input.ZeroPoint}; expected −128 … 127");
+            FixedPointGruModel.Create(model); // throws when a scale or bias does not fit the integer scheme
+        }
+        else if (q.Input is not null)
+            throw Fail(TensorNames.InputQuantScale, "only int8 (integer-only) models quantize their input");
+    }
+
+    private static void CheckQuantized(string location, QuantizedMatrix q, float[] weights, int rows, int cols)
+    {
+        if (q.Rows != rows || q.Cols != cols || q.Values.LongLength != (long)rows * cols)
+            throw Fail(location, $"int8 values have shape [{q.Rows}, {q.Cols}] ({q.Values.LongLength} elements); expected [{rows}, {cols}]");
+        if (q.RowScales.Length != rows)
+            throw Fail(location + TensorNames.ScaleSuffix, $"has {q.RowScales.Length} elements; expected [{rows}]");
+        for (int i = 0; i < rows; i++)
+        {
+            float s = q.RowScales[i];
+            if (!(s >= 0) || float.IsInfinity(s))
+                throw Fail(location + TensorNames.ScaleSuffix, $"element {i} is {Format(s)}; a row scale must be finite and ≥ 0");
+            for (int j = 0; j < cols; j++)
+            {
+                sbyte v = q.Values[i * cols + j];
+                if (v == sbyte.MinValue)
+                    throw Fail(location, $"element [{i}, {j}] is −128; TinyGru's int8 weights are symmetric (−127 … 127)");
+                if (weights[i * cols + j] != v * s)
+                    throw Fail(location, $"element [{i}, {j}]: the float weight differs from its int8 value × row scale");
             }
         }
     }

@@ -30,6 +30,15 @@ public static class TensorNames
     /// <summary>Input normalization standard deviation: [I].</summary>
     public const string InputStd = "input.std";
 
+    /// <summary>Suffix of the per-row float32 scales of an int8 matrix: <c>layers.0.w_ih.scale</c> [3H].</summary>
+    public const string ScaleSuffix = ".scale";
+
+    /// <summary>int8 input scale: [1] F32 (integer-only models).</summary>
+    public const string InputQuantScale = "input.quant_scale";
+
+    /// <summary>int8 input zero point: [1] I32 (integer-only models).</summary>
+    public const string InputQuantZeroPoint = "input.quant_zero_point";
+
     /// <summary>Output scale: [O].</summary>
     public const string OutputScale = "output.scale";
 
@@ -57,6 +66,9 @@ public static class MetadataKeys
 
     /// <summary>Head activation: none, softmax, sigmoid, tanh.</summary>
     public const string HeadActivation = "tinygru.head_activation";
+
+    /// <summary>Precision: float32 (default), int8-weights or int8 (format version 2).</summary>
+    public const string Precision = "tinygru.precision";
 
     /// <summary>Model name.</summary>
     public const string Name = "tinygru.name";

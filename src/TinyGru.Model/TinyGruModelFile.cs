@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using TinyGru.Model.Quantization;
 using TinyGru.Model.Safetensors;
 
 namespace TinyGru.Model;
@@ -10,8 +11,8 @@ namespace TinyGru.Model;
 /// </summary>
 public static class TinyGruModelFile
 {
-    /// <summary>The format version this code writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The newest format version this code reads and writes: 2 for quantized models, float32 models are written as 1.</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>True when the parsed file declares itself a TinyGru model.</summary>
     public static bool IsTinyGru(SafetensorsFile file) =>
@@ -32,16 +33,38 @@ public static class TinyGruModelFile
         var convention = ParseConvention(Required(reader, meta, MetadataKeys.Convention), out bool ok);
         if (!ok) throw reader.FailMetadata(MetadataKeys.Convention, $"is \"{meta[MetadataKeys.Convention]}\"; expected \"reset-after\" or \"reset-before\"");
         int layerCount = ReadInt(reader, meta, MetadataKeys.Layers, 1, ModelLimits.MaxLayers);
+        var precision = ModelPrecision.Float32;
+        if (Optional(meta, MetadataKeys.Precision) is { } precisionText && !ModelPrecisions.TryParse(precisionText, out precision))
+            throw reader.FailMetadata(MetadataKeys.Precision, $"is \"{precisionText}\"; expected float32, int8-weights or int8");
+        if (precision != ModelPrecision.Float32 && version < 2)
+            throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; quantized models are format version 2");
+        bool quantized = precision != ModelPrecision.Float32;
+        var qLayers = new List<QuantizedLayer>();
+
+        // A quantized file stores each matrix as I8 values plus an F32 row scale; the float weights are q · scale.
+        float[] Matrix(string name, long? rows, long? cols, string meaning, out IReadOnlyList<long> shape, out QuantizedMatrix? q)
+        {
+            q = null;
+            if (!quantized) return reader.Float32(name, new[] { rows, cols }, meaning, out shape);
+            shape = reader.ShapeOf(name) ?? throw reader.Fail(name, $"is missing; expected an I8 tensor of shape {meaning}");
+            if (shape.Count != 2 || (rows is long r && shape[0] != r) || (cols is long c && shape[1] != c))
+                throw reader.Fail(name, $"has shape {TensorData.FormatShape(shape)}; expected {meaning}");
+            var values = reader.Int8(name, new[] { shape[0], shape[1] }, meaning);
+            var scales = reader.Float32(name + TensorNames.ScaleSuffix, new long?[] { shape[0] }, "[rows]");
+            q = new QuantizedMatrix((int)shape[0], (int)shape[1], values, scales);
+            return q.Dequantize();
+        }
 
         var layers = new List<GruLayerSpec>();
         long? input = null;
         for (int k = 0; k < layerCount; k++)
         {
-            var u = reader.Float32(TensorNames.RecurrentWeights(k), new long?[] { null, null }, "[3H, H]", out var uShape);
+            var u = Matrix(TensorNames.RecurrentWeights(k), null, null, "[3H, H]", out var uShape, out var uq);
             long h = uShape[1];
             if (uShape[0] != 3 * h)
                 throw reader.Fail(TensorNames.RecurrentWeights(k), $"has shape {TensorData.FormatShape(uShape)}; expected [3H, H] with 3H = 3·{h} = {3 * h} rows");
-            var w = reader.Float32(TensorNames.InputWeights(k), new long?[] { 3 * h, input }, "[3H, I]", out var wShape);
+            var w = Matrix(TensorNames.InputWeights(k), 3 * h, input, "[3H, I]", out var wShape, out var wq);
+            if (quantized) qLayers.Add(new QuantizedLayer(wq!, uq!));
             var bi = reader.Float32(TensorNames.InputBias(k), new long?[] { 3 * h }, "[3H]");
             var bh = reader.Float32(TensorNames.RecurrentBias(k), new long?[] { 3 * h }, "[3H]");
             layers.Add(new GruLayerSpec((int)wShape[1], (int)h, w, u, bi, bh));
@@ -49,9 +72,10 @@ public static class TinyGruModelFile
         }
 
         DenseHeadSpec? head = null;
+        QuantizedMatrix? qHead = null;
         if (reader.Has(TensorNames.HeadWeight) || reader.Has(TensorNames.HeadBias))
         {
-            var hw = reader.Float32(TensorNames.HeadWeight, new long?[] { null, input }, "[O, H]", out var hwShape);
+            var hw = Matrix(TensorNames.HeadWeight, null, input, "[O, H]", out var hwShape, out qHead);
             long o = hwShape[0];
             var hb = reader.Float32(TensorNames.HeadBias, new long?[] { o }, "[O]");
             var activation = ParseActivation(Optional(meta, MetadataKeys.HeadActivation) ?? "none", out ok);
@@ -73,6 +97,13 @@ public static class TinyGruModelFile
                 reader.Float32(TensorNames.OutputScale, new long?[] { outputs }, "[O]"),
                 reader.Float32(TensorNames.OutputOffset, new long?[] { outputs }, "[O]"));
 
+        InputQuantization? inputQuant = null;
+        if (precision == ModelPrecision.Int8)
+            inputQuant = new InputQuantization(
+                reader.Float32(TensorNames.InputQuantScale, new long?[] { 1 }, "[1]")[0],
+                reader.Int32(TensorNames.InputQuantZeroPoint, new long[] { 1 }, "[1]")[0]);
+        var quantization = quantized ? new ModelQuantization(precision, qLayers, qHead, inputQuant) : null;
+
         var unused = reader.Unused.FirstOrDefault();
         if (unused is not null)
             throw reader.Fail(unused, "is not part of a TinyGru model file (see docs/model-format.md for the tensor names)");
@@ -80,7 +111,7 @@ public static class TinyGruModelFile
         var metadata = ReadMetadata(reader, meta);
         try
         {
-            return new GruModel(convention, layers, head, norm, scaling, metadata);
+            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization);
         }
         catch (ModelFormatException e) when (e.FileName is null)
         {
@@ -92,18 +123,29 @@ public static class TinyGruModelFile
     public static byte[] Serialize(GruModel model)
     {
         var tensors = new List<TensorData>();
+        var quant = model.Quantization;
+        void Matrix(string name, long rows, long cols, float[] weights, QuantizedMatrix? q)
+        {
+            if (q is null)
+            {
+                tensors.Add(TensorData.FromFloat32(name, new[] { rows, cols }, weights));
+                return;
+            }
+            tensors.Add(TensorData.FromInt8(name, new[] { rows, cols }, q.Values));
+            tensors.Add(TensorData.FromFloat32(name + TensorNames.ScaleSuffix, new[] { rows }, q.RowScales));
+        }
         for (int k = 0; k < model.Layers.Count; k++)
         {
             var l = model.Layers[k];
             long h3 = 3L * l.HiddenSize;
-            tensors.Add(TensorData.FromFloat32(TensorNames.InputWeights(k), new[] { h3, l.InputSize }, l.InputWeights));
-            tensors.Add(TensorData.FromFloat32(TensorNames.RecurrentWeights(k), new[] { h3, l.HiddenSize }, l.RecurrentWeights));
+            Matrix(TensorNames.InputWeights(k), h3, l.InputSize, l.InputWeights, quant?.Layers[k].InputWeights);
+            Matrix(TensorNames.RecurrentWeights(k), h3, l.HiddenSize, l.RecurrentWeights, quant?.Layers[k].RecurrentWeights);
             tensors.Add(TensorData.FromFloat32(TensorNames.InputBias(k), new[] { h3 }, l.InputBias));
             tensors.Add(TensorData.FromFloat32(TensorNames.RecurrentBias(k), new[] { h3 }, l.RecurrentBias));
         }
         if (model.Head is { } head)
         {
-            tensors.Add(TensorData.FromFloat32(TensorNames.HeadWeight, new long[] { head.OutputSize, head.InputSize }, head.Weight));
+            Matrix(TensorNames.HeadWeight, head.OutputSize, head.InputSize, head.Weight, quant?.Head);
             tensors.Add(TensorData.FromFloat32(TensorNames.HeadBias, new long[] { head.OutputSize }, head.Bias));
         }
         if (model.InputNormalization is { } norm)
@@ -116,14 +158,20 @@ public static class TinyGruModelFile
             tensors.Add(TensorData.FromFloat32(TensorNames.OutputScale, new long[] { scaling.Scale.Length }, scaling.Scale));
             tensors.Add(TensorData.FromFloat32(TensorNames.OutputOffset, new long[] { scaling.Offset.Length }, scaling.Offset));
         }
+        if (quant?.Input is { } input)
+        {
+            tensors.Add(TensorData.FromFloat32(TensorNames.InputQuantScale, new long[] { 1 }, new[] { input.Scale }));
+            tensors.Add(TensorData.FromInt32(TensorNames.InputQuantZeroPoint, new long[] { 1 }, new[] { input.ZeroPoint }));
+        }
 
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataKeys.Format] = MetadataKeys.FormatValue,
-            [MetadataKeys.Version] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.Version] = (quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Convention] = ConventionName(model.Convention),
             [MetadataKeys.Layers] = model.Layers.Count.ToString(CultureInfo.InvariantCulture),
         };
+        if (quant is not null) meta[MetadataKeys.Precision] = ModelPrecisions.Name(quant.Precision);
         if (model.Head is not null) meta[MetadataKeys.HeadActivation] = ActivationName(model.Head.Activation);
         var md = model.Metadata;
         if (md.Name is not null) meta[MetadataKeys.Name] = md.Name;

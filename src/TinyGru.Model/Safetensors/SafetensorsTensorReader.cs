@@ -48,6 +48,22 @@ public sealed class SafetensorsTensorReader
         return values;
     }
 
+    /// <summary>Reads an I8 tensor of exactly <paramref name="shape"/>.</summary>
+    public sbyte[] Int8(string name, long[] shape, string meaning) => RequireExact(name, shape, meaning, TensorDType.I8).ToInt8();
+
+    /// <summary>Reads an I32 tensor of exactly <paramref name="shape"/>.</summary>
+    public int[] Int32(string name, long[] shape, string meaning) => RequireExact(name, shape, meaning, TensorDType.I32).ToInt32();
+
+    private TensorData RequireExact(string name, long[] shape, string meaning, TensorDType dtype)
+    {
+        var tensor = Require(name, meaning);
+        if (tensor.Shape.Count != shape.Length || tensor.Shape.Where((d, i) => d != shape[i]).Any())
+            throw Fail(name, $"has shape {tensor.ShapeText}; expected {meaning} = {TensorData.FormatShape(shape)}");
+        if (tensor.DType != dtype)
+            throw Fail(name, $"has dtype {tensor.DType.Name()}; expected {dtype.Name()}");
+        return tensor;
+    }
+
     /// <summary>Reads a floating-point tensor of exactly <paramref name="shape"/>.</summary>
     public float[] Float32(string name, long?[] shape, string meaning) => Float32(name, shape, meaning, out _);
 

@@ -1,0 +1,88 @@
+namespace TinyGru.Model.Quantization;
+
+/// <summary>What calibration saw: the range of the normalized inputs over the calibration data.</summary>
+public sealed class CalibrationRange
+{
+    /// <summary>Creates a range.</summary>
+    public CalibrationRange(double min, double max, long rows)
+    {
+        Min = min;
+        Max = max;
+        Rows = rows;
+    }
+
+    /// <summary>Smallest normalized input value seen.</summary>
+    public double Min { get; }
+
+    /// <summary>Largest normalized input value seen.</summary>
+    public double Max { get; }
+
+    /// <summary>Number of input rows seen.</summary>
+    public long Rows { get; }
+
+    /// <summary>The range of <paramref name="model"/>'s normalized inputs over <paramref name="inputRows"/> (each [I], raw units).</summary>
+    public static CalibrationRange Observe(GruModel model, IEnumerable<float[]> inputRows)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        if (inputRows is null) throw new ArgumentNullException(nameof(inputRows));
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        long rows = 0;
+        var norm = model.InputNormalization;
+        foreach (var row in inputRows)
+        {
+            if (row.Length != model.InputSize)
+                throw new ArgumentException($"calibration row {rows} has {row.Length} values; the model takes {model.InputSize}");
+            for (int i = 0; i < row.Length; i++)
+            {
+                double v = norm is null ? row[i] : (row[i] - norm.Mean[i]) / (double)norm.Std[i];
+                if (double.IsNaN(v) || double.IsInfinity(v)) continue;
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            rows++;
+        }
+        if (rows == 0) throw new ArgumentException("the calibration data has no rows");
+        return new CalibrationRange(min, max, rows);
+    }
+}
+
+/// <summary>
+/// Quantizes a float32 model (post-training): int8 weights per row, and for the integer-only precision the int8 input
+/// parameters from a calibration range. The result's float weights are the dequantized int8 values, so every float
+/// consumer of <see cref="GruModel"/> sees exactly what the int8 model computes with.
+/// </summary>
+public static class ModelQuantizer
+{
+    /// <summary>
+    /// Quantizes <paramref name="model"/> to <paramref name="precision"/>. <paramref name="calibration"/> is required for
+    /// <see cref="ModelPrecision.Int8"/>. A model that is already quantized is re-quantized from its float weights.
+    /// Throws <see cref="ModelFormatException"/> when the model does not fit the scheme.
+    /// </summary>
+    public static GruModel Quantize(GruModel model, ModelPrecision precision, CalibrationRange? calibration = null)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
+        if (precision == ModelPrecision.Int8 && calibration is null)
+            throw new ArgumentException("int8 (integer-only) quantization needs calibration data for the input range", nameof(calibration));
+
+        var layers = new List<GruLayerSpec>();
+        var qLayers = new List<QuantizedLayer>();
+        foreach (var l in model.Layers)
+        {
+            var w = QuantizedMatrix.Quantize(l.InputWeights, 3 * l.HiddenSize, l.InputSize);
+            var u = QuantizedMatrix.Quantize(l.RecurrentWeights, 3 * l.HiddenSize, l.HiddenSize);
+            qLayers.Add(new QuantizedLayer(w, u));
+            layers.Add(new GruLayerSpec(l.InputSize, l.HiddenSize, w.Dequantize(), u.Dequantize(), l.InputBias, l.RecurrentBias));
+        }
+        DenseHeadSpec? head = null;
+        QuantizedMatrix? qHead = null;
+        if (model.Head is { } h)
+        {
+            qHead = QuantizedMatrix.Quantize(h.Weight, h.OutputSize, h.InputSize);
+            head = new DenseHeadSpec(h.InputSize, h.OutputSize, qHead.Dequantize(), h.Bias, h.Activation);
+        }
+        var input = precision == ModelPrecision.Int8 ? InputQuantization.ForRange(calibration!.Min, calibration.Max) : null;
+        var quantization = new ModelQuantization(precision, qLayers, qHead, input);
+        return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization);
+    }
+}
