@@ -23,8 +23,8 @@ public readonly struct Requantization : IEquatable<Requantization>
     /// <summary>Rounding right shift applied last (4 … 13).</summary>
     public int Shift { get; }
 
-    /// <summary>The real number this step multiplies by: Multiplier · 2^(PreShift − Shift).</summary>
-    public double Value => Multiplier * Math.Pow(2, PreShift - Shift);
+    /// <summary>The real number this step multiplies by: Multiplier · 2^−(PreShift + Shift).</summary>
+    public double Value => Multiplier * Math.Pow(2, -(PreShift + Shift));
 
     /// <inheritdoc />
     public bool Equals(Requantization other) => PreShift == other.PreShift && Multiplier == other.Multiplier && Shift == other.Shift;
@@ -105,7 +105,10 @@ public static class FixedPoint
         return x < 0 ? -y : y;
     }
 
-    /// <summary>σ of a Q.12 value as Q0.15 in [0, 32767]: σ(x) = ½ + ½·tanh(x/2), i.e. (Tanh(x &gt;&gt; 1) + 32768) &gt;&gt; 1.</summary>
+    /// <summary>
+    /// σ of a Q.12 value as Q0.15 in [0, 32767]: σ(x) = ½ + ½·tanh(x/2), i.e. (Tanh(x &gt;&gt; 1) + 32768) &gt;&gt; 1.
+    /// Error ≤ 3 LSB (9e-5), most of it from dropping x's lowest bit.
+    /// </summary>
     public static int Sigmoid(int x) => (Tanh(x >> 1) + 32768) >> 1;
 
     /// <summary>exp of a Q.12 value x ≤ 0 as Q0.15 in [0, 32767]: table over [−8, 0], 0 below −8 (exp(−8) = 3.4e-4).</summary>
