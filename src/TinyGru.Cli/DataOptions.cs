@@ -7,7 +7,14 @@ namespace TinyGru.Cli;
 /// <summary>The data flags shared by <c>train</c> and <c>eval</c>: which file, how rows become sequences, how they split.</summary>
 internal sealed class DataOptions
 {
-    public readonly Option<string> Data = new("--data", "-d") { Description = "CSV file to read", Required = true };
+    public readonly Option<string> Data;
+
+    /// <summary>Data flags reading the CSV file named by --data (or another flag, e.g. quantize's --calibration).</summary>
+    public DataOptions(string dataFlag = "--data", string description = "CSV file to read") =>
+        Data = dataFlag == "--data"
+            ? new Option<string>("--data", "-d") { Description = description, Required = true }
+            : new Option<string>(dataFlag) { Description = description, Required = true };
+
     public readonly Option<string> Layout = new Option<string>("--layout") { Description = "sequences: one sequence per row; series: one timestep per row", Required = true }.AcceptOnlyFromAmong("sequences", "series");
     public readonly Option<string[]> Label = new("--label") { Description = "sequences: label column(s), by name or 1-based number" };
     public readonly Option<int?> Steps = new("--steps") { Description = "sequences: timesteps per row (features per step = other columns / steps; default: one feature per step)" };

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using Spectre.Console;
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
 using TinyGru.Training;
 
 namespace TinyGru.Cli;
@@ -56,10 +59,26 @@ internal static class DemoCommand
             var lastWindow = Enumerable.Range(lastRow - window + 1, window).Select(r => float.Parse(sunspotsTable.Rows[r][1], inv)).ToArray();
             WriteCsv(File("sunspots-last-24-years.csv"), "SUNACTIVITY", window, 1, lastWindow);
 
+            // Post-training integer-only quantization, calibrated on the training part, compared on the test part.
+            var digitsInt8 = QuantizeCommand.QuantizeAndSave(digits.Model, ModelPrecision.Int8, ex, digits.Job.Split.Train, digits.Job.Split.Test, true,
+                File("digits.csv"), File("digits-int8.safetensors"));
+            var sunspotsInt8 = QuantizeCommand.QuantizeAndSave(sunspots.Model, ModelPrecision.Int8, sx, sunspots.Job.Split.Train, sunspots.Job.Split.Test, true,
+                File("sunspots.csv"), File("sunspots-int8.safetensors"));
+
             if (view.Mode == OutputMode.Quiet) return 0;
+            var side = new Table().Border(TableBorder.Rounded).Title("float32 vs int8 (integer-only), test data")
+                .AddColumn("model").AddColumn("float32").AddColumn("int8").AddColumn(new TableColumn("flash float32 → int8").RightAligned()).AddColumn(new TableColumn("max |Δ output|").RightAligned());
+            foreach (var (name, r) in new[] { ("digits", digitsInt8), ("sunspots", sunspotsInt8) })
+            {
+                var f = ModelFootprint.Of(r.Quantized);
+                side.AddRow(name, QuantizeCommand.Metric(r.Float), QuantizeCommand.Metric(r.Result),
+                    $"{f.For(ModelPrecision.Float32).FlashBytes.ToString("N0", inv)} → {f.For(ModelPrecision.Int8).FlashBytes.ToString("N0", inv)} B",
+                    r.MaxDeviation.ToString("G3", inv));
+            }
+            view.Console.Write(side);
             string q(string name) => Quote(File(name));
             stdout.WriteLine();
-            stdout.WriteLine($"Wrote {dir}{Path.DirectorySeparatorChar}: digits.safetensors, sunspots.safetensors, training curves (*-training.png), sunspots-forecast.png and the data.");
+            stdout.WriteLine($"Wrote {dir}{Path.DirectorySeparatorChar}: digits.safetensors, sunspots.safetensors, their int8 versions (*-int8.safetensors), training curves (*-training.png), sunspots-forecast.png and the data.");
             stdout.WriteLine("Next steps:");
             stdout.WriteLine($"  tinygru inspect {q("digits.safetensors")}");
             stdout.WriteLine($"  tinygru predict {q("digits.safetensors")} --input {q("digit.csv")}");
@@ -67,8 +86,11 @@ internal static class DemoCommand
             stdout.WriteLine($"  tinygru predict {q("sunspots.safetensors")} --input {q("sunspots-last-24-years.csv")}");
             stdout.WriteLine($"      the last output row is the forecast for {(Year(lastRow) + 1).ToString(inv)}");
             stdout.WriteLine($"  tinygru eval {q("digits.safetensors")} --data {q("digits.csv")} {DataOptions.Describe(ReferenceTasks.DigitsData)}");
+            stdout.WriteLine($"  tinygru quantize {q("digits.safetensors")} --calibration {q("digits.csv")} {DataOptions.Describe(ReferenceTasks.DigitsData)} --precision int8 -o {q("digits-int8.safetensors")}");
+            stdout.WriteLine($"  tinygru predict {q("digits-int8.safetensors")} --input {q("digit.csv")}");
+            stdout.WriteLine("      the same digit through the integer-only model (docs/quantization.md)");
             stdout.WriteLine($"  tinygru train --data YOUR.csv --layout series --target COLUMN --window 24 -o model.safetensors --plot curve.png");
-            stdout.WriteLine($"  tinygru generate {q("digits.safetensors")} --namespace Demo --class DigitClassifier -o DigitClassifier.cs");
+            stdout.WriteLine($"  tinygru generate {q("digits-int8.safetensors")} --namespace Demo --class DigitClassifier -o DigitClassifier.cs");
             stdout.WriteLine("      the C# the source generator builds from a model file (see README: a GRU in your C# program)");
             return 0;
         }));

@@ -48,7 +48,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The task a model was trained for, when its metadata says.</summary>
-    private static LearningTask? TaskOf(GruModel m) => m.Metadata.Task switch
+    internal static LearningTask? TaskOf(GruModel m) => m.Metadata.Task switch
     {
         ModelTask.Classification => m.Head?.Activation == HeadActivation.Sigmoid ? LearningTask.MultiLabel : LearningTask.Classification,
         ModelTask.Regression => LearningTask.Regression,
@@ -56,7 +56,7 @@ internal static class EvalCommand
     };
 
     /// <summary>The model's class names, or 0 … O−1 when it has none.</summary>
-    private static IReadOnlyList<string> ClassesOf(GruModel m) => m.Metadata.ClassLabels.Count > 0
+    internal static IReadOnlyList<string> ClassesOf(GruModel m) => m.Metadata.ClassLabels.Count > 0
         ? m.Metadata.ClassLabels
         : Enumerable.Range(0, m.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 
 namespace TinyGru.Cli;
 
@@ -52,11 +53,26 @@ internal static class InspectCommand
         Line("output", $"{m.OutputSize} values");
         if (m.Metadata.ClassLabels.Count > 0) Line("labels", string.Join(", ", m.Metadata.ClassLabels));
         Line("parameters", m.ParameterCount.ToString("N0", inv));
-        Line("weights", $"{f.Float32WeightBytes.ToString("N0", inv)} bytes as float32, {f.Int8WeightBytes.ToString("N0", inv)} bytes as int8 (with row scales and float biases)");
-        Line("state", $"{f.StateBytes.ToString("N0", inv)} bytes ({m.StateSize} floats)");
+        Line("precision", PrecisionText(m));
+        foreach (var p in f.Precisions)
+            Line(p.Precision == f.Precisions[0].Precision ? "footprint" : "",
+                $"{(ModelPrecisions.Name(p.Precision) + ":").PadRight(14)}flash {p.FlashBytes.ToString("N0", inv).PadLeft(9)} B, RAM {p.RamBytes.ToString("N0", inv).PadLeft(7)} B"
+                + (p.Precision == m.Precision ? "  ← this file" : ""));
+        Line("state", $"{m.StateSize} values ({f.StateBytes.ToString("N0", inv)} bytes as float32{(m.Precision == ModelPrecision.Int8 ? $", {2 * m.StateSize} as Q0.15" : "")})");
         Line("normalization", $"input {(m.InputNormalization is null ? "none" : "mean/std per feature")}, output {(m.OutputScaling is null ? "none" : "scale/offset per output")}");
         foreach (var p in m.Metadata.Provenance) Line("provenance", $"{p.Key} = {p.Value}");
         return sb.ToString();
+    }
+
+    private static string PrecisionText(GruModel m)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return m.Precision switch
+        {
+            ModelPrecision.Int8 => $"int8, integer-only (input int8 scale {m.Quantization!.Input!.Scale.ToString("G6", inv)}, zero point {m.Quantization.Input.ZeroPoint}; docs/quantization.md)",
+            ModelPrecision.Int8Weights => "int8-weights (int8 weights with per-row scales, float arithmetic)",
+            _ => "float32",
+        };
     }
 
     internal static string Json(string path, ModelFileKind kind, GruModel m)
@@ -98,6 +114,21 @@ internal static class InspectCommand
             w.WriteNumber("float32WeightBytes", f.Float32WeightBytes);
             w.WriteNumber("int8WeightBytes", f.Int8WeightBytes);
             w.WriteNumber("stateBytes", f.StateBytes);
+            w.WriteString("precision", ModelPrecisions.Name(m.Precision));
+            if (m.Quantization?.Input is { } input)
+            {
+                w.WriteNumber("inputQuantScale", input.Scale);
+                w.WriteNumber("inputQuantZeroPoint", input.ZeroPoint);
+            }
+            w.WriteStartObject("footprint");
+            foreach (var p in f.Precisions)
+            {
+                w.WriteStartObject(ModelPrecisions.Name(p.Precision));
+                w.WriteNumber("flashBytes", p.FlashBytes);
+                w.WriteNumber("ramBytes", p.RamBytes);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
             w.WriteBoolean("inputNormalization", m.InputNormalization is not null);
             w.WriteBoolean("outputScaling", m.OutputScaling is not null);
             w.WriteStartObject("provenance");

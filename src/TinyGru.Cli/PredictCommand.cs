@@ -30,7 +30,7 @@ internal static class PredictCommand
 
     internal static string Predict(GruModel model, CsvMatrix table)
     {
-        var engine = new GruReferenceEngine(model);
+        var engine = ReferenceEngines.Create(model);
         var y = new float[model.OutputSize];
         var sb = new StringBuilder();
         sb.AppendJoin(',', Enumerable.Range(0, model.OutputSize).Select(o => "y" + o.ToString(CultureInfo.InvariantCulture))).Append('\n');

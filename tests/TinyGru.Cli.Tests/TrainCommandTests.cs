@@ -245,6 +245,16 @@ public class TrainCommandTests
         var sunspots = ModelLoader.Load(Path.Combine(dir.Path, "sunspots.safetensors"));
         Assert.True(double.Parse(sunspots.Metadata.Provenance["metric.test_rmse"], Inv) < 30);
 
+        // The int8 versions: integer-only, within the targets of their float models on the test data.
+        var digits8 = ModelLoader.Load(Path.Combine(dir.Path, "digits-int8.safetensors"));
+        Assert.Equal(TinyGru.Model.Quantization.ModelPrecision.Int8, digits8.Precision);
+        Assert.True(double.Parse(digits8.Metadata.Provenance["quantization.test_accuracy"], Inv)
+            >= double.Parse(digits.Metadata.Provenance["metric.test_accuracy"], Inv) - 0.005);
+        var sunspots8 = ModelLoader.Load(Path.Combine(dir.Path, "sunspots-int8.safetensors"));
+        Assert.True(double.Parse(sunspots8.Metadata.Provenance["quantization.test_rmse"], Inv)
+            <= double.Parse(sunspots.Metadata.Provenance["metric.test_rmse"], Inv) * 1.02);
+        Assert.Contains("float32 vs int8", run.Stdout);
+
         // The printed next step works: the last row of the digit's prediction names its class.
         var predict = CliRun.Of("predict", Path.Combine(dir.Path, "digits.safetensors"), "--input", Path.Combine(dir.Path, "digit.csv"));
         Assert.True(predict.ExitCode == 0, predict.Stderr);

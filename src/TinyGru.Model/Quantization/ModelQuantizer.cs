@@ -55,11 +55,14 @@ public static class ModelQuantizer
 {
     /// <summary>
     /// Quantizes <paramref name="model"/> to <paramref name="precision"/>. <paramref name="calibration"/> is required for
-    /// <see cref="ModelPrecision.Int8"/>. A model that is already quantized is re-quantized from its float weights.
-    /// Throws <see cref="ModelFormatException"/> when the model does not fit the scheme.
+    /// <see cref="ModelPrecision.Int8"/>; <paramref name="inputHeadroom"/> widens its range by that fraction on each side
+    /// (inputs beyond the range saturate: headroom trades resolution for range, see docs/quantization.md). A model that
+    /// is already quantized is re-quantized from its float weights. Throws <see cref="ModelFormatException"/> when the
+    /// model does not fit the scheme.
     /// </summary>
-    public static GruModel Quantize(GruModel model, ModelPrecision precision, CalibrationRange? calibration = null)
+    public static GruModel Quantize(GruModel model, ModelPrecision precision, CalibrationRange? calibration = null, double inputHeadroom = 0)
     {
+        if (!(inputHeadroom >= 0) || double.IsInfinity(inputHeadroom)) throw new ArgumentOutOfRangeException(nameof(inputHeadroom), "the input headroom must be a fraction ≥ 0");
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
         if (precision == ModelPrecision.Int8 && calibration is null)
@@ -81,7 +84,7 @@ public static class ModelQuantizer
             qHead = QuantizedMatrix.Quantize(h.Weight, h.OutputSize, h.InputSize);
             head = new DenseHeadSpec(h.InputSize, h.OutputSize, qHead.Dequantize(), h.Bias, h.Activation);
         }
-        var input = precision == ModelPrecision.Int8 ? InputQuantization.ForRange(calibration!.Min, calibration.Max) : null;
+        var input = precision == ModelPrecision.Int8 ? InputQuantization.ForRange(calibration!.Min * (1 + inputHeadroom), calibration.Max * (1 + inputHeadroom)) : null;
         var quantization = new ModelQuantization(precision, qLayers, qHead, input);
         return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization);
     }
