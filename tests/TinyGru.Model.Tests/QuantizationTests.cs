@@ -231,4 +231,34 @@ public class QuantizationTests
         Assert.Equal(once.Quantization!.Layers[1].RecurrentWeights.Values, twice.Quantization!.Layers[1].RecurrentWeights.Values);
         Assert.Equal(ModelPrecision.Float32, twice.WithoutQuantization().Precision);
     }
+
+    // Mutated int8 files: a ModelFormatException naming the file, or a valid model (a flipped weight byte is still a
+    // model) — never another exception, and never an int8 model the integer scheme cannot run.
+    [Fact]
+    public void RandomMutationsOfInt8FilesOnlyEverThrowModelFormatException()
+    {
+        var original = TinyGruModelFile.Serialize(ModelQuantizer.Quantize(Float(5), ModelPrecision.Int8, new CalibrationRange(-1, 1, 1)));
+        var rng = new Random(4321);
+        int rejected = 0, headerEnd = 8 + (int)BitConverter.ToUInt64(original, 0);
+        for (int i = 0; i < 2000; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (int f = rng.Next(1, 4); f > 0; f--)
+            {
+                int at = rng.Next(3) == 0 ? rng.Next(headerEnd, bytes.Length) : rng.Next(headerEnd);
+                bytes[at] = (byte)rng.Next(256);
+            }
+            try
+            {
+                var m = ModelLoader.Load(bytes, "mutant.safetensors");
+                if (m.Precision == ModelPrecision.Int8) FixedPointGruModel.Create(m);
+            }
+            catch (ModelFormatException e)
+            {
+                Assert.StartsWith("mutant.safetensors", e.Message);
+                rejected++;
+            }
+        }
+        Assert.True(rejected > 500, $"only {rejected} of 2000 mutants were rejected");
+    }
 }
