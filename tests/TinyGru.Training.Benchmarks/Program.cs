@@ -9,12 +9,24 @@ using TinyGru.Training;
 // much of a second core was really there.
 int runs = 7;
 var tasks = new List<string>();
+bool qat = false, control = false;
+int? fineTuneEpochs = null;
+double? fineTuneLr = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--qat") qat = true;
+    else if (args[i] == "--control") control = true;
+    else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
 if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
+if (qat)
+{
+    QatComparison.Run(tasks, runs, fineTuneEpochs, fineTuneLr, control);
+    return;
+}
 
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{CpuPressure()}");
 foreach (var task in tasks)

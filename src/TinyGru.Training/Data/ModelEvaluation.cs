@@ -5,8 +5,10 @@ using TinyGru.Runtime;
 namespace TinyGru.Training;
 
 /// <summary>
-/// How well a model does on examples, measured in the user's units with <see cref="GruReferenceEngine"/> — the
-/// engine every other one is tested against — so the numbers describe the model file itself.
+/// How well a model does on examples, measured in the user's units with the reference engine for its precision
+/// (<see cref="ReferenceEngines"/>: <see cref="Int8ReferenceEngine"/> for integer-only int8 models,
+/// <see cref="GruReferenceEngine"/> otherwise) — the engines every other one is tested against — so the numbers
+/// describe the model file itself.
 /// </summary>
 public sealed record ModelEvaluation
 {
@@ -45,7 +47,7 @@ public sealed record ModelEvaluation
         if (model.OutputSize != examples.OutputSize)
             throw new TrainingException($"the model has {model.OutputSize} outputs; the data has {examples.OutputSize} targets ({string.Join(", ", examples.OutputNames)})");
         if (indices.Count == 0) throw new TrainingException("there are no examples to evaluate");
-        var engine = new GruReferenceEngine(model);
+        var engine = ReferenceEngines.Create(model);
         int x = examples.Steps * examples.InputSize, o = model.OutputSize, per = examples.TargetsPerSequence;
         var y = new float[o];
         var predictions = new float[indices.Count * per * o];
