@@ -4,12 +4,14 @@ using TinyGru.Training;
 
 /// <summary>
 /// docs/qat.md: per seed, the float model trained with the reference settings, the same model after post-training int8
-/// quantization (calibrated on the training rows), and after quantization-aware fine-tuning then int8 — each evaluated
-/// on the test part with the reference engine for its precision (Int8ReferenceEngine for int8).
+/// quantization (calibrated on the training rows), after quantization-aware fine-tuning then int8, and after
+/// quantization-aware training from scratch then int8 — each evaluated on the test part with the reference engine for
+/// its precision (Int8ReferenceEngine for int8). With control, the fine-tuning is plain float training instead, followed
+/// by post-training quantization: what fine-tuning alone does.
 /// </summary>
 internal static class QatComparison
 {
-    /// <summary>The fine-tuning defaults of <c>tinygru finetune</c>.</summary>
+    /// <summary>Seeds 1 … runs; the fine-tuning defaults of <c>tinygru finetune</c> unless epochs or lr are given.</summary>
     public static void Run(IEnumerable<string> tasks, int runs, int? epochs, double? lr, bool control = false)
     {
         foreach (var task in tasks)
