@@ -89,6 +89,36 @@ public class QatCommandTests
         Assert.Equal(after.Metadata.Provenance["qat.input_zero_point"], int8.Quantization!.Input!.ZeroPoint.ToString(Inv));
     }
 
+    [Fact]
+    public void FinetuneKeepsTheClassOrderAndWritesInt8WeightsWhenAsked()
+    {
+        using var dir = new TempFolder();
+        var random = new Random(1);
+        var lines = new List<string> { "kind,a0,b0,a1,b1,a2,b2" };
+        for (int i = 0; i < 90; i++)
+        {
+            int k = i % 3;
+            lines.Add(new[] { "low", "mid", "high" }[k] + "," + string.Join(",", Enumerable.Range(0, 6).Select(_ => (k * 10 + 3 * random.NextDouble()).ToString("F3", Inv))));
+        }
+        var data = dir.File("kinds.csv");
+        File.WriteAllLines(data, lines);
+        var flags = new[] { "--data", data, "--layout", "sequences", "--label", "kind", "--steps", "3", "--test-every", "5" };
+        var floatModel = dir.File("kinds.safetensors");
+        Assert.Equal(0, CliRun.Of(new[] { "train" }.Concat(flags).Concat(new[] { "--hidden", "6", "--epochs", "10", "-o", floatModel, "-q" }).ToArray()).ExitCode);
+        var tuned = dir.File("kinds-int8w.safetensors");
+
+        var run = CliRun.Of(new[] { "finetune", floatModel, "--qat", "--precision", "int8-weights", "--epochs", "3" }.Concat(flags).Concat(new[] { "-o", tuned, "--json" }).ToArray());
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal("int8-weights", json.RootElement.GetProperty("precision").GetString());
+        Assert.Equal(3, json.RootElement.GetProperty("epochs").GetInt32());
+        var m = ModelLoader.Load(tuned);
+        Assert.Equal(ModelPrecision.Int8Weights, m.Precision);
+        Assert.Equal(new[] { "high", "low", "mid" }, m.Metadata.ClassLabels);
+        Assert.Equal("kinds", m.Metadata.Name);
+    }
+
     public static TheoryData<string, string[], string> BadArguments => new()
     {
         { "precision without qat (train)", new[] { "train", "DATA", "--precision", "int8" }, "--precision int8 needs --qat" },

@@ -84,7 +84,10 @@ public sealed class TrainingJob
         if (model.Precision != ModelPrecision.Float32)
             throw new TrainingException($"the model is {ModelPrecisions.Name(model.Precision)}; fine-tune the float32 model it was quantized from");
         bool classes = spec.EffectiveTask == LearningTask.Classification;
-        var known = classes && model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels : null;
+        // The model's class order: its labels, or 0 … O−1 for a model without them (as eval reads it).
+        IReadOnlyList<string>? known = !classes ? null
+            : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
+            : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var examples = SequenceExamples.Load(table, spec, known);
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
