@@ -22,7 +22,7 @@ internal static class QuantizeCommand
         var precision = new Option<string>("--precision") { Description = "int8: integer-only (int8 weights and inputs, Q0.15 state); int8-weights: int8 weights, float arithmetic", DefaultValueFactory = _ => "int8" }
             .AcceptOnlyFromAmong("int8", "int8-weights");
         var output = new Option<string>("--output", "-o") { Description = "Quantized TinyGru model file to write (.safetensors)", Required = true };
-        var headroom = new Option<double>("--input-headroom") { Description = "int8: widen the calibrated input range by this fraction on each side (inputs beyond it saturate), e.g. 0.25 for forecasts that may exceed the training range", DefaultValueFactory = _ => 0 };
+        var headroom = TrainCommand.HeadroomOption();
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
         var command = new Command("quantize", "Quantize a model to int8 (integer-only or weights-only), calibrated on CSV data") { model };
         data.AddTo(command, withValidation: false);
@@ -34,8 +34,7 @@ internal static class QuantizeCommand
         {
             string modelPath = parse.GetValue(model)!, outPath = parse.GetValue(output)!, dataPath = parse.GetValue(data.Data)!;
             ModelPrecisions.TryParse(parse.GetValue(precision)!, out var p);
-            double inputHeadroom = parse.GetValue(headroom);
-            if (!(inputHeadroom >= 0 && inputHeadroom <= 100)) throw new CliException($"--input-headroom is {inputHeadroom.ToString(CultureInfo.InvariantCulture)}; expected a fraction from 0 to 100");
+            double inputHeadroom = TrainCommand.Headroom(parse.GetValue(headroom), p == ModelPrecision.Int8, "--precision int8 (int8-weights keeps float inputs)");
             var m = ModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };

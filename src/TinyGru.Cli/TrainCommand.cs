@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 using TinyGru.Training;
 
 namespace TinyGru.Cli;
@@ -31,10 +33,13 @@ internal static class TrainCommand
         var plot = new Option<string?>("--plot") { Description = "write loss and metric curves to this PNG file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors" };
         var json = new Option<bool>("--json") { Description = "print the results as JSON" };
+        var qat = QatOption();
+        var headroom = HeadroomOption();
+        var precision = PrecisionOption();
 
         var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
         data.AddTo(command, withValidation: true);
-        foreach (var option in new Option[] { hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, output, name, plot, quiet, json })
+        foreach (var option in new Option[] { hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
@@ -58,23 +63,66 @@ internal static class TrainCommand
                 Patience = parse.GetValue(patience),
             };
             options.Validate();
+            bool quantizationAware = parse.GetValue(qat);
+            var outputPrecision = Precision(parse.GetValue(precision)!, quantizationAware);
             var mode = parse.GetValue(json) ? OutputMode.Json : parse.GetValue(quiet) ? OutputMode.Quiet : OutputMode.Live;
             var view = new TrainingConsole(stdout, mode);
             string dataPath = parse.GetValue(data.Data)!;
-            var job = TrainingJob.Prepare(CsvTable.Read(dataPath), spec);
+            double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
+            var job = TrainingJob.Prepare(CsvTable.Read(dataPath), spec, quantizationAware, inputHeadroom);
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
-                parse.GetValue(output)!, parse.GetValue(plot), view);
+                parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);
             view.Summary(outcome);
             return 0;
         }));
         return command;
     }
 
+    /// <summary>--qat, shared with <c>finetune</c>.</summary>
+    public static Option<bool> QatOption() => new("--qat")
+    {
+        Description = "quantization-aware training: run the forward pass with int8 weights and int8 inputs (range from the training rows), so the model keeps its accuracy as int8 (docs/qat.md)",
+    };
+
+    /// <summary>--input-headroom, shared by <c>quantize</c>, <c>train</c> and <c>finetune</c>.</summary>
+    public static Option<double> HeadroomOption() => new("--input-headroom")
+    {
+        Description = "int8 input range: widen the calibrated range by this fraction on each side (inputs beyond it saturate), e.g. 0.25 for forecasts that may exceed the training range (docs/quantization.md)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>The --input-headroom value, checked; anything but 0 needs int8 inputs (<paramref name="int8Inputs"/>).</summary>
+    public static double Headroom(double value, bool int8Inputs, string needs)
+    {
+        if (!(value >= 0 && value <= 100))
+            throw new CliException($"--input-headroom is {value.ToString(CultureInfo.InvariantCulture)}; expected a fraction from 0 to 100");
+        if (value > 0 && !int8Inputs) throw new CliException("--input-headroom needs " + needs);
+        return value;
+    }
+
+    /// <summary>--precision, shared with <c>finetune</c>.</summary>
+    public static Option<string> PrecisionOption() => new Option<string>("--precision")
+    {
+        Description = "with --qat: write the float32 model (quantize it later with the training rows as calibration), or write it quantized to int8 (integer-only) or int8-weights with the range it was trained with",
+        DefaultValueFactory = _ => ModelPrecisions.Name(ModelPrecision.Float32),
+    }.AcceptOnlyFromAmong(ModelPrecisions.Name(ModelPrecision.Float32), ModelPrecisions.Name(ModelPrecision.Int8Weights), ModelPrecisions.Name(ModelPrecision.Int8));
+
+    /// <summary>The --precision value; anything but float32 needs --qat.</summary>
+    public static ModelPrecision Precision(string text, bool quantizationAware)
+    {
+        ModelPrecisions.TryParse(text, out var precision);
+        if (precision != ModelPrecision.Float32 && !quantizationAware)
+            throw new CliException($"--precision {text} needs --qat (a model trained without it is quantized with tinygru quantize)");
+        return precision;
+    }
+
     /// <summary>
     /// Trains (cancellable with Ctrl+C), evaluates on the test part, writes the model and the plot (each atomically,
-    /// only after training succeeded) and returns what happened.
+    /// only after training succeeded) and returns what happened. A quantization-aware job is also evaluated as int8
+    /// and, with <paramref name="precision"/> other than float32, written quantized with the range it was trained with.
     /// </summary>
-    public static TrainingOutcome TrainAndSave(TrainingJob job, TrainingOptions options, string name, string modelPath, string? plotPath, TrainingConsole view)
+    public static TrainingOutcome TrainAndSave(TrainingJob job, TrainingOptions options, string name, string modelPath, string? plotPath, TrainingConsole view,
+        ModelPrecision precision = ModelPrecision.Float32)
     {
         AtomicFile.RequireFolder(modelPath);
         if (plotPath is not null) AtomicFile.RequireFolder(plotPath);
@@ -94,11 +142,14 @@ internal static class TrainCommand
 
         var model = job.BuildModel(result, options, name);
         ModelEvaluation? test = job.Split.Test.Length == 0 ? null : ModelEvaluation.Of(model, job.Examples, job.Split.Test);
+        ModelEvaluation? int8Test = test is null || job.InputQuantizer is null ? null : ModelEvaluation.Of(job.Quantize(model), job.Examples, job.Split.Test);
         var metrics = new Dictionary<string, string>(StringComparer.Ordinal);
         if (test is not null) foreach (var m in test.ToMetrics("test_")) metrics[m.Key] = m.Value;
+        if (int8Test is not null) foreach (var m in int8Test.ToMetrics("int8_test_")) metrics[m.Key] = m.Value;
         if (result.History[result.BestEpoch - 1].ValidationMetric is double v)
             metrics["validation_" + (TrainingConsole.MetricName(job.Examples.Task) == "accuracy" ? "accuracy" : "rmse")] = v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
         model = job.BuildModel(result, options, name, metrics);
+        if (precision != ModelPrecision.Float32) model = job.Quantize(model, precision);
         var bytes = TinyGruModelFile.Serialize(model);
         AtomicFile.WriteAllBytes(modelPath, bytes);
         if (plotPath is not null)
@@ -106,7 +157,7 @@ internal static class TrainCommand
             string title = $"{Path.GetFileName(job.Source)}: {TrainingConsole.Architecture(model)}";
             AtomicFile.WriteAllBytes(plotPath, TrainingPlot.Render(title, result.History, TrainingConsole.MetricName(job.Examples.Task)));
         }
-        return new TrainingOutcome(job, options, result, model, test, modelPath, bytes.Length, plotPath);
+        return new TrainingOutcome(job, options, result, model, test, modelPath, bytes.Length, plotPath, int8Test);
     }
 
     /// <summary>Ctrl+C and SIGTERM cancel training instead of killing the process mid-write.</summary>

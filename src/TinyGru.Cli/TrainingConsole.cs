@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 using TinyGru.Training;
 
 namespace TinyGru.Cli;
@@ -12,7 +13,7 @@ internal enum OutputMode { Live, Quiet, Json }
 
 /// <summary>What a finished training run produced, for the summary.</summary>
 internal sealed record TrainingOutcome(TrainingJob Job, TrainingOptions Options, TrainingResult Result, GruModel Model,
-    ModelEvaluation? Test, string ModelPath, long ModelBytes, string? PlotPath);
+    ModelEvaluation? Test, string ModelPath, long ModelBytes, string? PlotPath, ModelEvaluation? Int8Test = null);
 
 /// <summary>Progress while training and the summary after it, on the command's standard output.</summary>
 internal sealed class TrainingConsole
@@ -92,7 +93,10 @@ internal sealed class TrainingConsole
         Row("train loss", r.History[^1].TrainLoss.ToString("G4", Inv));
         if (r.History[r.BestEpoch - 1].ValidationMetric is double v)
             Row("validation", $"{FormatMetric(metric, v)} at epoch {r.BestEpoch} (weights kept from it)");
-        if (o.Test is { } t) Row("test", TestText(t));
+        if (o.Test is { } t) Row(o.Int8Test is null ? "test" : "test, float32", TestText(t));
+        if (o.Int8Test is { } q) Row("test, int8", TestText(q) + " (integer-only engine)");
+        if (o.Job.InputQuantizer is not null)
+            Row("quantization-aware", $"int8 weights and inputs (scale {o.Job.InputQuantizer.Quantization.Scale.ToString("G6", Inv)}, zero point {o.Job.InputQuantizer.Quantization.ZeroPoint}); written as {ModelPrecisions.Name(m.Precision)}");
         Row("wrote", o.ModelPath + $" ({o.ModelBytes.ToString("N0", Inv)} bytes)" + (o.PlotPath is null ? "" : ", " + o.PlotPath));
         _console.Write(table);
     }
@@ -145,6 +149,13 @@ internal sealed class TrainingConsole
                 w.WriteEndObject();
             }
             else w.WriteNull("test");
+            if (o.Int8Test is { } q)
+            {
+                w.WriteStartObject("int8Test");
+                WriteEvaluation(w, q);
+                w.WriteEndObject();
+            }
+            w.WriteString("precision", ModelPrecisions.Name(o.Model.Precision));
             w.WriteStartArray("history");
             foreach (var e in r.History)
             {

@@ -22,10 +22,13 @@ public static class GruTrainer
     /// and metric each epoch, stops after <see cref="TrainingOptions.Patience"/> epochs without improvement, and
     /// returns the best epoch's weights. <paramref name="outputScale"/> [O] converts RMSE to the data's units.
     /// Throws <see cref="TrainingException"/> when the loss stops being finite and
-    /// <see cref="OperationCanceledException"/> when <paramref name="cancellation"/> fires.
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellation"/> fires. With
+    /// <paramref name="initial"/>, training starts from those weights (fine-tuning; they are not changed) instead of
+    /// a fresh initialization; its shape must be the one <paramref name="options"/> and the data describe.
     /// </summary>
     public static TrainingResult Train(SequenceSet train, SequenceSet? validation, TrainingOptions options,
-        IReadOnlyList<float>? outputScale = null, Action<EpochReport>? onEpoch = null, CancellationToken cancellation = default)
+        IReadOnlyList<float>? outputScale = null, Action<EpochReport>? onEpoch = null, CancellationToken cancellation = default,
+        GruParameters? initial = null)
     {
         options.Validate();
         if (train.Count == 0) throw new TrainingException("the training set is empty");
@@ -33,40 +36,55 @@ public static class GruTrainer
             throw new TrainingException("--patience needs a validation set (--validation-fraction)");
         var shape = new GruNetworkShape(options.Convention, train.InputSize, options.HiddenSizes, train.OutputSize);
         var random = new Random(options.Seed);
-        var parameters = GruParameters.Initialize(shape, random);
+        if (initial is not null && !SameShape(initial.Shape, shape))
+            throw new TrainingException($"the model to fine-tune ({Describe(initial.Shape)}) does not match the data and settings ({Describe(shape)})");
+        var parameters = initial?.Clone() ?? GruParameters.Initialize(shape, random);
         using var run = new TrainingRun(shape, train, options, outputScale);
         return run.Fit(parameters, validation is { Count: > 0 } ? validation : null, random, onEpoch, cancellation);
     }
 
-    /// <summary>Mean loss and metric of <paramref name="parameters"/> on <paramref name="set"/>.</summary>
-    public static SetScore Score(GruParameters parameters, SequenceSet set, LossKind loss, IReadOnlyList<float>? outputScale = null)
+    /// <summary>
+    /// Mean loss and metric of <paramref name="parameters"/> on <paramref name="set"/>; with
+    /// <paramref name="quantizationAware"/>, of its fake-quantized weights (<see cref="FakeQuantization"/>).
+    /// </summary>
+    public static SetScore Score(GruParameters parameters, SequenceSet set, LossKind loss, IReadOnlyList<float>? outputScale = null, bool quantizationAware = false)
     {
+        var values = Forward(parameters, quantizationAware);
         using var run = new TrainingRun(parameters.Shape, set, new TrainingOptions { Loss = loss }, outputScale);
         var transposed = TransposedWeights.Create(parameters.Shape);
-        TransposedWeights.Refresh(parameters.Shape, parameters.Values, transposed);
-        return run.Score(parameters.Values, transposed, set);
+        TransposedWeights.Refresh(parameters.Shape, values, transposed);
+        return run.Score(values, transposed, set);
     }
 
-    /// <summary>Mean loss and ∂loss/∂parameters for one batch of sequences: the gradient the trainer follows.</summary>
-    public static (double Loss, float[] Gradient) LossGradient(GruParameters parameters, SequenceSet batch, LossKind loss)
+    /// <summary>
+    /// Mean loss and ∂loss/∂parameters for one batch of sequences: the gradient the trainer follows. With
+    /// <paramref name="quantizationAware"/>, the forward pass runs the fake-quantized weights and the gradient is the
+    /// straight-through estimate: ∂loss/∂(quantized weights), to be applied to the float weights.
+    /// </summary>
+    public static (double Loss, float[] Gradient) LossGradient(GruParameters parameters, SequenceSet batch, LossKind loss, bool quantizationAware = false)
     {
+        var values = Forward(parameters, quantizationAware);
         var pass = new GruBatchPass(parameters.Shape, batch.Steps, batch.Timing, loss, batch.Count);
         var transposed = TransposedWeights.Create(parameters.Shape);
-        TransposedWeights.Refresh(parameters.Shape, parameters.Values, transposed);
+        TransposedWeights.Refresh(parameters.Shape, values, transposed);
         pass.Load(batch, Enumerable.Range(0, batch.Count).ToArray());
-        pass.Forward(parameters.Values, transposed);
+        pass.Forward(values, transposed);
         int terms = LossFunction.TermCount(loss, batch.Count * batch.TargetsPerSequence, batch.OutputSize);
         double sum = pass.Loss(1f / terms);
-        pass.Backward(parameters.Values);
+        pass.Backward(values);
         return (sum / terms, pass.Gradient);
     }
 
-    /// <summary>Raw head outputs (logits for the cross-entropies) [N, T?, O] of <paramref name="set"/>, in the network's units.</summary>
-    public static float[] Predict(GruParameters parameters, SequenceSet set)
+    /// <summary>
+    /// Raw head outputs (logits for the cross-entropies) [N, T?, O] of <paramref name="set"/>, in the network's units;
+    /// with <paramref name="quantizationAware"/>, of the fake-quantized weights.
+    /// </summary>
+    public static float[] Predict(GruParameters parameters, SequenceSet set, bool quantizationAware = false)
     {
         var shape = parameters.Shape;
+        var values = Forward(parameters, quantizationAware);
         var transposed = TransposedWeights.Create(shape);
-        TransposedWeights.Refresh(shape, parameters.Values, transposed);
+        TransposedWeights.Refresh(shape, values, transposed);
         int capacity = Math.Max(1, Math.Min(set.Count, 256)), per = set.TargetsPerSequence, o = shape.OutputSize;
         var pass = new GruBatchPass(shape, set.Steps, set.Timing, LossKind.MeanSquaredError, capacity);
         var result = new float[set.Count * per * o];
@@ -74,7 +92,7 @@ public static class GruTrainer
         {
             int b = Math.Min(capacity, set.Count - start);
             pass.LoadRange(set, start, b);
-            pass.Forward(parameters.Values, transposed);
+            pass.Forward(values, transposed);
             var y = pass.Outputs;
             for (int t = 0; t < per; t++)
                 for (int m = 0; m < b; m++)
@@ -82,6 +100,16 @@ public static class GruTrainer
         }
         return result;
     }
+
+    /// <summary>The weights the forward pass runs with.</summary>
+    private static float[] Forward(GruParameters parameters, bool quantizationAware) =>
+        quantizationAware ? FakeQuantization.Apply(parameters).Values : parameters.Values;
+
+    private static bool SameShape(GruNetworkShape a, GruNetworkShape b) =>
+        a.Convention == b.Convention && a.InputSize == b.InputSize && a.OutputSize == b.OutputSize && a.HiddenSizes.SequenceEqual(b.HiddenSizes);
+
+    private static string Describe(GruNetworkShape s) =>
+        $"{s.InputSize} → {string.Join(" → ", s.HiddenSizes)} → {s.OutputSize}, {(s.Convention == Model.GateConvention.ResetAfter ? "reset-after" : "reset-before")}";
 
     /// <summary>One training run: its shard buffers, worker threads and optimizer state.</summary>
     private sealed class TrainingRun : IDisposable
@@ -100,8 +128,9 @@ public static class GruTrainer
         private int _batchStart, _batchCount;
         private float _lossScale;
         private SequenceSet _scored;
-        private float[] _parameters = Array.Empty<float>();
-        private float[] _transposed = Array.Empty<float>();
+        private float[] _parameters = Array.Empty<float>();  // the float weights the optimizer updates
+        private float[] _forward = Array.Empty<float>();     // what the passes run: _parameters, or its fake-quantized copy (QAT)
+        private float[] _transposed = Array.Empty<float>();  // transposed weights of _forward
 
         public TrainingRun(GruNetworkShape shape, SequenceSet train, TrainingOptions options, IReadOnlyList<float>? outputScale)
         {
@@ -125,8 +154,9 @@ public static class GruTrainer
             var o = _options;
             int n = _train.Count, parameterCount = _shape.ParameterCount;
             _parameters = parameters.Values;
+            _forward = o.QuantizationAware ? new float[parameterCount] : _parameters;
             _transposed = TransposedWeights.Create(_shape);
-            TransposedWeights.Refresh(_shape, _parameters, _transposed);
+            RefreshForward();
             var gradient = new float[parameterCount];
             var best = validation is null ? null : new float[parameterCount];
             var optimizer = new AdamOptimizer(o.Optimizer, (float)o.WeightDecay, parameterCount);
@@ -169,8 +199,8 @@ public static class GruTrainer
                             for (int i = 0; i < gradient.Length; i++) gradient[i] *= factor;
                         }
                     }
-                    optimizer.Step(_parameters, gradient, lr);
-                    TransposedWeights.Refresh(_shape, _parameters, _transposed);
+                    optimizer.Step(_parameters, gradient, lr);        // QAT: the straight-through estimator
+                    RefreshForward();
                 }
 
                 double trainLoss = epochLoss / termsPerEpoch;
@@ -179,7 +209,7 @@ public static class GruTrainer
                 bool isBest = false;
                 if (validation is not null)
                 {
-                    var score = Score(_parameters, _transposed, validation);
+                    var score = Score(_forward, _transposed, validation);
                     if (!double.IsFinite(score.Loss)) throw Diverged(epoch + 1);
                     validationLoss = score.Loss;
                     validationMetric = score.Metric;
@@ -207,9 +237,16 @@ public static class GruTrainer
             return new TrainingResult(parameters, history, bestEpoch, stoppedEarly, clock.Elapsed);
         }
 
-        public SetScore Score(float[] parameters, float[] transposed, SequenceSet set)
+        /// <summary>The forward weights and their transposes from the float weights, after every update.</summary>
+        private void RefreshForward()
         {
-            _parameters = parameters;
+            if (!ReferenceEquals(_forward, _parameters)) FakeQuantization.Apply(_shape, _parameters, _forward);
+            TransposedWeights.Refresh(_shape, _forward, _transposed);
+        }
+
+        public SetScore Score(float[] forward, float[] transposed, SequenceSet set)
+        {
+            _forward = forward;
             _transposed = transposed;
             _scored = set;
             if (!ReferenceEquals(set, _train) && (set.Steps != _train.Steps || set.Timing != _train.Timing))
@@ -249,9 +286,9 @@ public static class GruTrainer
             _shardLoss[shard] = 0;
             if (count == 0) return;
             pass.Load(_train, _batch.AsSpan(start, count));
-            pass.Forward(_parameters, _transposed);
+            pass.Forward(_forward, _transposed);
             _shardLoss[shard] = pass.Loss(_lossScale);
-            pass.Backward(_parameters);
+            pass.Backward(_forward);
         }
 
         private void ScoreShard(int shard)
@@ -262,7 +299,7 @@ public static class GruTrainer
             _shardMetric[shard] = 0;
             if (count == 0) return;
             pass.LoadRange(_scored, start, count);
-            pass.Forward(_parameters, _transposed);
+            pass.Forward(_forward, _transposed);
             _shardLoss[shard] = pass.Loss(1f);
             _shardMetric[shard] = MetricSum(pass);
         }

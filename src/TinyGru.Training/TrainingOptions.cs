@@ -47,6 +47,13 @@ public sealed record TrainingOptions
     /// <summary>Stop after this many epochs without a better validation loss (needs a validation set), or null.</summary>
     public int? Patience { get; init; }
 
+    /// <summary>
+    /// Quantization-aware training: the forward pass (training and validation) runs every weight matrix
+    /// fake-quantized to int8, the backward pass is the straight-through estimator (<see cref="FakeQuantization"/>).
+    /// The int8 input quantization is applied to the data (<see cref="InputFakeQuantizer"/>, <see cref="TrainingJob"/>).
+    /// </summary>
+    public bool QuantizationAware { get; init; }
+
     /// <summary>Throws <see cref="TrainingException"/> naming the first setting out of range.</summary>
     public void Validate()
     {

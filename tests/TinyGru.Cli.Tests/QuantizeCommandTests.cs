@@ -119,6 +119,7 @@ public class QuantizeCommandTests
     {
         { "precision", new[] { "--precision", "int4" }, "int4" },
         { "headroom", new[] { "--input-headroom", "-1" }, "--input-headroom is -1; expected a fraction from 0 to 100" },
+        { "headroom without int8 inputs", new[] { "--precision", "int8-weights", "--input-headroom", "0.25" }, "--input-headroom needs --precision int8" },
         { "missing calibration", new[] { "--calibration", "missing.csv" }, "missing.csv" },
     };
 

@@ -107,6 +107,16 @@ public class QuantizationTests
         Assert.InRange((1 / s.Scale) + s.ZeroPoint, 126, 128);
     }
 
+    [Fact]
+    public void HeadroomWidensTheInputRangeOnBothSides()
+    {
+        var plain = new CalibrationRange(-1, 3, 10).ToInputQuantization();
+        var wide = new CalibrationRange(-1, 3, 10).WithHeadroom(0.25).ToInputQuantization();
+        Assert.Equal(plain.Scale * 1.25, wide.Scale, 5);
+        Assert.InRange((-128 - wide.ZeroPoint) * wide.Scale, -1.25 - wide.Scale, -1.25 + wide.Scale);   // the zero point is rounded
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CalibrationRange(0, 1, 1, -0.5));
+    }
+
     private static GruModel Float(int seed = 1, GateConvention c = GateConvention.ResetAfter) =>
         RandomModels.Create(new Random(seed), c, 3, new[] { 7, 5 }, 4, HeadActivation.Softmax);
 

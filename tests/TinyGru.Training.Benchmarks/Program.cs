@@ -2,19 +2,37 @@ using System.Diagnostics;
 using System.Globalization;
 using TinyGru.Training;
 
-// Training-time harness for the two reference tasks (docs/benchmarks.md). Each task is trained once to warm up
+// Training-time harness for the two reference tasks (docs/benchmarks.md; --qat, --control and --breakdown: docs/qat.md). Each task is trained once to warm up
 // the JIT, then --runs more times with the reference settings and seeds 1…runs; it prints every run and the medians.
 // Time is TrainingJob.Run only (data reading and evaluation excluded), as for the PyTorch reference. On Linux it
 // also prints the CPU pressure (PSI "some", % of time a task waited for a CPU): on a shared machine it says how
 // much of a second core was really there.
 int runs = 7;
 var tasks = new List<string>();
+bool qat = false, control = false, breakdown = false;
+int? fineTuneEpochs = null;
+double? fineTuneLr = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--qat") qat = true;
+    else if (args[i] == "--control") control = true;
+    else if (args[i] == "--breakdown") breakdown = true;
+    else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
 if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
+if (breakdown)
+{
+    Breakdown.Run(tasks, runs);
+    return;
+}
+if (qat)
+{
+    QatComparison.Run(tasks, runs, fineTuneEpochs, fineTuneLr, control);
+    return;
+}
 
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{CpuPressure()}");
 foreach (var task in tasks)

@@ -4,12 +4,26 @@ namespace TinyGru.Model.Quantization;
 public sealed class CalibrationRange
 {
     /// <summary>Creates a range.</summary>
-    public CalibrationRange(double min, double max, long rows)
+    public CalibrationRange(double min, double max, long rows, double headroom = 0)
     {
+        if (!(headroom >= 0) || double.IsInfinity(headroom)) throw new ArgumentOutOfRangeException(nameof(headroom), "the input headroom must be a fraction ≥ 0");
         Min = min;
         Max = max;
         Rows = rows;
+        Headroom = headroom;
     }
+
+    /// <summary>
+    /// Fraction by which the int8 input range extends beyond what was seen, on each side (0: exactly min … max).
+    /// Inputs beyond the range saturate, so headroom trades resolution for range (docs/quantization.md).
+    /// </summary>
+    public double Headroom { get; }
+
+    /// <summary>The same range with <paramref name="headroom"/>.</summary>
+    public CalibrationRange WithHeadroom(double headroom) => new(Min, Max, Rows, headroom);
+
+    /// <summary>The int8 input parameters for this range: min … max widened by <see cref="Headroom"/>, and 0 included.</summary>
+    public InputQuantization ToInputQuantization() => InputQuantization.ForRange(Min * (1 + Headroom), Max * (1 + Headroom));
 
     /// <summary>Smallest normalized input value seen.</summary>
     public double Min { get; }
@@ -55,14 +69,12 @@ public static class ModelQuantizer
 {
     /// <summary>
     /// Quantizes <paramref name="model"/> to <paramref name="precision"/>. <paramref name="calibration"/> is required for
-    /// <see cref="ModelPrecision.Int8"/>; <paramref name="inputHeadroom"/> widens its range by that fraction on each side
-    /// (inputs beyond the range saturate: headroom trades resolution for range, see docs/quantization.md). A model that
-    /// is already quantized is re-quantized from its float weights. Throws <see cref="ModelFormatException"/> when the
-    /// model does not fit the scheme.
+    /// <see cref="ModelPrecision.Int8"/> (see <see cref="CalibrationRange.ToInputQuantization"/>). A model that is already
+    /// quantized is re-quantized from its float weights. Throws <see cref="ModelFormatException"/> when the model does
+    /// not fit the scheme.
     /// </summary>
-    public static GruModel Quantize(GruModel model, ModelPrecision precision, CalibrationRange? calibration = null, double inputHeadroom = 0)
+    public static GruModel Quantize(GruModel model, ModelPrecision precision, CalibrationRange? calibration = null)
     {
-        if (!(inputHeadroom >= 0) || double.IsInfinity(inputHeadroom)) throw new ArgumentOutOfRangeException(nameof(inputHeadroom), "the input headroom must be a fraction ≥ 0");
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
         if (precision == ModelPrecision.Int8 && calibration is null)
@@ -84,7 +96,7 @@ public static class ModelQuantizer
             qHead = QuantizedMatrix.Quantize(h.Weight, h.OutputSize, h.InputSize);
             head = new DenseHeadSpec(h.InputSize, h.OutputSize, qHead.Dequantize(), h.Bias, h.Activation);
         }
-        var input = precision == ModelPrecision.Int8 ? InputQuantization.ForRange(calibration!.Min * (1 + inputHeadroom), calibration.Max * (1 + inputHeadroom)) : null;
+        var input = precision == ModelPrecision.Int8 ? calibration!.ToInputQuantization() : null;
         var quantization = new ModelQuantization(precision, qLayers, qHead, input);
         return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization);
     }

@@ -9,8 +9,11 @@ namespace TinyGru.Training;
 /// </summary>
 public sealed class DataStatistics
 {
-    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale)
+    private readonly bool _normalizesInputs;
+
+    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale, bool normalizesInputs = true)
     {
+        _normalizesInputs = normalizesInputs;
         InputMean = inputMean;
         InputStd = inputStd;
         OutputOffset = outputOffset;
@@ -44,8 +47,24 @@ public sealed class DataStatistics
         return new DataStatistics(mean, std, offset, scale);
     }
 
-    /// <summary>The model's input normalization.</summary>
-    public InputNormalization InputNormalization => new((float[])InputMean.Clone(), (float[])InputStd.Clone());
+    /// <summary>
+    /// A trained model's own normalization, for fine-tuning it: its input mean and std (0 and 1 without one) and output
+    /// scaling (none without one). <see cref="InputNormalization"/> is null when the model has none.
+    /// </summary>
+    public static DataStatistics FromModel(GruModel model)
+    {
+        var norm = model.InputNormalization;
+        var scaling = model.OutputScaling;
+        return new DataStatistics(
+            norm is null ? new float[model.InputSize] : (float[])norm.Mean.Clone(),
+            norm is null ? Enumerable.Repeat(1f, model.InputSize).ToArray() : (float[])norm.Std.Clone(),
+            scaling is null ? null : (float[])scaling.Offset.Clone(),
+            scaling is null ? null : (float[])scaling.Scale.Clone(),
+            norm is not null);
+    }
+
+    /// <summary>The model's input normalization (null only for statistics taken from a model that had none).</summary>
+    public InputNormalization? InputNormalization => _normalizesInputs ? new((float[])InputMean.Clone(), (float[])InputStd.Clone()) : null;
 
     /// <summary>The model's output scaling, or null for class targets.</summary>
     public OutputScaling? OutputScaling => OutputScale is null ? null : new OutputScaling((float[])OutputScale.Clone(), (float[])OutputOffset!.Clone());

@@ -5,8 +5,10 @@ using TinyGru.Runtime;
 namespace TinyGru.Training;
 
 /// <summary>
-/// How well a model does on examples, measured in the user's units with the reference engine of its precision — the
-/// engine every other one is tested against — so the numbers describe the model file itself.
+/// How well a model does on examples, measured in the user's units with the reference engine for its precision
+/// (<see cref="ReferenceEngines"/>: <see cref="Int8ReferenceEngine"/> for integer-only int8 models,
+/// <see cref="GruReferenceEngine"/> otherwise) — the engines every other one is tested against — so the numbers
+/// describe the model file itself.
 /// </summary>
 public sealed record ModelEvaluation
 {

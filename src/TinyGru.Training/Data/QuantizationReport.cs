@@ -36,8 +36,8 @@ public sealed record QuantizationReport
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (calibration.Count == 0) throw new TrainingException("there are no calibration examples");
-        var range = CalibrationRange.Observe(model, Rows(examples, calibration));
-        var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range, inputHeadroom);
+        var range = CalibrationRange.Observe(model, Rows(examples, calibration)).WithHeadroom(inputHeadroom);
+        var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range);
         var before = ModelEvaluation.Of(model.WithoutQuantization(), examples, evaluation);
         var after = ModelEvaluation.Of(quantized, examples, evaluation);
         double max = 0, sum = 0;

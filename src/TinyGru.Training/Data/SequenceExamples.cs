@@ -73,8 +73,11 @@ public sealed class SequenceExamples
     public static SequenceExamples Load(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses = null) =>
         spec.Layout == DataLayout.Series ? LoadSeries(table, spec) : LoadSequences(table, spec, knownClasses);
 
-    /// <summary>The examples at <paramref name="indices"/> in the network's units: inputs normalized, real targets scaled to mean 0 and std 1.</summary>
-    public SequenceSet ToSequenceSet(IReadOnlyList<int> indices, DataStatistics statistics)
+    /// <summary>
+    /// The examples at <paramref name="indices"/> in the network's units: inputs normalized, real targets scaled to mean
+    /// 0 and std 1. With <paramref name="inputQuantizer"/>, each input is the value its int8 code stands for instead.
+    /// </summary>
+    public SequenceSet ToSequenceSet(IReadOnlyList<int> indices, DataStatistics statistics, InputFakeQuantizer? inputQuantizer = null)
     {
         int x = Steps * InputSize, o = OutputSize, y = TargetsPerSequence * o;
         var inputs = new float[indices.Count * x];
@@ -86,7 +89,9 @@ public sealed class SequenceExamples
             for (int j = 0; j < x; j++)
             {
                 int f = j % InputSize;
-                inputs[n * x + j] = (Inputs[s * x + j] - statistics.InputMean[f]) / statistics.InputStd[f];
+                inputs[n * x + j] = inputQuantizer is null
+                    ? (Inputs[s * x + j] - statistics.InputMean[f]) / statistics.InputStd[f]
+                    : inputQuantizer.Apply(Inputs[s * x + j], f);
             }
             if (targets is not null)
                 for (int j = 0; j < y; j++)

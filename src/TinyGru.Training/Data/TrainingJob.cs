@@ -1,5 +1,6 @@
 using System.Globalization;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 
 namespace TinyGru.Training;
 
@@ -10,15 +11,19 @@ namespace TinyGru.Training;
 /// </summary>
 public sealed class TrainingJob
 {
-    private TrainingJob(string source, DataSpec spec, SequenceExamples examples, DataSplit split, DataStatistics statistics)
+    private TrainingJob(string source, DataSpec spec, SequenceExamples examples, DataSplit split, DataStatistics statistics,
+        bool quantizationAware, GruModel? baseModel, double inputHeadroom)
     {
         Source = source;
         Spec = spec;
         Examples = examples;
         Split = split;
         Statistics = statistics;
-        Train = examples.ToSequenceSet(split.Train, statistics);
-        Validation = split.Validation.Length == 0 ? null : examples.ToSequenceSet(split.Validation, statistics);
+        BaseModel = baseModel;
+        if (quantizationAware)
+            InputQuantizer = InputFakeQuantizer.Calibrate(statistics.InputNormalization, examples.InputSize, TrainingRows(), inputHeadroom);
+        Train = examples.ToSequenceSet(split.Train, statistics, InputQuantizer);
+        Validation = split.Validation.Length == 0 ? null : examples.ToSequenceSet(split.Validation, statistics, InputQuantizer);
     }
 
     /// <summary>The data file's name.</summary>
@@ -45,12 +50,63 @@ public sealed class TrainingJob
     /// <summary>The loss the task calls for.</summary>
     public LossKind Loss => LossFor(Examples.Task);
 
-    /// <summary>Reads, splits and normalizes the data of <paramref name="table"/>.</summary>
-    public static TrainingJob Prepare(CsvTable table, DataSpec spec)
+    /// <summary>
+    /// Quantization-aware jobs: the int8 input quantization calibrated on the training rows and applied to
+    /// <see cref="Train"/> and <see cref="Validation"/>; null otherwise.
+    /// </summary>
+    public InputFakeQuantizer? InputQuantizer { get; }
+
+    /// <summary>The calibration the trained model is quantized with (the training rows' range), for quantization-aware jobs.</summary>
+    public CalibrationRange? Calibration => InputQuantizer?.Range;
+
+    /// <summary>The model being fine-tuned, or null when training from scratch.</summary>
+    public GruModel? BaseModel { get; }
+
+    /// <summary>
+    /// Reads, splits and normalizes the data of <paramref name="table"/>. With <paramref name="quantizationAware"/>,
+    /// the inputs are also fake-quantized to int8 (<see cref="InputQuantizer"/>).
+    /// </summary>
+    public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0)
     {
         var examples = SequenceExamples.Load(table, spec);
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, split, DataStatistics.Compute(examples, split.Train));
+        return new TrainingJob(table.Source, spec, examples, split, DataStatistics.Compute(examples, split.Train), quantizationAware, null, inputHeadroom);
+    }
+
+    /// <summary>
+    /// Reads and splits the data to fine-tune <paramref name="model"/> on it: the model's own normalization and class
+    /// order are used, so the fine-tuned model takes and returns the same units. Throws <see cref="TrainingException"/>
+    /// when the model and the data do not fit together.
+    /// </summary>
+    public static TrainingJob PrepareFineTune(CsvTable table, DataSpec spec, GruModel model, bool quantizationAware, double inputHeadroom = 0)
+    {
+        if (model.Head is null) throw new TrainingException("the model has no dense head; fine-tuning needs one (as tinygru train makes)");
+        if (model.Precision != ModelPrecision.Float32)
+            throw new TrainingException($"the model is {ModelPrecisions.Name(model.Precision)}; fine-tune the float32 model it was quantized from");
+        bool classes = spec.EffectiveTask == LearningTask.Classification;
+        // The model's class order: its labels, or 0 … O−1 for a model without them (as eval reads it).
+        IReadOnlyList<string>? known = !classes ? null
+            : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
+            : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var examples = SequenceExamples.Load(table, spec, known);
+        if (model.InputSize != examples.InputSize)
+            throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
+        if (model.OutputSize != examples.OutputSize)
+            throw new TrainingException($"the model has {model.OutputSize} outputs; the data has {examples.OutputSize} ({string.Join(", ", examples.OutputNames)})");
+        var activation = LossFunction.ActivationFor(LossFor(examples.Task));
+        if (model.Head.Activation != activation)
+            throw new TrainingException($"the model's head activation is {model.Head.Activation.ToString().ToLowerInvariant()}; a {examples.Task.ToString().ToLowerInvariant()} task trains a {activation.ToString().ToLowerInvariant()} head");
+        var split = DataSplit.Of(examples, spec, table.Source);
+        return new TrainingJob(table.Source, spec, examples, split, DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom);
+    }
+
+    /// <summary>Every timestep of every training sequence [I], in the user's units: the calibration rows.</summary>
+    public IEnumerable<float[]> TrainingRows()
+    {
+        int i = Examples.InputSize, x = Examples.Steps * i;
+        foreach (int s in Split.Train)
+            for (int t = 0; t < Examples.Steps; t++)
+                yield return Examples.Inputs.AsSpan(s * x + t * i, i).ToArray();
     }
 
     /// <summary>The loss for a task.</summary>
@@ -61,9 +117,27 @@ public sealed class TrainingJob
         _ => LossKind.MeanSquaredError,
     };
 
-    /// <summary>Trains with <paramref name="options"/> (its loss is replaced by the task's).</summary>
+    /// <summary>
+    /// Trains with <paramref name="options"/> (its loss is replaced by the task's; quantization-aware when the job is),
+    /// starting from <see cref="BaseModel"/> when fine-tuning (its layer sizes and convention replace the options').
+    /// </summary>
     public TrainingResult Run(TrainingOptions options, Action<EpochReport>? onEpoch = null, CancellationToken cancellation = default) =>
-        GruTrainer.Train(Train, Validation, options with { Loss = Loss }, Statistics.OutputScale, onEpoch, cancellation);
+        GruTrainer.Train(Train, Validation, Effective(options), Statistics.OutputScale, onEpoch, cancellation,
+            BaseModel is null ? null : GruParameters.FromModel(BaseModel));
+
+    /// <summary>The options as this job runs them.</summary>
+    public TrainingOptions Effective(TrainingOptions options)
+    {
+        var o = options with { Loss = Loss, QuantizationAware = InputQuantizer is not null };
+        return BaseModel is null ? o : o with { HiddenSizes = BaseModel.Layers.Select(l => l.HiddenSize).ToArray(), Convention = BaseModel.Convention };
+    }
+
+    /// <summary>
+    /// The int8 model a quantization-aware job trained: <paramref name="model"/> quantized with <see cref="Calibration"/>
+    /// to <paramref name="precision"/>. Its int8 weights are the fake-quantized weights of training.
+    /// </summary>
+    public GruModel Quantize(GruModel model, ModelPrecision precision = ModelPrecision.Int8) =>
+        ModelQuantizer.Quantize(model, precision, Calibration ?? CalibrationRange.Observe(model, TrainingRows()));
 
     /// <summary>
     /// The trained model with its normalization, task, class labels and provenance (data, settings, and the
@@ -71,11 +145,11 @@ public sealed class TrainingJob
     /// </summary>
     public GruModel BuildModel(TrainingResult result, TrainingOptions options, string? name, IReadOnlyDictionary<string, string>? metrics = null)
     {
-        var o = options with { Loss = Loss };
+        var o = Effective(options);
         var inv = CultureInfo.InvariantCulture;
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["source"] = "tinygru train",
+            ["source"] = BaseModel is null ? "tinygru train" : "tinygru finetune",
             ["data"] = Path.GetFileName(Source),
             ["data.layout"] = Spec.Layout == DataLayout.Series ? "series" : "sequences",
             ["data.steps"] = Examples.Steps.ToString(inv),
@@ -94,6 +168,17 @@ public sealed class TrainingJob
             ["train.final_loss"] = result.History[^1].TrainLoss.ToString("G6", inv),
         };
         if (o.ClipNorm is double clip) provenance["train.clip_norm"] = clip.ToString("R", inv);
+        if (BaseModel is not null) provenance["finetune.from"] = BaseModel.Metadata.Name ?? "(unnamed model)";
+        if (InputQuantizer is { } q)
+        {
+            // What quantization-aware training assumed: quantize with this range to get the model that was trained.
+            provenance["train.qat"] = "int8 weights (per row) and int8 inputs, straight-through estimator";
+            provenance["qat.input_min"] = q.Range.Min.ToString("R", inv);
+            provenance["qat.input_max"] = q.Range.Max.ToString("R", inv);
+            if (q.Range.Headroom > 0) provenance["qat.input_headroom"] = q.Range.Headroom.ToString("R", inv);
+            provenance["qat.input_scale"] = q.Quantization.Scale.ToString("R", inv);
+            provenance["qat.input_zero_point"] = q.Quantization.ZeroPoint.ToString(inv);
+        }
         if (Spec.Layout == DataLayout.Series)
         {
             provenance["data.window"] = Examples.Steps.ToString(inv);
