@@ -101,6 +101,9 @@ public static class NetModelEmitter
         w.Line($"/// <para>{m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters; {f.Float32WeightBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of float32 weights " +
                $"({(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
                $"({m.StateSize} floats, padded to vector width).</para>");
+        if (m.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8Weights)
+            w.Line($"/// <para>Precision int8-weights: the file's int8 weights are embedded as their float32 values q·scale (the computation GruReferenceEngine performs), " +
+                   $"so flash holds {(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes rather than the file's {f.Int8WeightBytes.ToString("N0", CultureInfo.InvariantCulture)}; RAM: state as above plus per-step stack scratch.</para>");
         if (m.InputNormalization is not null) w.Line("/// <para>Inputs are raw values: the model normalizes them with the training mean and standard deviation.</para>");
         if (m.OutputScaling is not null) w.Line("/// <para>Outputs are in the user's units: the model rescales them with the training scale and offset.</para>");
         w.Line("/// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>");
