@@ -84,7 +84,9 @@ internal static class NetInt8Emitter
             EmitState(w, layers);
             EmitPublicApi(w, model, layers);
             foreach (var (suffix, _) in Paths) EmitPath(w, fp, layers, head, suffix, options);
-            EmitLayerGates(w, fp, layers);
+            bool vectorGates = options.AllowUnsafe && model.Convention == GateConvention.ResetAfter;
+            EmitLayerGates(w, fp, layers, vectorGates);
+            if (vectorGates) EmitVectorArithmetic(w);
             EmitOutput(w, fp);
             EmitArithmetic(w);
             EmitData(w, fp, layers, head);
@@ -287,7 +289,8 @@ internal static class NetInt8Emitter
                 {
                     w.Line($"// gh = U·h   [{3 * l.H}, {l.H}] · [{l.H}]");
                     EmitMatVec(w, suffix, $"Layer{k}RecurrentWeights", l.U, "h" + k, "gh");
-                    w.Line($"Layer{k}Gates(ref gx, ref gh, ref h{k});");
+                    bool vector = options.AllowUnsafe && l.H >= 8 && suffix is "512" or "256";
+                    w.Line(vector ? $"Layer{k}GatesV(ref gx, ref gh, ref h{k});" : $"Layer{k}Gates(ref gx, ref gh, ref h{k}, 0);");
                 }
                 else
                 {
@@ -314,7 +317,7 @@ internal static class NetInt8Emitter
                 EmitMatVec(w, suffix, "HeadWeights", head, x, "hy");
                 w.Line($"ref int hq = ref {MemoryMarshal}.GetReference(HeadRequantization);");
                 w.Line($"ref int hb = ref {MemoryMarshal}.GetReference(HeadBias);");
-                w.Line($"for (int o = 0; o < {I(m.OutputSize)}; o++) {Unsafe}.Add(ref logits, o) = Requantize({Unsafe}.Add(ref hy, o), ref hq, o) + {Unsafe}.Add(ref hb, o);");
+                w.Line($"for (int o = 0; o < {I(m.OutputSize)}; o++) {Unsafe}.Add(ref logits, o) = Requantize({Unsafe}.Add(ref hy, o), ref hq, o, {I(m.OutputSize)}) + {Unsafe}.Add(ref hb, o);");
             }
         }
         w.Line();
@@ -401,7 +404,7 @@ internal static class NetInt8Emitter
     }
 
     /// <summary>The per-unit gate arithmetic of each layer, exactly Int8ReferenceEngine.StepLayer's, shared by every path.</summary>
-    private static void EmitLayerGates(IndentedWriter w, FixedPointGruModel fp, List<Layer> layers)
+    private static void EmitLayerGates(IndentedWriter w, FixedPointGruModel fp, List<Layer> layers, bool vectorGates)
     {
         bool after = fp.Model.Convention == GateConvention.ResetAfter;
         string A(string r, string i) => $"{Unsafe}.Add(ref {r}, {i})";
@@ -415,25 +418,26 @@ internal static class NetInt8Emitter
                 w.Line($"ref int gb = ref {MemoryMarshal}.GetReference(Layer{k}GateBias);");
                 if (n) w.Line($"ref int nb = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentNBias);");
             }
-            string R = I(h), Z = I(2 * h);
+            string R = I(h), Z = I(2 * h), N3 = I(3 * h);
             if (after)
             {
                 w.Line($"/// <summary>Layer {k}'s gates and state update from gx = W·x and gh = U·h (int32 accumulators).</summary>");
-                using (w.Block($"private static void Layer{k}Gates(ref int gx, ref int gh, ref short h)"))
+                using (w.Block($"private static void Layer{k}Gates(ref int gx, ref int gh, ref short h, int start)"))
                 {
                     Refs(true);
-                    using (w.Block($"for (int j = 0; j < {R}; j++)"))
+                    using (w.Block($"for (int j = start; j < {R}; j++)"))
                     {
-                        w.Line($"int r = Sigmoid(Requantize({A("gx", "j")}, ref wq, j) + Requantize({A("gh", "j")}, ref uq, j) + {A("gb", "j")});                                   // r = σ(Wr·x + Ur·h + br)");
-                        w.Line($"int z = Sigmoid(Requantize({A("gx", $"{R} + j")}, ref wq, {R} + j) + Requantize({A("gh", $"{R} + j")}, ref uq, {R} + j) + {A("gb", $"{R} + j")}); // z = σ(Wz·x + Uz·h + bz)");
-                        w.Line($"int pre = Requantize({A("gx", $"{Z} + j")}, ref wq, {Z} + j) + {A("gb", $"{Z} + j")};");
-                        w.Line($"pre += MultiplyQ15(r, Clamp(Requantize({A("gh", $"{Z} + j")}, ref uq, {Z} + j) + {A("nb", "j")}, {I(FixedPoint.ResetProductLimit)})); // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
+                        w.Line($"int r = Sigmoid(Requantize({A("gx", "j")}, ref wq, j, {N3}) + Requantize({A("gh", "j")}, ref uq, j, {N3}) + {A("gb", "j")});                                   // r = σ(Wr·x + Ur·h + br)");
+                        w.Line($"int z = Sigmoid(Requantize({A("gx", $"{R} + j")}, ref wq, {R} + j, {N3}) + Requantize({A("gh", $"{R} + j")}, ref uq, {R} + j, {N3}) + {A("gb", $"{R} + j")}); // z = σ(Wz·x + Uz·h + bz)");
+                        w.Line($"int pre = Requantize({A("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}) + {A("gb", $"{Z} + j")};");
+                        w.Line($"pre += MultiplyQ15(r, Clamp(Requantize({A("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}) + {A("nb", "j")}, {I(FixedPoint.ResetProductLimit)})); // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
                         w.Line("int n = Tanh(pre);");
                         w.Line($"int hj = {A("h", "j")};");
                         w.Line($"{A("h", "j")} = (short)(n + MultiplyQ15(z, hj - n));                                     // h' = n + z ⊙ (h − n), within ±32767");
                     }
                 }
                 w.Line();
+                if (vectorGates && h >= 8) EmitVectorGates(w, k, h);
                 continue;
             }
             w.Line($"/// <summary>Layer {k}'s r and z from gx = W·x and gh = U_rz·h: z (Q0.15) replaces gh's z rows, r ⊙ h goes to rh.</summary>");
@@ -442,8 +446,8 @@ internal static class NetInt8Emitter
                 Refs(false);
                 using (w.Block($"for (int j = 0; j < {R}; j++)"))
                 {
-                    w.Line($"int r = Sigmoid(Requantize({A("gx", "j")}, ref wq, j) + Requantize({A("gh", "j")}, ref uq, j) + {A("gb", "j")});                                   // r = σ(Wr·x + Ur·h + br)");
-                    w.Line($"{A("gh", $"{R} + j")} = Sigmoid(Requantize({A("gx", $"{R} + j")}, ref wq, {R} + j) + Requantize({A("gh", $"{R} + j")}, ref uq, {R} + j) + {A("gb", $"{R} + j")}); // z = σ(Wz·x + Uz·h + bz)");
+                    w.Line($"int r = Sigmoid(Requantize({A("gx", "j")}, ref wq, j, {N3}) + Requantize({A("gh", "j")}, ref uq, j, {N3}) + {A("gb", "j")});                                   // r = σ(Wr·x + Ur·h + br)");
+                    w.Line($"{A("gh", $"{R} + j")} = Sigmoid(Requantize({A("gx", $"{R} + j")}, ref wq, {R} + j, {N3}) + Requantize({A("gh", $"{R} + j")}, ref uq, {R} + j, {N3}) + {A("gb", $"{R} + j")}); // z = σ(Wz·x + Uz·h + bz)");
                     w.Line($"{A("rh", "j")} = (short)MultiplyQ15(r, {A("h", "j")});                                                                   // r ⊙ h, within ±32767");
                 }
             }
@@ -454,8 +458,8 @@ internal static class NetInt8Emitter
                 Refs(false);
                 using (w.Block($"for (int j = 0; j < {R}; j++)"))
                 {
-                    w.Line($"int pre = Requantize({A("gx", $"{Z} + j")}, ref wq, {Z} + j) + {A("gb", $"{Z} + j")};");
-                    w.Line($"pre += Requantize({A("gn", "j")}, ref uq, {Z} + j);                                         // n = tanh(Wn·x + Un·(r ⊙ h) + bn)");
+                    w.Line($"int pre = Requantize({A("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}) + {A("gb", $"{Z} + j")};");
+                    w.Line($"pre += Requantize({A("gn", "j")}, ref uq, {Z} + j, {N3});                                         // n = tanh(Wn·x + Un·(r ⊙ h) + bn)");
                     w.Line("int n = Tanh(pre);");
                     w.Line($"int z = {A("gh", $"{R} + j")};");
                     w.Line($"int hj = {A("h", "j")};");
@@ -464,6 +468,83 @@ internal static class NetInt8Emitter
             }
             w.Line();
         }
+    }
+
+    private const string V256 = "global::System.Runtime.Intrinsics.Vector256";
+    private const string Avx2 = "global::System.Runtime.Intrinsics.X86.Avx2";
+
+    /// <summary>
+    /// Layer k's reset-after gate update 8 units at a time (AVX2 int32 lanes), then the scalar loop for the rest: the
+    /// same operations lane by lane as the scalar code (vpsravd for the per-row shifts, vpmulld, min/max, psignd for
+    /// tanh's odd symmetry); the table lookups are gathers of one int32 at entry i, which holds entries i and i + 1.
+    /// </summary>
+    private static void EmitVectorGates(IndentedWriter w, int k, int h)
+    {
+        int blocks = h / 8 * 8;
+        string R = I(h), Z = I(2 * h), N3 = I(3 * h);
+        string L(string r, string i) => $"{V256}.LoadUnsafe(ref {r}, (nuint)({i}))";
+        w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in 8-lane vectors, the rest scalar.</summary>");
+        using (w.Block($"private static unsafe void Layer{k}GatesV(ref int gx, ref int gh, ref short h)"))
+        {
+            w.Line($"ref int wq = ref {MemoryMarshal}.GetReference(Layer{k}InputRequantization);");
+            w.Line($"ref int uq = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentRequantization);");
+            w.Line($"ref int gb = ref {MemoryMarshal}.GetReference(Layer{k}GateBias);");
+            w.Line($"ref int nb = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentNBias);");
+            w.Line("// RVA data never moves, so its address is stable without pinning.");
+            w.Line($"int* table = (int*){Unsafe}.AsPointer(ref {MemoryMarshal}.GetReference(TanhTable));");
+            using (w.Block($"for (int j = 0; j < {I(blocks)}; j += 8)"))
+            {
+                w.Line($"var r = SigmoidV({Avx2}.Add({Avx2}.Add(RequantizeV({L("gx", "j")}, ref wq, j, {N3}), RequantizeV({L("gh", "j")}, ref uq, j, {N3})), {L("gb", "j")}), table);");
+                w.Line($"var z = SigmoidV({Avx2}.Add({Avx2}.Add(RequantizeV({L("gx", $"{R} + j")}, ref wq, {R} + j, {N3}), RequantizeV({L("gh", $"{R} + j")}, ref uq, {R} + j, {N3})), {L("gb", $"{R} + j")}), table);");
+                w.Line($"var pre = {Avx2}.Add(RequantizeV({L("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}), {L("gb", $"{Z} + j")});");
+                w.Line($"var un = {Avx2}.Add(RequantizeV({L("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}), {L("nb", "j")});");
+                w.Line($"un = {Avx2}.Min({Avx2}.Max(un, {V256}.Create(-{I(FixedPoint.ResetProductLimit)})), {V256}.Create({I(FixedPoint.ResetProductLimit)}));");
+                w.Line($"var n = TanhV({Avx2}.Add(pre, MultiplyQ15V(r, un)), table);");
+                w.Line($"var hj = {Avx2}.ConvertToVector256Int32(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)j));");
+                w.Line($"var hn = {Avx2}.Add(n, MultiplyQ15V(z, {Avx2}.Subtract(hj, n)));                    // within ±32767: narrowing is exact");
+                w.Line($"global::System.Runtime.Intrinsics.Vector128.StoreUnsafe({V256}.GetLower({V256}.Narrow(hn, hn)), ref h, (nuint)j);");
+            }
+            if (blocks < h) w.Line($"Layer{k}Gates(ref gx, ref gh, ref h, {I(blocks)});");
+        }
+        w.Line();
+    }
+
+    /// <summary>8-lane forms of Requantize, Tanh, Sigmoid and MultiplyQ15 (AVX2), lane for lane the scalar operations.</summary>
+    private static void EmitVectorArithmetic(IndentedWriter w)
+    {
+        string V = "global::System.Runtime.Intrinsics.Vector256<int>";
+        int limit = FixedPoint.PreShiftedLimit, step = FixedPoint.TableStepBits, end = 8 * FixedPoint.OneQ12;
+        string L(string r, string i) => $"{V256}.LoadUnsafe(ref {r}, (nuint)({i}))";
+        w.Line(Inline);
+        using (w.Block($"private static {V} RequantizeV({V} acc, ref int q, int row, int rows)"))
+        {
+            w.Line($"ref int r = ref {Unsafe}.Add(ref q, row);");
+            w.Line($"var t = {Avx2}.ShiftRightArithmeticVariable(acc, {V256}.AsUInt32({L("r", "0")}));");
+            w.Line($"t = {Avx2}.Min({Avx2}.Max(t, {V256}.Create(-{I(limit)})), {V256}.Create({I(limit)}));");
+            w.Line($"return {Avx2}.ShiftRightArithmeticVariable({Avx2}.Add({Avx2}.MultiplyLow(t, {L("r", "rows")}), {L("r", "2 * rows")}), {V256}.AsUInt32({L("r", "3 * rows")}));");
+        }
+        w.Line();
+        w.Line(Inline);
+        using (w.Block($"private static unsafe {V} TanhV({V} x, int* table)"))
+        {
+            w.Line($"var a = {V256}.AsInt32({Avx2}.Abs(x));");
+            w.Line($"var saturated = {Avx2}.CompareGreaterThan(a, {V256}.Create({I(end - 1)}));");
+            w.Line($"var i = {Avx2}.ShiftRightArithmetic({Avx2}.Min(a, {V256}.Create({I(end - 1)})), {I(step)});");
+            w.Line($"var f = {Avx2}.And(a, {V256}.Create({I((1 << step) - 1)}));");
+            w.Line($"var g = {Avx2}.GatherVector256(table, i, 2);                          // entries i (low half) and i + 1 (high half)");
+            w.Line($"var t0 = {Avx2}.ShiftRightArithmetic({Avx2}.ShiftLeftLogical(g, 16), 16);");
+            w.Line($"var t1 = {Avx2}.ShiftRightArithmetic(g, 16);");
+            w.Line($"var y = {Avx2}.Add(t0, {Avx2}.ShiftRightArithmetic({Avx2}.Add({Avx2}.MultiplyLow({Avx2}.Subtract(t1, t0), f), {V256}.Create({I(1 << (step - 1))})), {I(step)}));");
+            w.Line($"y = {Avx2}.BlendVariable(y, {V256}.Create(32767), saturated);");
+            w.Line($"return {Avx2}.Sign(y, x);                                                // −y where x < 0 (y = 0 where x = 0)");
+        }
+        w.Line();
+        w.Line(Inline);
+        w.Line($"private static unsafe {V} SigmoidV({V} x, int* table) => {Avx2}.ShiftRightArithmetic({Avx2}.Add(TanhV({Avx2}.ShiftRightArithmetic(x, 1), table), {V256}.Create(32768)), 1);");
+        w.Line();
+        w.Line(Inline);
+        w.Line($"private static {V} MultiplyQ15V({V} a, {V} b) => {Avx2}.ShiftRightArithmetic({Avx2}.Add({Avx2}.MultiplyLow(a, b), {V256}.Create(16384)), 15);");
+        w.Line();
     }
 
     /// <summary>Q.12 logits (or the Q0.15 state) → float outputs, exactly Int8ReferenceEngine.WriteOutput.</summary>
@@ -524,15 +605,15 @@ internal static class NetInt8Emitter
     {
         int limit = FixedPoint.PreShiftedLimit, step = FixedPoint.TableStepBits, end = 8 * FixedPoint.OneQ12;
         w.Line("// ---- FixedPoint's integer arithmetic (docs/quantization.md); every operation int32, shifts arithmetic ----");
-        w.Line("/// <summary>acc → Q.12: t = clamp(acc >> pre, ±" + I(limit) + "); (t·m + round) >> s, with q = [pre, m, round = 2^(s−1), s] per row. |t·m| ≤ 524287·4095 and round ≤ 2^12: below 2^31.</summary>");
+        w.Line("/// <summary>acc → Q.12: t = clamp(acc >> pre, ±" + I(limit) + "); (t·m + round) >> s, q = [pre][m][round = 2^(s−1)][s], each [rows]. |t·m| ≤ 524287·4095 and round ≤ 2^12: below 2^31.</summary>");
         w.Line(Inline);
-        using (w.Block("private static int Requantize(int acc, ref int q, int row)"))
+        using (w.Block("private static int Requantize(int acc, ref int q, int row, int rows)"))
         {
-            w.Line($"ref int r = ref {Unsafe}.Add(ref q, row * 4);");
+            w.Line($"ref int r = ref {Unsafe}.Add(ref q, row);");
             w.Line("int t = acc >> r;");
             w.Line($"if (t > {I(limit)}) t = {I(limit)};");
             w.Line($"else if (t < -{I(limit)}) t = -{I(limit)};");
-            w.Line($"return (t * {Unsafe}.Add(ref r, 1) + {Unsafe}.Add(ref r, 2)) >> {Unsafe}.Add(ref r, 3);");
+            w.Line($"return (t * {Unsafe}.Add(ref r, rows) + {Unsafe}.Add(ref r, 2 * rows)) >> {Unsafe}.Add(ref r, 3 * rows);");
         }
         w.Line();
         w.Line("/// <summary>tanh of Q.12 as Q0.15: table over [0, 8] in steps of 1/64, linear interpolation, odd symmetry, 32767 beyond 8.</summary>");
@@ -635,8 +716,9 @@ internal static class NetInt8Emitter
         EmitShorts(w, "ExpTable", FixedPointTables.Exp, "exp(−i/64) in Q0.15, i = 0 … 512.");
     }
 
+    /// <summary>[4][rows]: pre-shifts, multipliers, rounding terms 2^(s−1), shifts (separate runs so that 8 rows load as one vector each).</summary>
     private static int[] Requantizations(Requantization[] rq) =>
-        rq.SelectMany(q => new[] { q.PreShift, q.Multiplier, 1 << (q.Shift - 1), q.Shift }).ToArray();
+        rq.Select(q => q.PreShift).Concat(rq.Select(q => q.Multiplier)).Concat(rq.Select(q => 1 << (q.Shift - 1))).Concat(rq.Select(q => q.Shift)).ToArray();
 
     private static void EmitSBytes(IndentedWriter w, string name, Int8Matrix m, string doc) =>
         EmitBytes(w, name, "sbyte", m.Data.Select(v => unchecked((byte)v)).ToArray(), 32, doc);

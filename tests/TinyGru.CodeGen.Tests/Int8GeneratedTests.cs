@@ -48,7 +48,32 @@ public class Int8GeneratedTests
         reference.Run(seq, expected);
         var expectedState = model.Layers.SelectMany((_, k) => reference.HiddenState(k).ToArray()).ToArray();
 
-        var compiled = CompiledModel.Compile(model, extraProbe: Probe(model));
+        var variants = new List<CompiledModel> { CompiledModel.Compile(model, extraProbe: Probe(model)) };
+        // With unsafe code allowed, reset-after layers of H ≥ 8 get the 8-lane gate update (AVX2 gathers) on the SIMD paths.
+        if (model.Convention == GateConvention.ResetAfter && model.Layers.Any(l => l.HiddenSize >= 8))
+        {
+            var vector = CompiledModel.Compile(model, extraProbe: Probe(model), allowUnsafe: true);
+            Assert.Contains("GatesV(", vector.Source);
+            variants.Add(vector);
+        }
+        foreach (var compiled in variants)
+            CheckPaths(compiled, model, seq, expected, expectedState);
+        if (model.Head?.Activation == HeadActivation.Softmax)
+        {
+            foreach (var compiled in variants)
+            {
+                var classes = compiled.Call<int[]>("Classify", seq);
+                var fresh = new Int8ReferenceEngine(model);
+                for (int s = 0; s < steps; s++)
+                    Assert.Equal(fresh.Classify(seq.AsSpan(s * inputs, inputs)), classes[s]);
+            }
+        }
+        return variants[^1];
+    }
+
+    private static void CheckPaths(CompiledModel compiled, GruModel model, float[] seq, float[] expected, int[] expectedState)
+    {
+        int outputs = model.OutputSize;
         int ran = 0;
         foreach (var path in compiled.Paths.Where(Supported))
         {
@@ -61,15 +86,6 @@ public class Int8GeneratedTests
             ran++;
         }
         Assert.True(ran >= 2, "at least the scalar path and the dispatcher ran");
-
-        if (model.Head?.Activation == HeadActivation.Softmax)
-        {
-            var classes = compiled.Call<int[]>("Classify", seq);
-            var fresh = new Int8ReferenceEngine(model);
-            for (int s = 0; s < steps; s++)
-                Assert.Equal(fresh.Classify(seq.AsSpan(s * inputs, inputs)), classes[s]);
-        }
-        return compiled;
     }
 
     private static float[] Inputs(Random rng, int steps, int inputs, double spread) =>
@@ -195,9 +211,9 @@ public class Int8GeneratedTests
     public void StepAllocatesNothing()
     {
         var rng = new Random(77);
-        var b = RandomModels.Create(rng, GateConvention.ResetBefore, 6, new[] { 33, 17 }, 5, HeadActivation.Softmax, 0.3f);
+        var b = RandomModels.Create(rng, GateConvention.ResetAfter, 6, new[] { 33, 17 }, 5, HeadActivation.Softmax, 0.3f);
         var model = ModelQuantizer.Quantize(b, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
-        var compiled = CompiledModel.Compile(model, extraProbe: Probe(model));
+        var compiled = CompiledModel.Compile(model, extraProbe: Probe(model), allowUnsafe: true);
         long allocated = compiled.Call<long>("Allocated", Inputs(rng, 1, 6, 1), 10_000);
         Assert.Equal(0, allocated);
     }
