@@ -58,6 +58,7 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
                 SourceName = request.File.FileName,
                 SourceHash = request.File.Hash,
                 SkipLocalsInit = request.Environment.AllowUnsafe,
+                AllowUnsafe = request.Environment.AllowUnsafe,
             };
             context.AddSource(target.HintName, SourceText.From(NetModelEmitter.Emit(model, options), System.Text.Encoding.UTF8));
         }

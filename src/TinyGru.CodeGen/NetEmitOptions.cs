@@ -27,6 +27,12 @@ public sealed class NetEmitOptions
     /// <summary>Adds [SkipLocalsInit] to the step methods (needs AllowUnsafeBlocks in the consuming project).</summary>
     public bool SkipLocalsInit { get; set; }
 
+    /// <summary>
+    /// The consuming project allows unsafe code: int8 models then get 256-bit gate updates on their SIMD paths, whose
+    /// table lookups are AVX2 gathers (which take pointers).
+    /// </summary>
+    public bool AllowUnsafe { get; set; }
+
     /// <summary>True for a struct-like type (struct or record struct).</summary>
     public bool IsValueType => TypeKeyword.EndsWith("struct", StringComparison.Ordinal);
 }

@@ -32,6 +32,8 @@ public static class NetModelEmitter
     /// <summary>Emits the source file for <paramref name="model"/>.</summary>
     public static string Emit(GruModel model, NetEmitOptions options)
     {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        if (model.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8) return NetInt8Emitter.Emit(model, options);
         var plan = NetModelPlan.Create(model);
         if (plan.EmbeddedFloats > MaxEmbeddedFloats)
             throw new ModelFormatException(options.SourceName, null,
@@ -50,7 +52,7 @@ public static class NetModelEmitter
         string access = options.Accessibility is null ? "" : options.Accessibility + " ";
         using (w.Block($"{access}partial {options.TypeKeyword} {options.TypeName} : global::TinyGru.IGruModel"))
         {
-            EmitConstants(w, plan);
+            EmitConstants(w, plan.Model);
             EmitState(w, plan);
             EmitPublicApi(w, plan, options);
             var paths = Paths(plan).ToList();
@@ -64,7 +66,10 @@ public static class NetModelEmitter
     }
 
     /// <summary>Suffixes of the per-path step methods emitted for <paramref name="model"/> ("512", "256", "128", "Scalar"), widest first.</summary>
-    public static IReadOnlyList<string> PathSuffixes(GruModel model) => Paths(NetModelPlan.Create(model)).Select(p => p.Suffix).ToList();
+    public static IReadOnlyList<string> PathSuffixes(GruModel model) =>
+        model.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8
+            ? NetInt8Emitter.Paths.Select(p => p.Suffix).ToList()
+            : Paths(NetModelPlan.Create(model)).Select(p => p.Suffix).ToList();
 
     /// <summary>The SIMD paths worth emitting: scalar always, and each width up to the widest granule.</summary>
     internal static IEnumerable<VectorFlavor> Paths(NetModelPlan plan)
@@ -96,15 +101,17 @@ public static class NetModelEmitter
         w.Line($"/// <para>{m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters; {f.Float32WeightBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of float32 weights " +
                $"({(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
                $"({m.StateSize} floats, padded to vector width).</para>");
+        if (m.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8Weights)
+            w.Line($"/// <para>Precision int8-weights: the file's int8 weights are embedded as their float32 values q·scale (the computation GruReferenceEngine performs), " +
+                   $"so flash holds {(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes rather than the file's {f.Int8WeightBytes.ToString("N0", CultureInfo.InvariantCulture)}; RAM: state as above plus per-step stack scratch.</para>");
         if (m.InputNormalization is not null) w.Line("/// <para>Inputs are raw values: the model normalizes them with the training mean and standard deviation.</para>");
         if (m.OutputScaling is not null) w.Line("/// <para>Outputs are in the user's units: the model rescales them with the training scale and offset.</para>");
         w.Line("/// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>");
         w.Line("/// </remarks>");
     }
 
-    private static void EmitConstants(IndentedWriter w, NetModelPlan plan)
+    internal static void EmitConstants(IndentedWriter w, GruModel m, string stateUnit = "Floats")
     {
-        var m = plan.Model;
         w.Line("/// <summary>Input features per step (I).</summary>");
         w.Line($"public const int InputSize = {I(m.InputSize)};");
         w.Line("/// <summary>Outputs per step (O).</summary>");
@@ -113,7 +120,7 @@ public static class NetModelEmitter
         w.Line($"public const int HiddenSize = {I(m.LastHiddenSize)};");
         w.Line("/// <summary>Number of stacked GRU layers.</summary>");
         w.Line($"public const int LayerCount = {I(m.Layers.Count)};");
-        w.Line("/// <summary>Floats of recurrent state: every layer's hidden size, layer 0 first.</summary>");
+        w.Line($"/// <summary>{stateUnit} of recurrent state: every layer's hidden size, layer 0 first.</summary>");
         w.Line($"public const int StateSize = {I(m.StateSize)};");
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
@@ -637,7 +644,7 @@ public static class NetModelEmitter
     /// arrays are the one form the C# compiler places in the assembly's read-only data in Debug builds too; a
     /// <c>new float[] { … }</c> property allocates on every access unless optimizations are on.
     /// </summary>
-    private static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
+    internal static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
     {
         w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
         w.Line("private static " + ReadOnlySpan + " " + name);
@@ -645,7 +652,9 @@ public static class NetModelEmitter
         w.Indent();
         // Inlined, the getter folds to the data's address; a call per use would cost more than a small layer's math.
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        w.Line($"get => {MemoryMarshal}.Cast<byte, float>(new byte[]");
+        // The explicit ReadOnlySpan<byte> is what keeps this allocation-free: given a byte[], C# 12's overload resolution
+        // picks Cast(Span<byte>) and allocates the array on every access (C# 14's first-class spans hid this).
+        w.Line($"get => {MemoryMarshal}.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]");
         w.Line("{");
         w.Indent();
         bool comment = values.Length <= CommentedArrayFloats;

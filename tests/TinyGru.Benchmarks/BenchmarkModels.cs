@@ -1,4 +1,5 @@
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 
 namespace TinyGru.Benchmarks;
 
@@ -32,9 +33,15 @@ public static class BenchmarkModels
         return new GruModel(GateConvention.ResetAfter, layers, head, metadata: new ModelMetadata("bench_" + name, ModelTask.Unspecified, null, null));
     }
 
+    /// <summary>The case quantized to integer-only int8, calibrated for inputs in [−1, 1] (the benchmark feeds sin(i + 1)).</summary>
+    public static GruModel CreateInt8(string name) => ModelQuantizer.Quantize(Create(name), ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+
     public static void Write(string folder)
     {
         foreach (var c in Cases)
+        {
             File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}.safetensors"), TinyGruModelFile.Serialize(Create(c.Name)));
+            File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}_int8.safetensors"), TinyGruModelFile.Serialize(CreateInt8(c.Name)));
+        }
     }
 }

@@ -15,8 +15,9 @@ internal sealed class CompiledModel
 {
     private readonly Action<string, float[], float[]> _run;
 
-    private CompiledModel(Action<string, float[], float[]> run, IReadOnlyList<string> paths, string source, Type modelType)
+    private CompiledModel(Action<string, float[], float[]> run, IReadOnlyList<string> paths, string source, Type modelType, Type runner)
     {
+        Runner = runner;
         ModelType = modelType;
         _run = run;
         Paths = paths;
@@ -27,6 +28,12 @@ internal sealed class CompiledModel
     public IReadOnlyList<string> Paths { get; }
 
     public string Source { get; }
+
+    /// <summary>The probe class (Probe.Runner), with any extra probe methods passed to <see cref="Compile"/>.</summary>
+    public Type Runner { get; }
+
+    /// <summary>Calls a static probe method.</summary>
+    public T Call<T>(string method, params object[] args) => (T)Runner.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, args)!;
 
     /// <summary>The generated type, for reading its constants.</summary>
     public Type ModelType { get; }
@@ -45,9 +52,9 @@ internal sealed class CompiledModel
             .Append(typeof(TinyGru.IGruModel).Assembly.Location)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
 
-    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct")
+    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct", string extraProbe = "", bool allowUnsafe = false)
     {
-        var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = typeKeyword, Accessibility = "public", SourceName = "test.safetensors", SourceHash = "0" };
+        var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = typeKeyword, Accessibility = "public", SourceName = "test.safetensors", SourceHash = "0", AllowUnsafe = allowUnsafe };
         string source = NetModelEmitter.Emit(model, options);
         var paths = NetModelEmitter.PathSuffixes(model);
         string probe = "namespace Probe { public static class Runner { public static void Run(string path, float[] seq, float[] outs) {\n" +
@@ -55,11 +62,11 @@ internal sealed class CompiledModel
             "for (int s = 0; s < t; s++) { var x = new System.ReadOnlySpan<float>(seq, s * M.InputSize, M.InputSize); var y = new System.Span<float>(outs, s * M.OutputSize, M.OutputSize);\n" +
             "switch (path) { case \"\": m.Step(x, y); break;\n" +
             string.Concat(paths.Select(p => $"case \"{p}\": m.Step{p}(x, y); break;\n")) +
-            "default: throw new System.ArgumentException(path); } } } } }";
+            "default: throw new System.ArgumentException(path); } } }\n" + extraProbe + " } }";
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12)), CSharpSyntaxTree.ParseText(probe) },
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, allowUnsafe: allowUnsafe));
         using var pe = new MemoryStream();
         var result = compilation.Emit(pe);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
@@ -69,6 +76,6 @@ internal sealed class CompiledModel
         var assembly = context.LoadFromStream(new MemoryStream(pe.ToArray()));
         var method = assembly.GetType("Probe.Runner")!.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
         var run = method.CreateDelegate<Action<string, float[], float[]>>();
-        return new CompiledModel(run, paths.Append("").ToList(), source, assembly.GetType("Probe.M")!);
+        return new CompiledModel(run, paths.Append("").ToList(), source, assembly.GetType("Probe.M")!, assembly.GetType("Probe.Runner")!);
     }
 }

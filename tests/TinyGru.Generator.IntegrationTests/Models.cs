@@ -23,3 +23,12 @@ public static partial class Outer
     [TinyGruModel("gru_tiny.safetensors")]
     public partial record struct NestedTiny;
 }
+
+[TinyGruModel("gru_small_int8.safetensors")]
+public partial struct GruSmallInt8 { }
+
+[TinyGruModel("gru_reset_before_int8.safetensors")]
+public partial class GruResetBeforeInt8 { }
+
+[TinyGruModel("gru_small_int8w.safetensors")]
+public partial struct GruSmallInt8Weights { }

@@ -75,6 +75,38 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
+    public void QuantizedModelsGenerateCleanCode()
+    {
+        foreach (var (file, precision) in new[] { ("gru_small_int8.safetensors", "Precision int8 (integer-only"), ("gru_small_int8w.safetensors", "Precision int8-weights: the file's int8 weights are embedded as their float32 values") })
+        {
+            var (run, diagnostics, compiled) = GeneratorHarness.Run(
+                $"namespace App {{ [TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }} }}", new[] { GeneratorHarness.Fixture(file) });
+            Assert.Empty(diagnostics);
+            Assert.Contains(precision, Assert.Single(run.GeneratedTrees).ToString());
+            Assert.Empty(compiled.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        }
+    }
+
+    [Fact]
+    public void Int8ModelTooLargeForTheNetTarget()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            // 3·512·3000 + 3·512·512 int8 weights: 5.4 MB, above the 4 MiB the .NET target embeds.
+            int h = 512, i = 3000;
+            var layer = new GruLayerSpec(i, h, Enumerable.Repeat(0.001f, 3 * h * i).ToArray(), Enumerable.Repeat(0.001f, 3 * h * h).ToArray(), new float[3 * h], new float[3 * h]);
+            var model = TinyGru.Model.Quantization.ModelQuantizer.Quantize(new GruModel(GateConvention.ResetAfter, new[] { layer }),
+                TinyGru.Model.Quantization.ModelPrecision.Int8, new TinyGru.Model.Quantization.CalibrationRange(-1, 1, 1));
+            var path = Path.Combine(dir.FullName, "huge_int8.safetensors");
+            File.WriteAllBytes(path, TinyGruModelFile.Serialize(model));
+            var d = Single("[TinyGru.TinyGruModel(\"huge_int8.safetensors\")] public partial struct M { }", new[] { path }, "TGRU006");
+            Assert.Contains("bytes of int8 weights; the .NET target embeds at most 4194304", d.GetMessage());
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void AmbiguousFileName()
     {
         var dir = Directory.CreateTempSubdirectory("tinygru-gen");

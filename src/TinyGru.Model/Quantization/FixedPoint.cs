@@ -67,7 +67,7 @@ public static class FixedPoint
 
     /// <summary>
     /// Largest hidden size the integer-only scheme accepts: every accumulator of int8 weights times Q0.15 values
-    /// is bounded by H·127·32767 = 2,130,640,896 &lt; 2^31 − 1 for H = 512.
+    /// is bounded by H·127·32767 = 2,130,641,408 &lt; 2^31 − 1 for H = 512.
     /// </summary>
     public const int MaxHiddenSize = 512;
 

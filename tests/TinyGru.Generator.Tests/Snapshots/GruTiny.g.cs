@@ -916,7 +916,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0InputWeights
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 146, 139, 58, 62, 1, 238, 41, 62, 6, 246, 148, 189, 109, 81, 49, 189, // 0.18217304f, 0.16594698f, -0.07273488f, -0.043290544f
                 10, 58, 4, 62, 158, 95, 2, 189, 183, 61, 158, 62, 73, 168, 90, 190, // 0.12912765f, -0.03182947f, 0.3090646f, -0.21353258f
@@ -942,7 +942,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0RecurrentRzWeights
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 165, 216, 48, 62, 203, 142, 126, 190, 41, 188, 86, 189, 138, 228, 246, 61, // 0.17270143f, -0.24859159f, -0.052425537f, 0.12055309f
                 61, 6, 106, 190, 43, 165, 171, 62, 98, 243, 90, 190, 157, 152, 80, 62, // -0.22853942f, 0.3352445f, -0.21381906f, 0.20370717f
@@ -982,7 +982,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0RecurrentNWeights
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 61, 93, 175, 61, 164, 45, 118, 61, 71, 208, 133, 62, 36, 254, 48, 62, // 0.08562706f, 0.06010212f, 0.26135466f, 0.17284447f
                 206, 59, 178, 62, 45, 175, 148, 190, 90, 1, 113, 190, 53, 205, 80, 62, // 0.34811252f, -0.290399f, -0.23535672f, 0.2039078f
@@ -1006,7 +1006,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0InputBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 114, 48, 179, 61, 245, 124, 112, 190, 59, 47, 70, 62, 249, 36, 135, 190, // 0.087494746f, -0.23485167f, 0.19353954f, -0.26395395f
                 187, 63, 167, 62, 66, 191, 104, 190, 17, 202, 204, 61, 81, 123, 220, 61, // 0.3266581f, -0.22729209f, 0.099994786f, 0.10765708f
@@ -1020,7 +1020,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0RecurrentRzBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 88, 43, 137, 189, 159, 40, 146, 61, 132, 70, 86, 60, 32, 183, 102, 190, // -0.0669772f, 0.07136654f, 0.013078336f, -0.22530794f
                 185, 228, 75, 62, 172, 228, 74, 62, 168, 219, 145, 60, 25, 190, 77, 190, // 0.1991147f, 0.19813794f, 0.017804936f, -0.20092048f
@@ -1032,7 +1032,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0RecurrentNBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 206, 248, 63, 189, 249, 46, 10, 190, 42, 109, 165, 190, 49, 223, 157, 62, // -0.046868138f, -0.13494481f, -0.32309848f, 0.30834344f
                 34, 36, 138, 61, 55, 223, 161, 62, 219, 98, 105, 189, 78, 248, 181, 189, // 0.06745173f, 0.31615612f, -0.05697904f, -0.08885251f
@@ -1042,7 +1042,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0FusedWeights
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 146, 139, 186, 61, 1, 238, 169, 61, 6, 246, 20, 189, 109, 81, 177, 188, // 0.09108652f, 0.08297349f, -0.03636744f, -0.021645272f
                 10, 58, 132, 61, 158, 95, 130, 188, 183, 61, 30, 62, 73, 168, 218, 189, // 0.064563826f, -0.015914734f, 0.1545323f, -0.10676629f
@@ -1116,7 +1116,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0FusedRzBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 104, 20, 40, 60, 166, 104, 167, 189, 163, 147, 211, 61, 137, 128, 122, 190, // 0.0102587715f, -0.08174257f, 0.10330894f, -0.24463095f
                 12, 153, 134, 62, 176, 212, 110, 188, 251, 64, 113, 61, 225, 0, 63, 189, // 0.2628864f, -0.014577076f, 0.05889986f, -0.046631698f
@@ -1128,7 +1128,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> Layer0FusedNBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 206, 248, 191, 188, 249, 46, 138, 189, 42, 109, 37, 190, 49, 223, 29, 62, // -0.023434069f, -0.067472406f, -0.16154924f, 0.15417172f
                 34, 36, 10, 61, 55, 223, 33, 62, 219, 98, 233, 188, 78, 248, 53, 189, // 0.033725865f, 0.15807806f, -0.02848952f, -0.044426255f
@@ -1138,7 +1138,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> HeadWeights
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 105, 45, 170, 190, 220, 83, 143, 189, 132, 215, 130, 190, 138, 126, 74, 190, // -0.3323777f, -0.06998417f, -0.2555505f, -0.19774833f
                 9, 111, 9, 190, 197, 75, 219, 188, 96, 135, 154, 189, 135, 170, 75, 190, // -0.13421263f, -0.026769528f, -0.07545352f, -0.1988927f
@@ -1154,7 +1154,7 @@ namespace Sensors
         private static global::System.ReadOnlySpan<float> HeadBias
         {
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(new byte[]
+            get => global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((global::System.ReadOnlySpan<byte>)new byte[]
             {
                 212, 212, 118, 189, 166, 110, 167, 189, 205, 32, 5, 190, 81, 20, 53, 190, // -0.060261562f, -0.081754014f, -0.13000794f, -0.17683531f
             });

@@ -1,0 +1,245 @@
+using System.Runtime.Intrinsics.X86;
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
+using TinyGru.Runtime;
+using TinyGru.Tests;
+using Xunit;
+
+namespace TinyGru.CodeGen.Tests;
+
+/// <summary>
+/// Integer-only generated code: every path produces exactly Int8ReferenceEngine's bits (outputs, Q0.15 state,
+/// Classify), at the accumulator bounds too, without allocating.
+/// </summary>
+public class Int8GeneratedTests
+{
+    /// <summary>Probe methods compiled beside an int8 model: a path's run with the final state, Classify, allocations.</summary>
+    private static string Probe(GruModel model)
+    {
+        string paths = string.Concat(NetModelEmitter.PathSuffixes(model).Select(p => $"case \"{p}\": m.Step{p}(x, y); break;\n"));
+        return "public static short[] RunWithState(string path, float[] seq, float[] outs) { var m = new M(); int t = seq.Length / M.InputSize;\n" +
+               "for (int s = 0; s < t; s++) { var x = new System.ReadOnlySpan<float>(seq, s * M.InputSize, M.InputSize); var y = new System.Span<float>(outs, s * M.OutputSize, M.OutputSize);\n" +
+               "switch (path) { case \"\": m.Step(x, y); break;\n" + paths + "default: throw new System.ArgumentException(path); } }\n" +
+               "var state = new short[M.StateSize]; m.CopyStateTo(state); return state; }\n" +
+               (model.Head?.Activation == HeadActivation.Softmax
+                   ? "public static int[] Classify(float[] seq) { var m = new M(); var r = new int[seq.Length / M.InputSize];\n" +
+                     "for (int s = 0; s < r.Length; s++) r[s] = m.Classify(new System.ReadOnlySpan<float>(seq, s * M.InputSize, M.InputSize)); return r; }\n"
+                   : "") +
+               "public static long Allocated(float[] x, int steps) { var m = new M(); var y = new float[M.OutputSize];\n" +
+               "for (int i = 0; i < 200; i++) m.Step(x, y);\n" +
+               "long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(x, y); return System.GC.GetAllocatedBytesForCurrentThread() - before; }\n";
+    }
+
+    private static bool Supported(string path) => path switch
+    {
+        "512" => Avx512BW.IsSupported,
+        "256" => Avx2.IsSupported,
+        "128" => Sse2.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>Runs <paramref name="model"/> (int8) on every supported path and asserts identical bits to the reference engine; returns the compiled model.</summary>
+    private static CompiledModel AssertBitExact(GruModel model, float[] seq)
+    {
+        Assert.Equal(ModelPrecision.Int8, model.Precision);
+        int inputs = model.InputSize, outputs = model.OutputSize, steps = seq.Length / inputs;
+        var reference = new Int8ReferenceEngine(model);
+        var expected = new float[steps * outputs];
+        reference.Run(seq, expected);
+        var expectedState = model.Layers.SelectMany((_, k) => reference.HiddenState(k).ToArray()).ToArray();
+
+        var variants = new List<CompiledModel> { CompiledModel.Compile(model, extraProbe: Probe(model)) };
+        // With unsafe code allowed, reset-after layers of H ≥ 8 get the 8-lane gate update (AVX2 gathers) on the SIMD paths.
+        if (model.Convention == GateConvention.ResetAfter && model.Layers.Any(l => l.HiddenSize >= 8))
+        {
+            var vector = CompiledModel.Compile(model, extraProbe: Probe(model), allowUnsafe: true);
+            Assert.Contains("GatesV(", vector.Source);
+            variants.Add(vector);
+        }
+        foreach (var compiled in variants)
+            CheckPaths(compiled, model, seq, expected, expectedState);
+        if (model.Head?.Activation == HeadActivation.Softmax)
+        {
+            foreach (var compiled in variants)
+            {
+                var classes = compiled.Call<int[]>("Classify", seq);
+                var fresh = new Int8ReferenceEngine(model);
+                for (int s = 0; s < steps; s++)
+                    Assert.Equal(fresh.Classify(seq.AsSpan(s * inputs, inputs)), classes[s]);
+            }
+        }
+        return variants[^1];
+    }
+
+    private static void CheckPaths(CompiledModel compiled, GruModel model, float[] seq, float[] expected, int[] expectedState)
+    {
+        int outputs = model.OutputSize;
+        int ran = 0;
+        foreach (var path in compiled.Paths.Where(Supported))
+        {
+            var actual = new float[expected.Length];
+            var state = compiled.Call<short[]>("RunWithState", path, seq, actual);
+            for (int i = 0; i < expected.Length; i++)
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                    Assert.Fail($"path '{path}': output {i} (step {i / outputs}) is {actual[i]:R}, the reference engine gives {expected[i]:R}");
+            Assert.Equal(expectedState, state.Select(v => (int)v).ToArray());
+            ran++;
+        }
+        Assert.True(ran >= 2, "at least the scalar path and the dispatcher ran");
+    }
+
+    private static float[] Inputs(Random rng, int steps, int inputs, double spread) =>
+        Enumerable.Range(0, steps * inputs).Select(_ => (float)((rng.NextDouble() * 2 - 1) * spread)).ToArray();
+
+    private static IEnumerable<float[]> Rows(float[] seq, int inputs) =>
+        Enumerable.Range(0, seq.Length / inputs).Select(t => seq.AsSpan(t * inputs, inputs).ToArray());
+
+    public static TheoryData<GateConvention, int, int[], int, HeadActivation, int> Shapes()
+    {
+        var data = new TheoryData<GateConvention, int, int[], int, HeadActivation, int>();
+        foreach (var c in new[] { GateConvention.ResetAfter, GateConvention.ResetBefore })
+        {
+            // last: 0 plain, 1 no head, 2 normalization + output scaling
+            data.Add(c, 1, new[] { 1 }, 1, HeadActivation.None, 0);
+            data.Add(c, 3, new[] { 3 }, 2, HeadActivation.Softmax, 0);
+            data.Add(c, 2, new[] { 7 }, 3, HeadActivation.Sigmoid, 2);
+            data.Add(c, 5, new[] { 8 }, 4, HeadActivation.Tanh, 0);
+            data.Add(c, 4, new[] { 9 }, 9, HeadActivation.None, 1);
+            data.Add(c, 17, new[] { 31, 33 }, 7, HeadActivation.Softmax, 2);
+            data.Add(c, 6, new[] { 64 }, 16, HeadActivation.None, 0);
+            data.Add(c, 40, new[] { 127 }, 12, HeadActivation.Softmax, 0);
+            data.Add(c, 3, new[] { 16, 8, 5 }, 17, HeadActivation.None, 1);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EveryPathMatchesTheInt8ReferenceBitForBit(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant)
+    {
+        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
+        // Larger than PyTorch's initialization so that gates and the state reach the saturated ends of the tables.
+        float scale = 2f / MathF.Sqrt(hidden.Max());
+        var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, scale);
+        GruModel model = variant switch
+        {
+            1 => new GruModel(b.Convention, b.Layers, null),
+            2 => new GruModel(b.Convention, b.Layers, b.Head,
+                new InputNormalization(Enumerable.Range(0, inputs).Select(i => (float)(rng.NextDouble() * 10 - 5)).ToArray(), Enumerable.Range(0, inputs).Select(i => (float)(0.5 + rng.NextDouble() * 3)).ToArray()),
+                new OutputScaling(Enumerable.Range(0, outputs).Select(i => (float)(rng.NextDouble() * 20 - 10)).ToArray(), Enumerable.Range(0, outputs).Select(i => (float)(rng.NextDouble() * 4 - 2)).ToArray())),
+            _ => b,
+        };
+        int steps = 120;
+        var seq = Inputs(rng, steps, inputs, variant == 2 ? 8 : 2);
+        // Calibrate on most of the range only: some inputs saturate at the int8 ends.
+        var calibration = CalibrationRange.Observe(model, Rows(Inputs(rng, 20, inputs, variant == 2 ? 6 : 1.5), inputs));
+        AssertBitExact(ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration), seq);
+    }
+
+    [Theory]
+    [InlineData("gru_tiny")]
+    [InlineData("gru_small")]
+    [InlineData("gru_stacked")]
+    [InlineData("gru_reset_before")]
+    public void FixturesQuantizedToInt8MatchBitForBit(string name)
+    {
+        var fixture = ReferenceFixture.Load(name);
+        string file = File.Exists(ReferenceFixture.PathOf(name + ".safetensors")) ? name + ".safetensors" : name + ".onnx";
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(file));
+        var calibration = CalibrationRange.Observe(model, Rows(fixture.X, fixture.InputSize));
+        var int8 = ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration);
+        // The fixture's sequence, repeated to ≥ 100 steps (the state carries on).
+        var seq = Enumerable.Repeat(fixture.X, (100 + fixture.Steps - 1) / fixture.Steps + 1).SelectMany(x => x).ToArray();
+        AssertBitExact(int8, seq);
+    }
+
+    /// <summary>
+    /// H = 512 with every weight ±127 and biases that drive n to +32767 and z to 0: after the first step every U row
+    /// sums 512 products 127·32767 of one sign, |acc| = 2,130,641,408, the largest accumulator the scheme allows.
+    /// </summary>
+    [Theory]
+    [InlineData(GateConvention.ResetAfter)]
+    [InlineData(GateConvention.ResetBefore)]
+    public void WorstCaseAccumulatorsMatchLongArithmetic(GateConvention convention)
+    {
+        const int h = 512, inputs = 4;
+        var rng = new Random(512);
+        float[] Signs(int rows, int cols, Func<int, int, bool> positive)
+        {
+            var m = new float[rows * cols];
+            for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m[r * cols + c] = positive(r, c) ? 1f : -1f;
+            return m;
+        }
+        var w = Signs(3 * h, inputs, (r, c) => (r + c) % 2 == 0);
+        var u = Signs(3 * h, h, (r, _) => r % 3 != 1); // whole rows of one sign: every row sum is ±512·127·32767
+        var bi = new float[3 * h];
+        var bh = new float[3 * h];
+        for (int j = 0; j < h; j++)
+        {
+            bi[h + j] = -4000f;       // z = σ(≤ −4000 + …) = 0
+            bi[2 * h + j] = 30000f;   // n = tanh(≥ 30000 − …) = 1
+        }
+        var head = new DenseHeadSpec(h, 3, Signs(3, h, (o, c) => o != 1), new float[3], HeadActivation.Softmax);
+        var model = new GruModel(convention, new[] { new GruLayerSpec(inputs, h, w, u, bi, bh) }, head);
+        var int8 = ModelQuantizer.Quantize(model, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+        var fp = FixedPointGruModel.Create(int8);
+        Assert.All(fp.Layers[0].RecurrentWeights, v => Assert.Equal(127, Math.Abs((int)v)));
+
+        // Inputs at the int8 extremes (and beyond the calibrated range), a NaN among them.
+        var seq = Enumerable.Range(0, 20 * inputs).Select(i => i % 7 == 3 ? float.NaN : (i % 2 == 0 ? 1e6f : -1e6f)).ToArray();
+        var compiled = AssertBitExact(int8, seq);
+
+        // The reference itself at the bound, checked with long arithmetic: state saturated, |U·h| = 2,130,641,408 exactly.
+        var reference = new Int8ReferenceEngine(int8);
+        reference.Run(seq, new float[20 * 3]);
+        var state = reference.HiddenState(0).ToArray();
+        Assert.All(state, v => Assert.Equal(32767, v));
+        long maxAcc = 0;
+        var uq = fp.Layers[0].RecurrentWeights;
+        for (int r = 0; r < 2 * h; r++)
+        {
+            long acc = 0;
+            for (int c = 0; c < h; c++) acc += uq[r * h + c] * (long)state[c];
+            maxAcc = Math.Max(maxAcc, Math.Abs(acc));
+        }
+        Assert.Equal(512L * 127 * 32767, maxAcc);
+        Assert.True(maxAcc <= int.MaxValue);
+        Assert.Contains("2,130,641,408 < 2^31", compiled.Source);
+    }
+
+    [Fact]
+    public void StepAllocatesNothing()
+    {
+        var rng = new Random(77);
+        var b = RandomModels.Create(rng, GateConvention.ResetAfter, 6, new[] { 33, 17 }, 5, HeadActivation.Softmax, 0.3f);
+        var model = ModelQuantizer.Quantize(b, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+        var compiled = CompiledModel.Compile(model, extraProbe: Probe(model), allowUnsafe: true);
+        long allocated = compiled.Call<long>("Allocated", Inputs(rng, 1, 6, 1), 10_000);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void FloatStepAllocatesNothingEither()
+    {
+        var rng = new Random(78);
+        var model = RandomModels.Create(rng, GateConvention.ResetBefore, 6, new[] { 33, 17 }, 5, HeadActivation.Softmax, 0.3f);
+        const string probe = "public static long Allocated(float[] x, int steps) { var m = new M(); var y = new float[M.OutputSize];\n" +
+                             "for (int i = 0; i < 200; i++) m.Step(x, y);\n" +
+                             "long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(x, y); return System.GC.GetAllocatedBytesForCurrentThread() - before; }\n";
+        var compiled = CompiledModel.Compile(model, extraProbe: probe);
+        Assert.Equal(0, compiled.Call<long>("Allocated", Inputs(rng, 1, 6, 1), 10_000));
+    }
+
+    [Fact]
+    public void DocumentationReportsPrecisionFlashAndRam()
+    {
+        var b = RandomModels.Create(new Random(3), GateConvention.ResetAfter, 3, new[] { 8 }, 4, HeadActivation.Softmax);
+        var model = ModelQuantizer.Quantize(b, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+        string source = NetModelEmitter.Emit(model, new NetEmitOptions { TypeName = "M", SourceName = "m.safetensors" });
+        Assert.Contains("Precision int8 (integer-only", source);
+        // W: 24 rows → 32 padded × 2 pairs × 2 = 128; U: 32 × 4 pairs × 2 = 256; head: 16 × 4 × 2 = 128 bytes.
+        Assert.Contains("512 bytes of int8 weights", source);
+        Assert.Contains("state 16 bytes (8 Q0.15 values)", source);
+        Assert.Equal(source, NetModelEmitter.Emit(model, new NetEmitOptions { TypeName = "M", SourceName = "m.safetensors" }));
+    }
+}
