@@ -24,6 +24,19 @@ public class GenerateCommandTests
     }
 
     [Fact]
+    public void QuantizedFilesGenerateIntegerOnlyCode()
+    {
+        using var dir = new TempFolder();
+        var output = dir.File("Small.cs");
+        var run = CliRun.Of("generate", CliRun.Fixture("gru_small_int8.safetensors"), "--class", "Small", "-o", output);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string source = File.ReadAllText(output);
+        Assert.Contains("Precision int8 (integer-only", source);
+        Assert.Contains("public void CopyStateTo(global::System.Span<short> destination)", source);
+        Assert.DoesNotContain("MathF", source);
+    }
+
+    [Fact]
     public void NanoFrameworkIsNotAvailableYet()
     {
         using var dir = new TempFolder();
