@@ -286,6 +286,20 @@ public class CheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Math_has_double_tanh_and_exp_only()
+    {
+        // A float argument widens to Tanh(double); there is no float overload to bind to.
+        var ok = Run("public class U { public float F(float x) => (float)System.Math.Tanh(x) + (float)System.Math.Exp(0.5 * x); }", "TanhDouble");
+        Assert.True(ok.Passed, ok.ToString());
+        // Float overloads that do exist: Abs, Min, Max, Clamp, Sign.
+        var floats = Run("public class U { public float F(float x) => System.Math.Abs(x) + System.Math.Min(x, 1f) + System.Math.Max(x, -1f) + System.Math.Clamp(x, -2f, 2f); }", "FloatOverloads");
+        Assert.True(floats.Passed, floats.ToString());
+        // A float-returning Tanh does not exist: assigning without a cast is a compile error.
+        var noFloat = Run("public class U { public float F(float x) { float y = System.Math.Tanh(x); return y; } }", "TanhFloat");
+        Assert.False(noFloat.Compiled);
+    }
+
+    [Fact]
     public void CSharp10_features_fail()
     {
         var fileScoped = Run("namespace N; public class U { }", "FileScoped");

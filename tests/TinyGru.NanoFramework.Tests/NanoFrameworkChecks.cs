@@ -199,7 +199,7 @@ public static class NanoAllowlist
     {
         "System.Diagnostics.Debug::WriteLine(string)",
         "System.Threading.Thread::Sleep(int)",
-        "System.Single::ToString()", "System.Single::ToString(string)",
+        "System.Single::ToString()",
         "System.Exception::get_Message()",
         "nanoFramework.Hardware.Esp32.Configuration::SetPinFunction(int,nanoFramework.Hardware.Esp32.DeviceFunction)",
         "System.Device.I2c.I2cConnectionSettings::.ctor(int,int)",

@@ -61,7 +61,6 @@ namespace System
         public const int MaxValue = 2147483647;
         public const int MinValue = -2147483648;
         public override string ToString() { throw null; }
-        public string ToString(string format) { throw null; }
     }
     public struct UInt32 { public override string ToString() { throw null; } }
     public struct Int64 { public override string ToString() { throw null; } }
@@ -71,14 +70,10 @@ namespace System
         public const float MaxValue = 3.40282347E+38f;
         public const float MinValue = -3.40282347E+38f;
         public override string ToString() { throw null; }
-        public string ToString(string format) { throw null; }
-        public static bool IsNaN(float f) { throw null; }
     }
     public struct Double
     {
         public override string ToString() { throw null; }
-        public string ToString(string format) { throw null; }
-        public static bool IsNaN(double d) { throw null; }
     }
     public struct IntPtr { }
     public struct UIntPtr { }
