@@ -333,3 +333,42 @@ public class CheckTests(ITestOutputHelper output)
         Assert.Contains("U::F", r.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>Informational output of check 2 that the emitter's tests can assert on.</summary>
+public class ReportDetailTests
+{
+    [Fact]
+    public void Integer_only_method_is_not_listed_as_floating_point()
+    {
+        var r = NanoFrameworkChecks.Check("""
+            public sealed class M
+            {
+                private readonly short[] _h = new short[4];
+                public void Step(sbyte[] x, int[] y) { for (int i = 0; i < 4; i++) { _h[i] = (short)(x[i] * 3); y[i] = _h[i] >> 1; } }
+                public float Dequantize(int q) => q * 0.5f;
+                public double Act(float v) => System.Math.Tanh(0.5 * v);
+            }
+            """, "IntOnly");
+        Assert.True(r.Passed, r.ToString());
+        Assert.DoesNotContain("M::Step", r.FloatingPointMethods);
+        Assert.DoesNotContain("M::Step", r.DoubleMethods);
+        Assert.Contains("M::Dequantize", r.FloatingPointMethods);
+        Assert.DoesNotContain("M::Dequantize", r.DoubleMethods);
+        Assert.Contains("M::Act", r.DoubleMethods);
+    }
+
+    [Fact]
+    public void Struct_locals_and_checked_arithmetic_are_noted_not_failed()
+    {
+        var r = NanoFrameworkChecks.Check("""
+            public struct P { public int A, B; }
+            public sealed class M
+            {
+                public int F(int x) { P p; p.A = x; p.B = checked(x * 3); return p.A + p.B; }
+            }
+            """, "Notes");
+        Assert.True(r.Passed, r.ToString());
+        Assert.Contains(r.Notes, n => n.Contains("M::F", StringComparison.Ordinal) && n.Contains("struct type P", StringComparison.Ordinal));
+        Assert.Contains(r.Notes, n => n.Contains("checked arithmetic", StringComparison.Ordinal));
+    }
+}

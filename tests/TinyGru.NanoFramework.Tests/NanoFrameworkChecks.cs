@@ -38,6 +38,12 @@ public sealed class NanoCheckReport
     public int MaxLocals { get; init; }
     public int MaxStack { get; init; }
     public bool Passed => Compiled && Violations.Count == 0;
+    /// <summary>Informational findings that are legal on v1 but cost something there (struct locals, checked arithmetic).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>Methods ("Type::Name") whose IL, locals or signature use float32 (heuristic over IL; for "no floating point in Step").</summary>
+    public IReadOnlySet<string> FloatingPointMethods { get; init; } = new HashSet<string>();
+    /// <summary>Methods that use float64 (software arithmetic on ESP32): e.g. only at Math.Tanh(double) call sites.</summary>
+    public IReadOnlySet<string> DoubleMethods { get; init; } = new HashSet<string>();
 
     public bool Has(string rule) => Violations.Any(v => v.Rule == rule);
 
@@ -49,6 +55,7 @@ public sealed class NanoCheckReport
             $"{Methods} methods in {Types} types, max locals {MaxLocals}, max stack {MaxStack}",
         };
         lines.AddRange(Violations.Select(v => "  " + v));
+        lines.AddRange(Notes.Select(n => "  note: " + n));
         return string.Join(Environment.NewLine, lines);
     }
 }
@@ -121,6 +128,9 @@ public static class NanoFrameworkChecks
             Types = scan.Types,
             MaxLocals = scan.MaxLocals,
             MaxStack = scan.MaxStack,
+            Notes = scan.Notes,
+            FloatingPointMethods = scan.FloatingPointMethods,
+            DoubleMethods = scan.DoubleMethods,
         };
     }
 

@@ -14,7 +14,19 @@ namespace TinyGru.NanoFramework.Tests;
 public static class NanoIlScanner
 {
     public sealed record Result(
-        IReadOnlyList<NanoViolation> Violations, int IlBytes, int InitializerBytes, int Methods, int Types, int MaxLocals, int MaxStack);
+        IReadOnlyList<NanoViolation> Violations, int IlBytes, int InitializerBytes, int Methods, int Types, int MaxLocals, int MaxStack,
+        IReadOnlyList<string> Notes, IReadOnlySet<string> FloatingPointMethods, IReadOnlySet<string> DoubleMethods);
+
+    // Opcodes that touch float32 / float64 values (heuristic for "no floating point inside Step" and "double is software on ESP32").
+    private static readonly HashSet<ushort> FloatOps =
+        [(ushort)OpCodes.Ldc_R4.Value, (ushort)OpCodes.Conv_R4.Value, (ushort)OpCodes.Ldelem_R4.Value, (ushort)OpCodes.Stelem_R4.Value,
+         (ushort)OpCodes.Ldind_R4.Value, (ushort)OpCodes.Stind_R4.Value];
+    private static readonly HashSet<ushort> DoubleOps =
+        [(ushort)OpCodes.Ldc_R8.Value, (ushort)OpCodes.Conv_R8.Value, (ushort)OpCodes.Conv_R_Un.Value, (ushort)OpCodes.Ldelem_R8.Value,
+         (ushort)OpCodes.Stelem_R8.Value, (ushort)OpCodes.Ldind_R8.Value, (ushort)OpCodes.Stind_R8.Value, (ushort)OpCodes.Ckfinite.Value];
+    // Checked arithmetic: compiles and runs on v1 but does not trap (no OverflowException).
+    private static readonly HashSet<ushort> OverflowOps = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.Name.Contains("_Ovf", StringComparison.Ordinal)).Select(f => (ushort)((OpCode)f.GetValue(null)!).Value).ToHashSet();
 
     // Opcodes the nanoFramework v1 interpreter rejects (nf-interpreter, per the project's shared notes).
     private static readonly Dictionary<ushort, string> Forbidden = new()
@@ -77,6 +89,10 @@ public static class NanoIlScanner
         }
 
         int ilBytes = 0, initBytes = 0, methods = 0, types = 0, maxLocals = 0, maxStack = 0;
+        var notes = new List<string>();
+        var floatMethods = new HashSet<string>(StringComparer.Ordinal);
+        var doubleMethods = new HashSet<string>(StringComparer.Ordinal);
+        var enums = EnumNames(md);
         foreach (var th in md.TypeDefinitions)
         {
             var type = md.GetTypeDefinition(th);
@@ -104,6 +120,9 @@ public static class NanoIlScanner
                 string name = MethodName(md, mh);
                 var p = new Probe();
                 var sig = method.DecodeSignature(p, null);
+                var sigTypes = sig.ParameterTypes.Add(sig.ReturnType);
+                if (sigTypes.Any(t => t.StartsWith("float", StringComparison.Ordinal))) floatMethods.Add(name);
+                if (sigTypes.Any(t => t.StartsWith("double", StringComparison.Ordinal))) doubleMethods.Add(name);
                 foreach (var problem in p.Problems) Add(problem.Rule, name, problem.Message);
                 int args = sig.ParameterTypes.Length + (sig.Header.IsInstance ? 1 : 0);
                 if (args > NanoFrameworkChecks.MaxPerMethod)
@@ -122,10 +141,17 @@ public static class NanoIlScanner
                     var locals = md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(lp, null);
                     foreach (var problem in lp.Problems) Add(problem.Rule, name + " (locals)", problem.Message);
                     maxLocals = Math.Max(maxLocals, locals.Length);
+                    if (locals.Any(t => t.StartsWith("float", StringComparison.Ordinal))) floatMethods.Add(name);
+                    if (locals.Any(t => t.StartsWith("double", StringComparison.Ordinal))) doubleMethods.Add(name);
+                    foreach (var vt in lp.ValueTypes.Where(v => !enums.Contains(v)).Distinct())
+                        notes.Add($"{name}: local of struct type {vt} (v1 allocates struct locals on the heap at method entry)");
                     if (locals.Length > NanoFrameworkChecks.MaxPerMethod)
                         Add("locals", name, $"{locals.Length} locals (limit {NanoFrameworkChecks.MaxPerMethod}, stored in one byte)");
                 }
-                ScanIl(il, name, Add);
+                var (usesFloat, usesDouble, usesOverflow) = ScanIl(il, name, Add);
+                if (usesFloat) floatMethods.Add(name);
+                if (usesDouble) doubleMethods.Add(name);
+                if (usesOverflow) notes.Add($"{name}: checked arithmetic (*.ovf): does not trap on v1 (no OverflowException)");
             }
         }
 
@@ -134,11 +160,12 @@ public static class NanoIlScanner
         if (initBytes > NanoFrameworkChecks.MaxInitializerBytes)
             Add("initializer-size", "assembly", $"{initBytes} bytes of array-initializer data (addressed with 16-bit offsets: limit {NanoFrameworkChecks.MaxInitializerBytes})");
 
-        return new Result(violations, ilBytes, initBytes, methods, types, maxLocals, maxStack);
+        return new Result(violations, ilBytes, initBytes, methods, types, maxLocals, maxStack, notes, floatMethods, doubleMethods);
     }
 
-    private static void ScanIl(byte[] il, string method, Action<string, string, string> add)
+    private static (bool Float, bool Double, bool Overflow) ScanIl(byte[] il, string method, Action<string, string, string> add)
     {
+        bool usesFloat = false, usesDouble = false, usesOverflow = false;
         int pos = 0;
         var seen = new HashSet<string>();
         while (pos < il.Length)
@@ -149,8 +176,11 @@ public static class NanoIlScanner
             if (!AllOpCodes.TryGetValue(value, out var op))
             {
                 add("bad-il", method, $"unknown opcode 0x{value:X} at IL_{start:X4}");
-                return;
+                return (usesFloat, usesDouble, usesOverflow);
             }
+            usesFloat |= FloatOps.Contains(value);
+            usesDouble |= DoubleOps.Contains(value);
+            usesOverflow |= OverflowOps.Contains(value);
             if (Forbidden.TryGetValue(value, out var what) && seen.Add(what))
                 add("opcode", method, $"{what} at IL_{start:X4}: not supported by the nanoFramework v1 interpreter");
             pos += op.OperandType switch
@@ -163,6 +193,29 @@ public static class NanoIlScanner
                 _ => 4,
             };
         }
+        return (usesFloat, usesDouble, usesOverflow);
+    }
+
+    // Enums of this assembly and of the stub: value types that v1 stores as their underlying integer (no heap cost).
+    private static HashSet<string> EnumNames(MetadataReader md)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        void Collect(MetadataReader r)
+        {
+            foreach (var th in r.TypeDefinitions)
+            {
+                var t = r.GetTypeDefinition(th);
+                if (t.BaseType.IsNil) continue;
+                if (t.BaseType.Kind == HandleKind.TypeReference && TypeRefName(r, (TypeReferenceHandle)t.BaseType) == "System.Enum")
+                    names.Add(TypeName(r, th));
+                else if (t.BaseType.Kind == HandleKind.TypeDefinition && TypeName(r, (TypeDefinitionHandle)t.BaseType) == "System.Enum")
+                    names.Add(TypeName(r, th));
+            }
+        }
+        Collect(md);
+        using var stub = new PEReader(NanoFrameworkChecks.StubImage);
+        Collect(stub.GetMetadataReader());
+        return names;
     }
 
     // Attributes the C# compiler itself may emit as member references (none are expected at C# 9 with this stub).
@@ -222,6 +275,8 @@ public static class NanoIlScanner
     private sealed class Probe : ISignatureTypeProvider<string, object?>
     {
         public List<(string Rule, string Message)> Problems { get; } = [];
+        /// <summary>Value types met while decoding (rawTypeKind 0x11), to report struct locals.</summary>
+        public List<string> ValueTypes { get; } = [];
         private void Flag(string rule, string message) { if (!Problems.Contains((rule, message))) Problems.Add((rule, message)); }
 
         public string GetPrimitiveType(PrimitiveTypeCode code)
@@ -238,8 +293,13 @@ public static class NanoIlScanner
                 _ => code.ToString(),
             };
         }
-        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => TypeName(reader, handle);
-        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => TypeRefName(reader, handle);
+        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => Note(TypeName(reader, handle), rawTypeKind);
+        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => Note(TypeRefName(reader, handle), rawTypeKind);
+        private string Note(string name, byte rawTypeKind)
+        {
+            if (rawTypeKind == (byte)SignatureTypeKind.ValueType) ValueTypes.Add(name);
+            return name;
+        }
         public string GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) =>
             reader.GetTypeSpecification(handle).DecodeSignature(this, genericContext);
         public string GetSZArrayType(string elementType) => elementType + "[]";
