@@ -23,6 +23,11 @@
 //  - nanoframework/nf-interpreter, src/nanoFramework.ResourceManager/nf_system_resourcemanager*.cpp:
 //    nanoFramework.Runtime.Native.ResourceUtility.GetObject(ResourceManager, Enum) and
 //    GetObject(ResourceManager, Enum, int, int) returning object.
+//    Slice reads `(byte[])ResourceUtility.GetObject(rm, id, offset, length)` as in public nanoFramework/NETMF code.
+//    NOT confirmed from a nanoFramework source: ResourceManager(string, Assembly) and Type.Assembly (the pattern of
+//    NETMF/nanoFramework resource designer files, `new ResourceManager("X.Resources", typeof(Resources).Assembly)`).
+//  - nanoframework/System.Device.I2c I2cConnectionSettings.cs (version with ctor (busId, address) and
+//    (busId, address, I2cBusSpeed), the 2-argument one defaulting to FastMode).
 //  - nanoframework/nanoFramework.IoT.Device devices/Adxl343/ADXL343Samples/Program.cs:
 //    nanoFramework.Hardware.Esp32.Configuration.SetPinFunction(int, DeviceFunction),
 //    DeviceFunction.I2C1_DATA / I2C1_CLOCK, System.Diagnostics.Debug.WriteLine, Thread.Sleep(int).
