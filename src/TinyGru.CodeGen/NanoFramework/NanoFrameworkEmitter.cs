@@ -499,7 +499,7 @@ public static class NanoFrameworkEmitter
 
         w.Line("/// <summary>Sets every hidden state to zero.</summary>");
         using (w.Block("public void Reset()"))
-            for (int k = 0; k < m.Layers.Count; k++) w.Line($"for (int i = 0; i < {I(m.Layers[k].HiddenSize)}; i++) _h{k}[i] = 0;");
+            for (int k = 0; k < m.Layers.Count; k++) w.Line($"for (int i = 0; i < {I(m.Layers[k].HiddenSize)}; i++) _h{k}[i] = {(c.IsInt ? "0" : "0f")};");
         c.Il += 2 + 22L * m.Layers.Count;
         c.Methods++;
         w.Line();
