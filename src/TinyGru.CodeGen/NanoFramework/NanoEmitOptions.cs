@@ -44,6 +44,12 @@ public sealed class NanoEmitOptions
     /// <summary>Weight placement; <see cref="NanoWeightPlacement.Auto"/> picks one from the nanoFramework limits.</summary>
     public NanoWeightPlacement Weights { get; set; } = NanoWeightPlacement.Auto;
 
+    /// <summary>
+    /// Declares the class <c>sealed partial</c> without an accessibility, completing the user's own partial declaration
+    /// (the source generator); otherwise <c>public sealed class</c>.
+    /// </summary>
+    public bool Partial { get; set; }
+
     /// <summary>Activation implementation for float models (int8 models always use integer tables).</summary>
     public NanoActivations Activations { get; set; } = NanoActivations.MathTanh;
 }

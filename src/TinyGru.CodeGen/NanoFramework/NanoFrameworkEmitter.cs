@@ -318,7 +318,7 @@ public static class NanoFrameworkEmitter
             indent = "    ";
         }
         foreach (var line in TypeDoc(c, o)) w.Append(indent).Append(line).Append(nl);
-        w.Append(indent).Append("public sealed class ").Append(o.TypeName).Append(nl).Append(indent).Append('{').Append(nl);
+        w.Append(indent).Append(o.Partial ? "sealed partial class " : "public sealed class ").Append(o.TypeName).Append(nl).Append(indent).Append('{').Append(nl);
         w.Append(body.ToString());
         string st = statics.ToString();
         if (st.Length > 0) w.Append(nl).Append(st);
