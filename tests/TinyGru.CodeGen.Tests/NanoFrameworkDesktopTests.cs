@@ -349,7 +349,7 @@ namespace Probe
             2 => new GruModel(b.Convention, b.Layers, b.Head,
                 new InputNormalization(Enumerable.Range(0, inputs).Select(_ => (float)(rng.NextDouble() * 10 - 5)).ToArray(), Enumerable.Range(0, inputs).Select(_ => (float)(0.5 + rng.NextDouble() * 3)).ToArray()),
                 new OutputScaling(Enumerable.Range(0, outputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray(), Enumerable.Range(0, outputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray()),
-                new ModelMetadata("random \"model\"", ModelTask.Classification, Enumerable.Range(0, outputs).Select(i => "class \"" + i + "\"").ToArray(), null)),
+                new ModelMetadata("random \"model\"\u2028line\u0085next\nend", ModelTask.Classification, Enumerable.Range(0, outputs).Select(i => "class \"" + i + "\"").ToArray(), null)),
             _ => b,
         };
     }
