@@ -325,7 +325,8 @@ public static class NanoFrameworkEmitter
         w.Append(indent).Append(o.Partial ? "sealed partial class " : "public sealed class ").Append(o.TypeName).Append(nl).Append(indent).Append('{').Append(nl);
         w.Append(body.ToString());
         string st = statics.ToString();
-        if (st.Length > 0) w.Append(nl).Append(st);
+        if (st.Length > 0) w.Append(st);
+        else if (w.Length >= 2 && w[w.Length - 1] == '\n' && w[w.Length - 2] == '\n') w.Length--; // no blank line before the closing brace
         w.Append(indent).Append('}').Append(nl);
         if (o.Namespace is not null) w.Append('}').Append(nl);
         return w.ToString();
@@ -556,7 +557,7 @@ public static class NanoFrameworkEmitter
                 w.Line("int[] x = _x;");
                 int zp = fp.InputZeroPoint;
                 for (int i = 0; i < m.InputSize; i++)
-                    w.Line($"x[{I(i)}] = QuantizeInput((input[{I(i)}] - {F(fp.InputMean[i])}) * {F(fp.InputMultiplier[i])}, {I(zp)}) - {I(zp)};");
+                    w.Line($"x[{I(i)}] = QuantizeInput((input[{I(i)}] - {F(fp.InputMean[i])}) * {F(fp.InputMultiplier[i])}, {I(zp)}) {(zp < 0 ? "+ " + I(-(long)zp) : "- " + I(zp))};");
                 c.Il += 24L * m.InputSize;
                 c.Ops += 40L * m.InputSize;
                 x = "x";
