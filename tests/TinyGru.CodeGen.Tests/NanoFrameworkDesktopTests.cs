@@ -460,6 +460,38 @@ namespace Probe
         }
     }
 
+    /// <summary>The per-method limits nanoFramework stores in one byte, on Roslyn's IL of the largest inline models that fit.</summary>
+    [Theory]
+    [InlineData(ModelPrecision.Float32, NanoWeightPlacement.Inline)]
+    [InlineData(ModelPrecision.Int8, NanoWeightPlacement.Inline)]
+    [InlineData(ModelPrecision.Int8Weights, NanoWeightPlacement.Arrays)]
+    [InlineData(ModelPrecision.Float32, NanoWeightPlacement.Resource)]
+    public void EveryMethodStaysWithinTheOneByteLimits(ModelPrecision precision, NanoWeightPlacement placement)
+    {
+        var b = RandomModels.Create(new Random(21), GateConvention.ResetBefore, 12, new[] { precision == ModelPrecision.Int8 ? 38 : 32 }, 8, HeadActivation.Softmax);
+        var model = precision == ModelPrecision.Float32 ? b : ModelQuantizer.Quantize(b, precision, new CalibrationRange(-1, 1, 1));
+        var compiled = Compile(model, placement, NanoActivations.Managed);
+        Assert.True(compiled.Result.Footprint.IlBytes > (placement == NanoWeightPlacement.Inline ? 40_000 : 1_000));
+        using var pe = new PEReader(new MemoryStream(compiled.Image));
+        var md = pe.GetMetadataReader();
+        var type = md.TypeDefinitions.Select(md.GetTypeDefinition).Single(t => md.GetString(t.Name) == "M");
+        int methods = 0;
+        foreach (var mh in type.GetMethods())
+        {
+            var m = md.GetMethodDefinition(mh);
+            methods++;
+            string name = md.GetString(m.Name);
+            Assert.True(m.GetParameters().Count <= 255, name);
+            if (m.RelativeVirtualAddress == 0) continue;
+            var body = pe.GetMethodBody(m.RelativeVirtualAddress);
+            Assert.True(body.MaxStack <= 16, $"{name}: max stack {body.MaxStack}");
+            int locals = body.LocalSignature.IsNil ? 0 : md.GetBlobReader(md.GetStandaloneSignature(body.LocalSignature).Signature) is var r && r.ReadSignatureHeader().Kind == SignatureKind.LocalVariables ? r.ReadCompressedInteger() : 0;
+            Assert.True(locals <= 16, $"{name}: {locals} locals");
+            Assert.True(body.Size <= 8_000, $"{name}: {body.Size} IL bytes");
+        }
+        Assert.Equal(compiled.Result.Footprint.Methods, methods);
+    }
+
     [Fact]
     public void AutoPicksInlineForSmallArraysForMediumResourceForLargeModels()
     {
