@@ -1055,7 +1055,7 @@ public static class NanoFrameworkEmitter
     // ------------------------------------------------------------------------------------------------ arithmetic
 
     /// <summary>The stated bound of the managed float approximation (tanh and σ), checked by the tests on a dense grid.</summary>
-    public const double ManagedMaxError = 2e-6;
+    public const double ManagedMaxError = 3e-7;
 
     private static string ManagedErrorText => ManagedMaxError.ToString("0e0", CultureInfo.InvariantCulture);
 
