@@ -52,6 +52,21 @@ internal static class DiagnosticDescriptors
         "'{0}' must be a non-static class or a struct that is not a ref struct",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidSetting = new(
+        "TGRU010", "Invalid TinyGru MSBuild property",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NanoFrameworkDoesNotFit = new(
+        "TGRU011", "Model does not fit nanoFramework",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NanoFrameworkTypeKind = new(
+        "TGRU012", "nanoFramework model types must be top-level partial classes",
+        "'{0}' must be a partial class that is not nested in another type when TinyGruTarget is nanoframework",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "TGRU099", "TinyGru generator error",
         "TinyGru could not generate '{0}': {1}. Please report this with the model file.",

@@ -12,7 +12,11 @@ internal sealed record GenerationRequest(ModelTarget Target, ModelFileSpec? File
     public static GenerationRequest Resolve(ModelTarget target, ImmutableArray<ModelFileSpec> files, TargetEnvironment environment)
     {
         var diagnostics = new List<DiagnosticInfo>(target.Diagnostics);
-        if (environment.Missing is { } missing)
+        if (environment.InvalidSetting is { } setting)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSetting, target.Location, setting));
+        else if (environment.IsNanoFramework && (target.TypeKeyword != "class" || target.ContainingTypes.Count > 0))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NanoFrameworkTypeKind, target.Location, target.DisplayName));
+        else if (environment.Missing is { } missing)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedEnvironment, target.Location, missing));
         if (diagnostics.Count > 0) return new GenerationRequest(target, null, environment, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 

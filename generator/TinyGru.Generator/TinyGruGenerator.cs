@@ -2,6 +2,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using TinyGru.CodeGen;
+using TinyGru.CodeGen.NanoFramework;
 using TinyGru.Model;
 
 namespace TinyGru.Generator;
@@ -31,8 +32,13 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.ModelFiles)
             .Collect();
 
+        var settings = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => TargetEnvironment.Settings(provider));
+
         var environment = context.CompilationProvider
             .Select(static (compilation, _) => TargetEnvironment.From(compilation))
+            .Combine(settings)
+            .Select(static (input, _) => input.Left.With(input.Right))
             .WithTrackingName(TrackingNames.Environment);
 
         var requests = targets.Combine(files).Combine(environment)
@@ -47,6 +53,11 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         foreach (var d in request.Diagnostics) context.ReportDiagnostic(ToDiagnostic(d));
         if (request.File?.Model is not { } model) return;
         var target = request.Target;
+        if (request.Environment.IsNanoFramework)
+        {
+            EmitNanoFramework(context, request, model);
+            return;
+        }
         try
         {
             var options = new NetEmitOptions
@@ -73,6 +84,44 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         }
     }
 
+    /// <summary>TinyGruTarget=nanoframework: the nanoFramework emitter's code, inline or array weights (a generator cannot add a resx resource).</summary>
+    private static void EmitNanoFramework(SourceProductionContext context, GenerationRequest request, GruModel model)
+    {
+        var target = request.Target;
+        var env = request.Environment;
+        var location = LocationInfo.FileStart(request.File!.Path).ToLocation();
+        try
+        {
+            var options = new NanoEmitOptions
+            {
+                Namespace = target.Namespace,
+                TypeName = target.TypeName,
+                SourceName = request.File.FileName,
+                SourceHash = request.File.Hash,
+                Partial = true,
+                Weights = env.Weights switch { "inline" => NanoWeightPlacement.Inline, "arrays" => NanoWeightPlacement.Arrays, _ => NanoWeightPlacement.Auto },
+                Activations = env.Activations == "managed" ? NanoActivations.Managed : NanoActivations.MathTanh,
+            };
+            var result = NanoFrameworkEmitter.Emit(model, options);
+            if (result.Placement == NanoWeightPlacement.Resource)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NanoFrameworkDoesNotFit, location,
+                    $"{request.File.FileName}: the model fits nanoFramework only with its weights in a binary resource ({result.Footprint.ResourceBytes:N0} bytes), which a source generator cannot add; " +
+                    "write the code with 'tinygru generate MODEL --target nanoframework --weights resource' and add the .weights.bin file to Resources.resx"));
+                return;
+            }
+            context.AddSource(target.HintName, SourceText.From(result.Source, System.Text.Encoding.UTF8));
+        }
+        catch (Exception e) when (e is NanoEmitException or ModelFormatException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NanoFrameworkDoesNotFit, location, e.Message));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, target.Location?.ToLocation(), target.DisplayName, e.GetType().Name + ": " + e.Message));
+        }
+    }
+
     private static Diagnostic ToDiagnostic(DiagnosticInfo info)
     {
         var descriptor = Descriptors.First(d => d.Id == info.Id);
@@ -84,6 +133,7 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         DiagnosticDescriptors.NotPartial, DiagnosticDescriptors.ModelFileNotFound, DiagnosticDescriptors.InvalidModel,
         DiagnosticDescriptors.AmbiguousModelFile, DiagnosticDescriptors.UnsupportedEnvironment, DiagnosticDescriptors.ModelTooLarge,
         DiagnosticDescriptors.GenericType, DiagnosticDescriptors.InvalidPath, DiagnosticDescriptors.UnsupportedTypeKind,
+        DiagnosticDescriptors.InvalidSetting, DiagnosticDescriptors.NanoFrameworkDoesNotFit, DiagnosticDescriptors.NanoFrameworkTypeKind,
         DiagnosticDescriptors.InternalError,
     };
 }

@@ -1,0 +1,1252 @@
+using System.Globalization;
+using System.Text;
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
+
+namespace TinyGru.CodeGen.NanoFramework;
+
+/// <summary>
+/// Emits one self-contained C# 9 file for .NET nanoFramework v1 (no generics, spans, unsafe code, LINQ or tuples): a
+/// <c>sealed class</c> with <c>Step(float[], float[])</c>, <c>Reset()</c> and, for softmax heads, <c>Classify(float[])</c>.
+/// Float and int8-weights models compute in float; int8 (integer-only) models perform exactly the integer operations of
+/// <see cref="FixedPoint"/> on the numbers of <see cref="FixedPointGruModel"/>, so they match Int8ReferenceEngine bit for bit.
+/// Weights are unrolled literals (Inline), static arrays (Arrays) or a binary resource (Resource); see docs/nanoframework.md.
+/// </summary>
+public static class NanoFrameworkEmitter
+{
+    /// <summary>IL bytes the metadata processor allows per assembly ("Byte code table overflow" beyond).</summary>
+    public const long AssemblyIlLimit = 65536;
+
+    /// <summary>Largest estimated IL of a generated model in any placement: 64 KB minus 8 KB left for the application.</summary>
+    public const long ModelIlLimit = AssemblyIlLimit - 8192;
+
+    /// <summary>Auto chooses Inline up to this estimated IL (a third of the assembly limit).</summary>
+    public const long AutoInlineIlBudget = 24576;
+
+    /// <summary>Array-initializer data is addressed with 16-bit offsets.</summary>
+    public const long InitializerLimit = 65535;
+
+    /// <summary>Free managed heap of an ESP32 without PSRAM.</summary>
+    public const long DeviceHeapBytes = 111 * 1024;
+
+    /// <summary>Largest RAM a generated model may take in any placement: the heap minus 16 KB for the application.</summary>
+    public const long ModelRamLimit = DeviceHeapBytes - 16 * 1024;
+
+    /// <summary>Auto chooses Arrays only when the model's RAM stays within this (about half of the free heap).</summary>
+    public const long AutoArraysRamBudget = 56 * 1024;
+
+    /// <summary>Largest weight resource: well inside the 1,792 KB deployment area of 4 MB flash parts.</summary>
+    public const long ResourceLimit = 1024 * 1024;
+
+    /// <summary>Methods allowed per type.</summary>
+    public const int MethodLimit = 255;
+
+    /// <summary>Unrolled weight terms per generated method (keeps every method a few KB of IL).</summary>
+    public const int InlineTermsPerMethod = 384;
+
+    /// <summary>Unrolled terms per statement (bounds expression depth).</summary>
+    private const int TermsPerStatement = 24;
+
+    /// <summary>Largest slice the Resource placement reads per ResourceUtility.GetObject call (whole rows; at least one row).</summary>
+    public const int ResourceReadBytes = 1024;
+
+    private static string I(long v) => CSharpLiterals.Int(v);
+    private static string F(float v) => CSharpLiterals.Float(v);
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>Text safe inside a // comment: every character C# treats as a line break becomes a space.</summary>
+    private static string Comment(string text) =>
+        text.Replace('\r', ' ').Replace('\n', ' ').Replace('\u2028', ' ').Replace('\u2029', ' ').Replace('\u0085', ' ');
+
+    /// <summary>One weight matrix of the model: float values, or int8 values with per-row scales (int8-weights) or requantization (int8).</summary>
+    private sealed class Mat
+    {
+        public string Name = "";
+        public int Rows, Cols;
+        public float[]? F;
+        public sbyte[]? Q;
+        public float[]? Scales;
+        public long ResourceOffset;
+        public int ElementBytes => F is null ? 1 : 4;
+        public long Bytes => (long)Rows * Cols * ElementBytes;
+    }
+
+    /// <summary>dst[dstOff + r] = bias[r] + M[row0 + r]·src for r &lt; rows (int8: requant(M·src) + bias).</summary>
+    private sealed class Pass
+    {
+        public Mat M = null!;
+        public int Row0, Rows;
+        public string Src = "", Dst = "";
+        public int DstOff;
+        public string Table = "";       // name of the bias (float) / requantization (int8) array for Arrays and Resource
+        public float[] FloatBias = Array.Empty<float>();      // [Rows]
+        public Requantization[] Rq = Array.Empty<Requantization>(); // [Rows]
+        public int[] IntBias = Array.Empty<int>();            // [Rows]
+        public string Method = "";      // inline chunk method prefix
+    }
+
+    private enum Kind { Float, Int8Weights, Int8 }
+
+    private sealed class Ctx
+    {
+        public GruModel Model = null!;
+        public FixedPointGruModel? Fp;
+        public Kind Kind;
+        public NanoWeightPlacement Placement;
+        public NanoActivations Activations;
+        public List<Mat> Mats = new();
+        public List<Pass> Passes = new();
+        public long Il;           // estimated IL bytes
+        public long Ops;          // estimated IL ops per step
+        public int Methods;
+        public long Initializer;  // bytes of array-initializer data
+        public long StaticArrays; // number of static arrays
+        public long BufferBytes;  // instance buffers
+        public int InstanceArrays;
+        public bool IsInt => Kind == Kind.Int8;
+        public string T => IsInt ? "int" : "float";
+    }
+
+    /// <summary>Emits the nanoFramework source of <paramref name="model"/>; throws <see cref="NanoEmitException"/> when it cannot fit.</summary>
+    public static NanoEmitResult Emit(GruModel model, NanoEmitOptions options)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        if (options is null) throw new ArgumentNullException(nameof(options));
+        var kind = model.Precision switch
+        {
+            ModelPrecision.Int8 => Kind.Int8,
+            ModelPrecision.Int8Weights => Kind.Int8Weights,
+            _ => Kind.Float,
+        };
+        var fp = kind == Kind.Int8 ? FixedPointGruModel.Create(model) : null;
+
+        if (options.Weights != NanoWeightPlacement.Auto)
+        {
+            var ctx = Build(model, fp, kind, options, options.Weights, out string source, out var resources);
+            var problem = Problem(ctx, hard: true);
+            if (problem is not null)
+                throw new NanoEmitException($"{options.SourceName}: the model does not fit nanoFramework with --weights {Name(options.Weights)}: {problem}");
+            return Result(ctx, source, resources);
+        }
+
+        var reasons = new List<string>();
+        foreach (var p in new[] { NanoWeightPlacement.Inline, NanoWeightPlacement.Arrays, NanoWeightPlacement.Resource })
+        {
+            var ctx = Build(model, fp, kind, options, p, out string source, out var resources);
+            var problem = Problem(ctx, hard: p == NanoWeightPlacement.Resource);
+            if (problem is null) return Result(ctx, source, resources);
+            reasons.Add($"{Name(p)}: {problem}");
+        }
+        throw new NanoEmitException($"{options.SourceName}: the model ({N(model.ParameterCount)} parameters) does not fit nanoFramework in any weight placement; " + string.Join("; ", reasons));
+    }
+
+    /// <summary>"inline", "arrays", "resource" or "auto".</summary>
+    public static string Name(NanoWeightPlacement p) => p switch
+    {
+        NanoWeightPlacement.Inline => "inline",
+        NanoWeightPlacement.Arrays => "arrays",
+        NanoWeightPlacement.Resource => "resource",
+        _ => "auto",
+    };
+
+    /// <summary>The footprint report as lines (printed by the CLI and written in the header).</summary>
+    public static IReadOnlyList<string> Report(NanoEmitResult result)
+    {
+        var f = result.Footprint;
+        var lines = new List<string>
+        {
+            $"placement {Name(result.Placement)}",
+            $"IL ≈ {N(f.IlBytes)} bytes (assembly limit {N(AssemblyIlLimit)}), {f.Methods} methods (limit {MethodLimit} per type)",
+            $"array-initializer data {N(f.InitializerBytes)} bytes (limit ≈ {N(InitializerLimit)})",
+            $"RAM ≈ {N(f.RamBytes)} bytes (ESP32 without PSRAM: ≈ {N(DeviceHeapBytes)} bytes of free heap)",
+            $"flash ≈ {N(f.FlashBytes)} bytes (IL + initializer data + resource {N(f.ResourceBytes)} bytes; metadata not counted)",
+            $"≈ {N(f.IlOpsPerStep)} IL instructions executed per Step",
+        };
+        return lines;
+    }
+
+    private static NanoEmitResult Result(Ctx ctx, string source, IReadOnlyList<(string Name, byte[] Bytes)> resources) =>
+        new(source, Footprint(ctx), ctx.Placement, resources);
+
+    private static NanoFootprint Footprint(Ctx c)
+    {
+        long resource = c.Placement == NanoWeightPlacement.Resource ? c.Mats.Sum(m => m.Bytes) : 0;
+        // Heap: every static array is copied to RAM at boot, plus the instance buffers; 16 bytes of header per array.
+        long transient = c.Placement == NanoWeightPlacement.Resource ? Math.Max(ResourceReadBytes, c.Mats.Max(m => (long)m.Cols * m.ElementBytes)) + 16 : 0;
+        long ram = c.Initializer + 16 * c.StaticArrays + c.BufferBytes + 16L * c.InstanceArrays + transient;
+        return new NanoFootprint(c.Il, c.Initializer, ram, c.Il + c.Initializer + resource, resource, c.Ops, c.Methods);
+    }
+
+    private static string? Problem(Ctx c, bool hard)
+    {
+        var f = Footprint(c);
+        if (f.IlBytes > ModelIlLimit) return $"≈ {N(f.IlBytes)} bytes of IL exceed the {N(ModelIlLimit)} bytes a model may take of the 64 KB per assembly";
+        if (f.Methods > MethodLimit) return $"{f.Methods} methods exceed {MethodLimit} per type";
+        if (f.InitializerBytes > InitializerLimit) return $"{N(f.InitializerBytes)} bytes of array-initializer data exceed ≈ {N(InitializerLimit)}";
+        if (f.RamBytes > ModelRamLimit) return $"≈ {N(f.RamBytes)} bytes of RAM exceed the {N(ModelRamLimit)} bytes a model may take of ESP32's ≈ {N(DeviceHeapBytes)} free heap";
+        if (f.ResourceBytes > ResourceLimit) return $"{N(f.ResourceBytes)} bytes of weights exceed the {N(ResourceLimit)}-byte resource limit";
+        if (hard) return null;
+        if (c.Placement == NanoWeightPlacement.Inline && f.IlBytes > AutoInlineIlBudget)
+            return $"≈ {N(f.IlBytes)} bytes of IL exceed the {N(AutoInlineIlBudget)} bytes Auto allows unrolled code";
+        if (c.Placement == NanoWeightPlacement.Arrays && f.RamBytes > AutoArraysRamBudget)
+            return $"≈ {N(f.RamBytes)} bytes of RAM exceed the {N(AutoArraysRamBudget)} bytes Auto allows static arrays";
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ plan
+
+    private static Ctx Build(GruModel model, FixedPointGruModel? fp, Kind kind, NanoEmitOptions options, NanoWeightPlacement placement,
+        out string source, out IReadOnlyList<(string Name, byte[] Bytes)> resources)
+    {
+        var c = new Ctx { Model = model, Fp = fp, Kind = kind, Placement = placement, Activations = options.Activations };
+        bool after = model.Convention == GateConvention.ResetAfter;
+        var q = model.Quantization;
+        for (int k = 0; k < model.Layers.Count; k++)
+        {
+            var l = model.Layers[k];
+            int h = l.HiddenSize;
+            var w = NewMat(c, $"W{k}", 3 * h, l.InputSize, l.InputWeights, q?.Layers[k].InputWeights);
+            var u = NewMat(c, $"U{k}", 3 * h, h, l.RecurrentWeights, q?.Layers[k].RecurrentWeights);
+            if (kind == Kind.Int8)
+            {
+                var fl = fp!.Layers[k];
+                var nb = new int[3 * h];
+                if (after) for (int j = 0; j < h; j++) nb[2 * h + j] = fl.RecurrentNBias[j];
+                c.Passes.Add(IntPass(w, 0, 3 * h, "x", "px", 0, fl.InputRequantization, fl.GateBias, $"Q{k}x"));
+                if (after) c.Passes.Add(IntPass(u, 0, 3 * h, "h", "ph", 0, fl.RecurrentRequantization, nb, $"Q{k}h"));
+                else
+                {
+                    c.Passes.Add(IntPass(u, 0, 2 * h, "h", "ph", 0, fl.RecurrentRequantization, nb, $"Q{k}h"));
+                    c.Passes.Add(IntPass(u, 2 * h, h, "r", "ph", 2 * h, fl.RecurrentRequantization, nb, $"Q{k}h"));
+                }
+            }
+            else
+            {
+                c.Passes.Add(FloatPass(w, 0, 3 * h, "x", "gx", 0, l.InputBias, $"B{k}x"));
+                if (after) c.Passes.Add(FloatPass(u, 0, 3 * h, "h", "gh", 0, l.RecurrentBias, $"B{k}h"));
+                else
+                {
+                    c.Passes.Add(FloatPass(u, 0, 2 * h, "h", "gh", 0, l.RecurrentBias, $"B{k}h"));
+                    c.Passes.Add(FloatPass(u, 2 * h, h, "rh", "gh", 2 * h, l.RecurrentBias, $"B{k}h"));
+                }
+            }
+        }
+        if (model.Head is { } head)
+        {
+            var m = NewMat(c, "Wy", head.OutputSize, head.InputSize, head.Weight, q?.Head);
+            if (kind == Kind.Int8) c.Passes.Add(IntPass(m, 0, head.OutputSize, "h", "y", 0, fp!.HeadRequantization!, fp.HeadBias!, "Qy"));
+            else c.Passes.Add(FloatPass(m, 0, head.OutputSize, "h", "y", 0, head.Bias, "By"));
+        }
+
+        var res = new List<(string, byte[])>();
+        if (placement == NanoWeightPlacement.Resource)
+        {
+            var bytes = new List<byte>();
+            foreach (var m in c.Mats)
+            {
+                m.ResourceOffset = bytes.Count;
+                if (m.F is not null) foreach (var v in m.F) bytes.AddRange(LittleEndian(v));
+                else foreach (var v in m.Q!) bytes.Add(unchecked((byte)v));
+            }
+            res.Add((options.TypeName + "_weights", bytes.ToArray()));
+        }
+        resources = res;
+        source = Write(c, options);
+        return c;
+    }
+
+    private static byte[] LittleEndian(float v)
+    {
+        var b = BitConverter.GetBytes(v);
+        if (!BitConverter.IsLittleEndian) Array.Reverse(b);
+        return b;
+    }
+
+    private static Mat NewMat(Ctx c, string name, int rows, int cols, float[] values, QuantizedMatrix? q)
+    {
+        var m = new Mat { Name = name, Rows = rows, Cols = cols };
+        if (c.Kind == Kind.Float) m.F = values;
+        else
+        {
+            m.Q = q!.Values;
+            if (c.Kind == Kind.Int8Weights) m.Scales = q.RowScales;
+        }
+        c.Mats.Add(m);
+        return m;
+    }
+
+    private static Pass FloatPass(Mat m, int row0, int rows, string src, string dst, int dstOff, float[] bias, string table) => new()
+    {
+        M = m, Row0 = row0, Rows = rows, Src = src, Dst = dst, DstOff = dstOff, Table = table,
+        FloatBias = bias.Skip(row0).Take(rows).ToArray(),
+    };
+
+    private static Pass IntPass(Mat m, int row0, int rows, string src, string dst, int dstOff, Requantization[] rq, int[] bias, string table) => new()
+    {
+        M = m, Row0 = row0, Rows = rows, Src = src, Dst = dst, DstOff = dstOff, Table = table,
+        Rq = rq.Skip(row0).Take(rows).ToArray(), IntBias = bias.Skip(row0).Take(rows).ToArray(),
+    };
+
+    // ------------------------------------------------------------------------------------------------ source
+
+    private static string Write(Ctx c, NanoEmitOptions o)
+    {
+        var m = c.Model;
+        var body = new IndentedWriter();
+        body.Indent();
+        if (o.Namespace is not null) body.Indent();
+        var statics = new IndentedWriter();
+        statics.Indent();
+        if (o.Namespace is not null) statics.Indent();
+
+        WriteConstants(c, body);
+        WriteFields(c, body);
+        WriteApi(c, body, o);
+        WriteForward(c, body);
+        for (int k = 0; k < m.Layers.Count; k++) WriteLayer(c, body, k);
+        WriteOutput(c, body);
+        WritePassHelpers(c, body);
+        WriteInline(c, body);
+        WriteArithmetic(c, body);
+        WriteStaticData(c, statics);
+
+        var w = new StringBuilder();
+        string nl = "\n";
+        w.Append("// <auto-generated/>").Append(nl);
+        foreach (var line in Header(c, o)) w.Append("// ").Append(line).Append(nl);
+        w.Append(nl);
+        string indent = "";
+        if (o.Namespace is not null)
+        {
+            w.Append("namespace ").Append(o.Namespace).Append(nl).Append('{').Append(nl);
+            indent = "    ";
+        }
+        foreach (var line in TypeDoc(c, o)) w.Append(indent).Append(line).Append(nl);
+        w.Append(indent).Append(o.Partial ? "sealed partial class " : "public sealed class ").Append(o.TypeName).Append(nl).Append(indent).Append('{').Append(nl);
+        w.Append(body.ToString());
+        string st = statics.ToString();
+        if (st.Length > 0) w.Append(st);
+        else if (w.Length >= 2 && w[w.Length - 1] == '\n' && w[w.Length - 2] == '\n') w.Length--; // no blank line before the closing brace
+        w.Append(indent).Append('}').Append(nl);
+        if (o.Namespace is not null) w.Append('}').Append(nl);
+        return w.ToString();
+    }
+
+    private static string PrecisionText(Ctx c) => c.Kind switch
+    {
+        Kind.Int8 => "int8 (integer-only, docs/quantization.md): int8 weights and inputs, Q0.15 state, int32 accumulators, table activations; bit for bit TinyGru's Int8ReferenceEngine",
+        Kind.Int8Weights => "int8-weights: int8 weights with one float32 scale per row, float32 arithmetic and state",
+        _ => "float32",
+    };
+
+    private static string ConventionText(GruModel m) => m.Convention == GateConvention.ResetAfter
+        ? "reset-after: n = tanh(Wn·x + b_in + r ⊙ (Un·h + b_hn)) (PyTorch nn.GRU, ONNX linear_before_reset=1)"
+        : "reset-before: n = tanh(Wn·x + b_in + Un·(r ⊙ h) + b_hn) (ONNX linear_before_reset=0, Keras reset_after=False)";
+
+    private static IEnumerable<string> Header(Ctx c, NanoEmitOptions o)
+    {
+        var m = c.Model;
+        var f = Footprint(c);
+        yield return $"Generated by TinyGru for .NET nanoFramework v1 (C# 9) from {Comment(o.SourceName)} (sha256 {Comment(o.SourceHash)}). Do not edit: change the model and regenerate.";
+        yield return $"Model{(m.Metadata.Name is null ? "" : " \"" + Comment(m.Metadata.Name) + "\"")}: input {m.InputSize} → GRU {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))}" +
+                     (m.Head is null ? "" : $" → dense {m.Head.OutputSize} ({TinyGruModelFile.ActivationName(m.Head.Activation)})") + $" → output {m.OutputSize}; {N(m.ParameterCount)} parameters.";
+        yield return $"Precision {PrecisionText(c)}.";
+        yield return $"Gates r, z, n; {ConventionText(m)}; h' = (1 − z) ⊙ n + z ⊙ h; state starts at zero.";
+        if (c.Kind != Kind.Int8)
+            yield return c.Activations == NanoActivations.MathTanh
+                ? "Activations: tanh(x) = (float)Math.Tanh(x), σ(x) = 0.5·tanh(x/2) + 0.5, one Math.Tanh(double) call each (needs nanoFramework.System.Math)."
+                : $"Activations: managed float approximation, no System.Math call (max abs error {ManagedErrorText} for tanh and σ).";
+        yield return $"Weights: {Name(c.Placement)} — " + c.Placement switch
+        {
+            NanoWeightPlacement.Inline => "unrolled code with literal weights (no weight RAM).",
+            NanoWeightPlacement.Arrays => "static readonly arrays (copied from flash into the heap at boot).",
+            _ => $"binary resource {o.TypeName}_weights (stays in flash), read in slices of at most {ResourceReadBytes} bytes with ResourceUtility.GetObject.",
+        };
+        yield return "Footprint (estimated):";
+        foreach (var line in Report(new NanoEmitResult("", f, c.Placement, Array.Empty<(string, byte[])>()))) yield return "  " + line;
+    }
+
+    private static IEnumerable<string> TypeDoc(Ctx c, NanoEmitOptions o)
+    {
+        var m = c.Model;
+        yield return "/// <summary>";
+        yield return $"/// GRU model generated by TinyGru from {Comment(CSharpLiterals.XmlText(o.SourceName))}: Step(input, output) advances one timestep; Reset() zeroes the state.";
+        if (c.Placement == NanoWeightPlacement.Resource)
+            yield return $"/// Construct it with the project's resource manager and the id of the binary resource holding {CSharpLiterals.XmlText(o.TypeName)}_weights, e.g. new {o.TypeName}(Resources.ResourceManager, Resources.BinaryResources.{o.TypeName}_weights).";
+        yield return "/// All buffers are allocated in the constructor; Step allocates nothing" + (c.Placement == NanoWeightPlacement.Resource ? " but the byte[] slices ResourceUtility.GetObject returns." : ".");
+        yield return "/// </summary>";
+    }
+
+    private static void WriteConstants(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        w.Line("/// <summary>Input features per step (I).</summary>");
+        w.Line($"public const int InputSize = {I(m.InputSize)};");
+        w.Line("/// <summary>Outputs per step (O).</summary>");
+        w.Line($"public const int OutputSize = {I(m.OutputSize)};");
+        w.Line("/// <summary>Hidden size of the last GRU layer.</summary>");
+        w.Line($"public const int HiddenSize = {I(m.LastHiddenSize)};");
+        w.Line("/// <summary>Number of stacked GRU layers.</summary>");
+        w.Line($"public const int LayerCount = {I(m.Layers.Count)};");
+        var labels = m.Metadata.ClassLabels;
+        if (labels.Count > 0)
+        {
+            w.Line();
+            for (int i = 0; i < labels.Count; i++)
+            {
+                w.Line($"/// <summary>Class label of output {i}.</summary>");
+                w.Line($"public const string Label{I(i)} = {CSharpLiterals.String(labels[i])};");
+            }
+            w.Line("/// <summary>The class label of output <paramref name=\"classIndex\"/>.</summary>");
+            using (w.Block("public static string GetLabel(int classIndex)"))
+            {
+                using (w.Block("switch (classIndex)"))
+                {
+                    for (int i = 0; i < labels.Count; i++) w.Line($"case {I(i)}: return Label{I(i)};");
+                    w.Line("default: throw new System.ArgumentOutOfRangeException(\"classIndex\");");
+                }
+            }
+            c.Il += 12 + 8L * labels.Count;
+            c.Methods++;
+        }
+        w.Line();
+    }
+
+    private static int MaxH(GruModel m) => m.Layers.Max(l => l.HiddenSize);
+
+    private static void Buffer(Ctx c, IndentedWriter w, string type, string name, int length, string doc)
+    {
+        w.Line($"private readonly {type}[] {name}; // {doc}");
+        c.BufferBytes += (type == "sbyte" ? 1 : 4) * (long)length;
+        c.InstanceArrays++;
+    }
+
+    private static void WriteFields(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        string t = c.T;
+        bool after = m.Convention == GateConvention.ResetAfter;
+        int maxH = MaxH(m);
+        for (int k = 0; k < m.Layers.Count; k++)
+            Buffer(c, w, t, $"_h{k}", m.Layers[k].HiddenSize, $"hidden state of layer {k} [{m.Layers[k].HiddenSize}]" + (c.IsInt ? ", Q0.15" : ""));
+        if (c.IsInt)
+        {
+            Buffer(c, w, "int", "_x", m.InputSize, "quantized input minus the zero point [I]");
+            Buffer(c, w, "int", "_px", 3 * maxH, "requant(W·x) + gate bias [3H], Q.12");
+            Buffer(c, w, "int", "_ph", 3 * maxH, "requant(U·h) (+ b_hn) [3H], Q.12");
+            Buffer(c, w, "int", "_r", maxH, "reset gate (reset-before: r ⊙ h) [H], Q0.15");
+            Buffer(c, w, "int", "_z", maxH, "update gate [H], Q0.15");
+            Buffer(c, w, "int", "_y", m.OutputSize, "head output [O], Q.12 (the last state without a head)");
+        }
+        else
+        {
+            if (m.InputNormalization is not null) Buffer(c, w, "float", "_x", m.InputSize, "normalized input [I]");
+            Buffer(c, w, "float", "_gx", 3 * maxH, "W·x + b_i [3H]");
+            Buffer(c, w, "float", "_gh", 3 * maxH, "U·h + b_h [3H]");
+            if (!after) Buffer(c, w, "float", "_rh", maxH, "r ⊙ h [H]");
+            Buffer(c, w, "float", "_y", m.OutputSize, "head output before its activation [O]");
+        }
+        if (c.Placement == NanoWeightPlacement.Resource)
+        {
+            w.Line("private readonly System.Resources.ResourceManager _resources;");
+            w.Line("private readonly System.Enum _weightsId;");
+        }
+        w.Line();
+    }
+
+    private static void WriteApi(Ctx c, IndentedWriter w, NanoEmitOptions o)
+    {
+        var m = c.Model;
+        string t = c.T;
+        bool after = m.Convention == GateConvention.ResetAfter;
+        int maxH = MaxH(m);
+        void Allocate()
+        {
+            for (int k = 0; k < m.Layers.Count; k++) w.Line($"_h{k} = new {t}[{I(m.Layers[k].HiddenSize)}];");
+            if (c.IsInt)
+            {
+                w.Line($"_x = new int[{I(m.InputSize)}];");
+                w.Line($"_px = new int[{I(3 * maxH)}];");
+                w.Line($"_ph = new int[{I(3 * maxH)}];");
+                w.Line($"_r = new int[{I(maxH)}];");
+                w.Line($"_z = new int[{I(maxH)}];");
+            }
+            else
+            {
+                if (m.InputNormalization is not null) w.Line($"_x = new float[{I(m.InputSize)}];");
+                w.Line($"_gx = new float[{I(3 * maxH)}];");
+                w.Line($"_gh = new float[{I(3 * maxH)}];");
+                if (!after) w.Line($"_rh = new float[{I(maxH)}];");
+            }
+            w.Line($"_y = new {t}[{I(m.OutputSize)}];");
+            c.Il += 10L * c.InstanceArrays + 4;
+        }
+        if (c.Placement == NanoWeightPlacement.Resource)
+        {
+            w.Line($"/// <summary>Creates the model in the zero state; <paramref name=\"resources\"/> and <paramref name=\"weightsId\"/> name the binary resource {o.TypeName}_weights ({N(c.Mats.Sum(x => x.Bytes))} bytes).</summary>");
+            using (w.Block($"public {o.TypeName}(System.Resources.ResourceManager resources, System.Enum weightsId)"))
+            {
+                w.Line("if (resources == null) throw new System.ArgumentNullException(\"resources\");");
+                w.Line("if (weightsId == null) throw new System.ArgumentNullException(\"weightsId\");");
+                w.Line("_resources = resources;");
+                w.Line("_weightsId = weightsId;");
+                Allocate();
+            }
+            c.Il += 40;
+        }
+        else
+        {
+            w.Line("/// <summary>Creates the model in the zero state.</summary>");
+            using (w.Block($"public {o.TypeName}()")) Allocate();
+        }
+        c.Methods++;
+        w.Line();
+
+        w.Line("/// <summary>Sets every hidden state to zero.</summary>");
+        using (w.Block("public void Reset()"))
+            for (int k = 0; k < m.Layers.Count; k++) w.Line($"for (int i = 0; i < {I(m.Layers[k].HiddenSize)}; i++) _h{k}[i] = {(c.IsInt ? "0" : "0f")};");
+        c.Il += 2 + 22L * m.Layers.Count;
+        c.Methods++;
+        w.Line();
+
+        string msg = $"expected input of length {m.InputSize} and output of length {m.OutputSize}";
+        w.Line("/// <summary>Advances one timestep: <paramref name=\"input\"/> [InputSize] in the user's units → <paramref name=\"output\"/> [OutputSize].</summary>");
+        using (w.Block("public void Step(float[] input, float[] output)"))
+        {
+            w.Line("if (input == null || output == null || input.Length != InputSize || output.Length != OutputSize)");
+            w.Line($"    throw new System.ArgumentException({CSharpLiterals.String(msg)});");
+            w.Line("Forward(input);");
+            w.Line("WriteOutput(output);");
+        }
+        c.Il += 45;
+        c.Ops += 25;
+        c.Methods++;
+        w.Line();
+
+        if (m.Head?.Activation == HeadActivation.Softmax)
+        {
+            w.Line("/// <summary>Advances one timestep and returns the index of the most probable class" + (c.IsInt ? ", comparing the Q.12 logits (the first of equal ones)." : " (the largest logit, the first of equal ones)."));
+            if (m.Metadata.ClassLabels.Count > 0) w.Line("/// GetLabel(index) names it.");
+            w.Line("/// </summary>");
+            using (w.Block("public int Classify(float[] input)"))
+            {
+                w.Line("if (input == null || input.Length != InputSize)");
+                w.Line($"    throw new System.ArgumentException({CSharpLiterals.String($"expected input of length {m.InputSize}")});");
+                w.Line("Forward(input);");
+                w.Line($"{t}[] y = _y;");
+                w.Line("int best = 0;");
+                w.Line("for (int o = 1; o < OutputSize; o++) if (y[o] > y[best]) best = o;");
+                w.Line("return best;");
+            }
+            c.Il += 60;
+            c.Methods++;
+            w.Line();
+        }
+    }
+
+    private static void WriteForward(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        using (w.Block("private void Forward(float[] input)"))
+        {
+            string x;
+            if (c.IsInt)
+            {
+                var fp = c.Fp!;
+                w.Line("// xq = clamp(round((x − mean) · 1/(std·s_x)) + zp, −128, 127); the first layer sees xq − zp");
+                w.Line("int[] x = _x;");
+                int zp = fp.InputZeroPoint;
+                for (int i = 0; i < m.InputSize; i++)
+                    w.Line($"x[{I(i)}] = QuantizeInput((input[{I(i)}] - {F(fp.InputMean[i])}) * {F(fp.InputMultiplier[i])}, {I(zp)}) {(zp < 0 ? "+ " + I(-(long)zp) : "- " + I(zp))};");
+                c.Il += 24L * m.InputSize;
+                c.Ops += 40L * m.InputSize;
+                x = "x";
+            }
+            else if (m.InputNormalization is { } norm)
+            {
+                w.Line("// x' = (x − mean) / std");
+                w.Line("float[] x = _x;");
+                for (int i = 0; i < m.InputSize; i++)
+                    w.Line($"x[{I(i)}] = (input[{I(i)}] - {F(norm.Mean[i])}) / {F(norm.Std[i])};");
+                c.Il += 20L * m.InputSize;
+                c.Ops += 8L * m.InputSize;
+                x = "x";
+            }
+            else x = "input";
+            for (int k = 0; k < m.Layers.Count; k++)
+            {
+                w.Line($"Layer{k}({x});");
+                x = $"_h{k}";
+            }
+            if (m.Head is not null)
+            {
+                w.Line("// y = Wy·h + by" + (c.IsInt ? " (requantized to Q.12)" : ""));
+                w.Line($"{c.T}[] h = {x};");
+                w.Line($"{c.T}[] y = _y;");
+                EmitPass(c, w, c.Passes[c.Passes.Count - 1]);
+            }
+            else
+            {
+                w.Line($"{c.T}[] h = {x};");
+                w.Line($"for (int i = 0; i < {I(m.OutputSize)}; i++) _y[i] = h[i];");
+                c.Ops += 10L * m.OutputSize;
+            }
+            c.Il += 30 + 8L * m.Layers.Count;
+        }
+        c.Methods++;
+        w.Line();
+    }
+
+    private static void WriteLayer(Ctx c, IndentedWriter w, int k)
+    {
+        var m = c.Model;
+        int h = m.Layers[k].HiddenSize;
+        bool after = m.Convention == GateConvention.ResetAfter;
+        var passes = c.Passes.Where(p => p.M.Name == $"W{k}" || p.M.Name == $"U{k}").ToList();
+        string H = I(h), H2 = I(2 * h);
+        w.Line($"/// <summary>GRU layer {k}: {m.Layers[k].InputSize} inputs → {h} hidden.</summary>");
+        if (c.IsInt)
+        {
+            using (w.Block($"private void Layer{k}(int[] x)"))
+            {
+                w.Line($"int[] h = _h{k};");
+                w.Line("int[] px = _px;");
+                w.Line("int[] ph = _ph;");
+                w.Line("int[] r = _r;");
+                w.Line("int[] z = _z;");
+                w.Line("// px = requant(W·x) + b   [3H] (b = b_i + b_h for r and z; b_in, or b_in + b_hn for reset-before, for n)");
+                EmitPass(c, w, passes[0]);
+                w.Line(after ? "// ph = requant(U·h), + b_hn for the n rows   [3H]" : "// ph = requant(U·h) for the r and z rows   [2H]");
+                EmitPass(c, w, passes[1]);
+                using (w.Block($"for (int j = 0; j < {H}; j++)"))
+                {
+                    w.Line("r[j] = Sigmoid(px[j] + ph[j]);                       // r = σ(Wr·x + Ur·h + br)");
+                    w.Line($"z[j] = Sigmoid(px[{H} + j] + ph[{H} + j]);           // z = σ(Wz·x + Uz·h + bz)");
+                }
+                c.Ops += 80L * h;
+                if (!after)
+                {
+                    w.Line($"for (int j = 0; j < {H}; j++) r[j] = (r[j] * h[j] + 16384) >> 15; // r ⊙ h, Q0.15");
+                    w.Line("// ph_n = requant(Un·(r ⊙ h))   [H]");
+                    EmitPass(c, w, passes[2]);
+                    c.Ops += 16L * h;
+                }
+                using (w.Block($"for (int j = 0; j < {H}; j++)"))
+                {
+                    if (after)
+                    {
+                        w.Line($"int u = ph[{H2} + j];");
+                        w.Line("if (u > 65535) u = 65535; else if (u < -65535) u = -65535;");
+                        w.Line($"int n = Tanh(px[{H2} + j] + ((r[j] * u + 16384) >> 15));          // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
+                    }
+                    else w.Line($"int n = Tanh(px[{H2} + j] + ph[{H2} + j]);                   // n = tanh(Wn·x + Un·(r ⊙ h) + bn)");
+                    w.Line("h[j] = n + ((z[j] * (h[j] - n) + 16384) >> 15);                  // h' = n + z ⊙ (h − n)");
+                }
+                c.Ops += 60L * h;
+            }
+        }
+        else
+        {
+            using (w.Block($"private void Layer{k}(float[] x)"))
+            {
+                w.Line($"float[] h = _h{k};");
+                w.Line("float[] gx = _gx;");
+                w.Line("float[] gh = _gh;");
+                w.Line("// gx = W·x + b_i   [3H] (gate blocks r, z, n)");
+                EmitPass(c, w, passes[0]);
+                if (after)
+                {
+                    w.Line("// gh = U·h + b_h   [3H]");
+                    EmitPass(c, w, passes[1]);
+                    using (w.Block($"for (int j = 0; j < {H}; j++)"))
+                    {
+                        w.Line("float r = Sigmoid(gx[j] + gh[j]);                          // r = σ(Wr·x + br_i + Ur·h + br_h)");
+                        w.Line($"float z = Sigmoid(gx[{H} + j] + gh[{H} + j]);              // z = σ(Wz·x + bz_i + Uz·h + bz_h)");
+                        w.Line($"float n = Tanh(gx[{H2} + j] + r * gh[{H2} + j]);          // n = tanh(Wn·x + bn_i + r ⊙ (Un·h + bn_h))");
+                        w.Line("h[j] = n + z * (h[j] - n);                                 // h' = (1 − z) ⊙ n + z ⊙ h");
+                    }
+                    c.Ops += 90L * h;
+                }
+                else
+                {
+                    w.Line("float[] rh = _rh;");
+                    w.Line("// gh = U·h + b_h for the r and z rows   [2H]");
+                    EmitPass(c, w, passes[1]);
+                    using (w.Block($"for (int j = 0; j < {H}; j++)"))
+                    {
+                        w.Line("float r = Sigmoid(gx[j] + gh[j]);                          // r = σ(Wr·x + br_i + Ur·h + br_h)");
+                        w.Line($"gh[{H} + j] = Sigmoid(gx[{H} + j] + gh[{H} + j]);          // z = σ(Wz·x + bz_i + Uz·h + bz_h)");
+                        w.Line("rh[j] = r * h[j];");
+                    }
+                    w.Line("// gh_n = Un·(r ⊙ h) + b_hn   [H]");
+                    EmitPass(c, w, passes[2]);
+                    using (w.Block($"for (int j = 0; j < {H}; j++)"))
+                    {
+                        w.Line($"float n = Tanh(gx[{H2} + j] + gh[{H2} + j]);              // n = tanh(Wn·x + bn_i + Un·(r ⊙ h) + bn_h)");
+                        w.Line($"h[j] = n + gh[{H} + j] * (h[j] - n);                      // h' = (1 − z) ⊙ n + z ⊙ h");
+                    }
+                    c.Ops += 100L * h;
+                }
+            }
+        }
+        c.Il += 60 + (after ? 110 : 170) + (c.IsInt ? (after ? 100 : 20) : 0);
+        c.Methods++;
+        w.Line();
+    }
+
+    private static void WriteOutput(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        int o = m.OutputSize;
+        string O = I(o);
+        using (w.Block("private void WriteOutput(float[] output)"))
+        {
+            w.Line($"{c.T}[] y = _y;");
+            if (c.IsInt)
+            {
+                if (m.Head is null)
+                    w.Line($"for (int i = 0; i < {O}; i++) output[i] = y[i] * (1f / 32768);          // Q0.15 state");
+                else switch (m.Head.Activation)
+                {
+                    case HeadActivation.Softmax:
+                        w.Line("// softmax: exp(y − max y) by table (Q0.15), normalized in float");
+                        w.Line("int max = int.MinValue;");
+                        w.Line($"for (int i = 0; i < {O}; i++) if (y[i] > max) max = y[i];");
+                        w.Line("int sum = 0;                                                  // ≤ O·32767 < 2^31");
+                        w.Line($"for (int i = 0; i < {O}; i++) sum += Exp(y[i] - max);");
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = Exp(y[i] - max) / (float)sum;");
+                        break;
+                    case HeadActivation.Sigmoid:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = Sigmoid(y[i]) * (1f / 32768);");
+                        break;
+                    case HeadActivation.Tanh:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = Tanh(y[i]) * (1f / 32768);");
+                        break;
+                    default:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = y[i] * (1f / 4096);            // Q.12");
+                        break;
+                }
+            }
+            else
+            {
+                switch (m.Head?.Activation ?? HeadActivation.None)
+                {
+                    case HeadActivation.Softmax:
+                        w.Line("// softmax: exp(y − max y) / Σ exp(y − max y)");
+                        w.Line("float max = y[0];");
+                        w.Line($"for (int i = 1; i < {O}; i++) if (y[i] > max) max = y[i];");
+                        w.Line("float sum = 0f;");
+                        w.Line($"for (int i = 0; i < {O}; i++) {{ float e = Exp(y[i] - max); output[i] = e; sum += e; }}");
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = output[i] / sum;");
+                        break;
+                    case HeadActivation.Sigmoid:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = Sigmoid(y[i]);");
+                        break;
+                    case HeadActivation.Tanh:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = Tanh(y[i]);");
+                        break;
+                    default:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = y[i];");
+                        break;
+                }
+            }
+            if (m.OutputScaling is { } s)
+            {
+                w.Line("// output = y · scale + offset");
+                for (int i = 0; i < o; i++) w.Line($"output[{I(i)}] = output[{I(i)}] * {F(s.Scale[i])} + {F(s.Offset[i])};");
+                c.Il += 20L * o;
+                c.Ops += 10L * o;
+            }
+        }
+        c.Il += 90;
+        c.Ops += 60L * o;
+        c.Methods++;
+        w.Line();
+    }
+
+    // ------------------------------------------------------------------------------------------------ matrix passes
+
+    private static bool UseHelpers(Ctx c) => c.Placement != NanoWeightPlacement.Inline;
+
+    private static int PassIndex(Ctx c, Pass p) => c.Passes.IndexOf(p);
+
+    /// <summary>Writes the statement(s) computing one pass inside a layer or Forward (locals x/h/r/rh, px/ph/gx/gh/y in scope).</summary>
+    private static void EmitPass(Ctx c, IndentedWriter w, Pass p)
+    {
+        var m = p.M;
+        string dst = p.Dst;
+        long macs = (long)p.Rows * m.Cols;
+        if (c.Placement == NanoWeightPlacement.Inline)
+        {
+            p.Method = $"{m.Name}_{I(p.Row0)}";
+            foreach (var name in InlineChunks(c, p).Select(ch => ch.Name)) w.Line($"{name}({p.Src}, {dst});");
+            c.Il += 8L * InlineChunks(c, p).Count;
+            return;
+        }
+        string wOff = I((long)p.Row0 * m.Cols);
+        string tableOff = I(p.Row0);
+        if (c.Placement == NanoWeightPlacement.Arrays)
+        {
+            string args = c.Kind switch
+            {
+                Kind.Int8 => $"{m.Name}, {wOff}, {I(m.Cols)}, {p.Table}, {tableOff}, {p.Src}, {dst}, {I(p.DstOff)}, {I(p.Rows)}",
+                Kind.Int8Weights => $"{m.Name}, {wOff}, {I(m.Cols)}, S{m.Name}, {I(p.Row0)}, {p.Table}, {tableOff}, {p.Src}, {dst}, {I(p.DstOff)}, {I(p.Rows)}",
+                _ => $"{m.Name}, {wOff}, {I(m.Cols)}, {p.Table}, {tableOff}, {p.Src}, {dst}, {I(p.DstOff)}, {I(p.Rows)}",
+            };
+            w.Line($"MatVec({args});");
+            c.Ops += 18 * macs + 25L * p.Rows;
+        }
+        else
+        {
+            long byteOff = m.ResourceOffset + (long)p.Row0 * m.Cols * m.ElementBytes;
+            string args = c.Kind switch
+            {
+                Kind.Int8Weights => $"{I(byteOff)}, {I(m.Cols)}, S{m.Name}, {I(p.Row0)}, {p.Table}, {tableOff}, {p.Src}, {dst}, {I(p.DstOff)}, {I(p.Rows)}",
+                _ => $"{I(byteOff)}, {I(m.Cols)}, {p.Table}, {tableOff}, {p.Src}, {dst}, {I(p.DstOff)}, {I(p.Rows)}",
+            };
+            w.Line($"MatVecResource({args});");
+            c.Ops += (m.F is null ? 20 : 26) * macs + 30L * p.Rows + 40L * Reads(m, p.Rows);
+        }
+        c.Il += 30;
+    }
+
+    private static long Reads(Mat m, int rows)
+    {
+        long rowBytes = (long)m.Cols * m.ElementBytes;
+        long perRead = Math.Max(1, ResourceReadBytes / rowBytes);
+        return (rows + perRead - 1) / perRead;
+    }
+
+    private sealed class Chunk
+    {
+        public string Name = "";
+        public int First, Count; // rows of the pass
+    }
+
+    private static List<Chunk> InlineChunks(Ctx c, Pass p)
+    {
+        var chunks = new List<Chunk>();
+        var m = p.M;
+        int first = 0, terms = 0;
+        for (int r = 0; r < p.Rows; r++)
+        {
+            terms += Math.Max(1, NonZero(m, p.Row0 + r));
+            if (terms >= InlineTermsPerMethod || r == p.Rows - 1)
+            {
+                chunks.Add(new Chunk { Name = $"{p.Method}_{I(chunks.Count)}", First = first, Count = r - first + 1 });
+                first = r + 1;
+                terms = 0;
+            }
+        }
+        return chunks;
+    }
+
+    private static int NonZero(Mat m, int row)
+    {
+        int n = 0;
+        for (int i = 0; i < m.Cols; i++)
+            if (m.F is not null ? m.F[row * m.Cols + i] != 0 : m.Q![row * m.Cols + i] != 0) n++;
+        return n;
+    }
+
+    private static void WriteInline(Ctx c, IndentedWriter w)
+    {
+        if (c.Placement != NanoWeightPlacement.Inline) return;
+        foreach (var p in c.Passes)
+        {
+            var m = p.M;
+            foreach (var ch in InlineChunks(c, p))
+            {
+                int last = p.Row0 + ch.First + ch.Count - 1;
+                w.Line($"/// <summary>{m.Name} rows {p.Row0 + ch.First}…{last}: {p.Dst}[{p.DstOff + ch.First}…{p.DstOff + ch.First + ch.Count - 1}] = " +
+                       (c.IsInt ? "requant(row·v) + b" : c.Kind == Kind.Int8Weights ? "b + scale·(row·v)" : "b + row·v") + ".</summary>");
+                using (w.Block($"private static void {ch.Name}({c.T}[] v, {c.T}[] d)"))
+                {
+                    w.Line($"{c.T} a;");
+                    for (int rr = ch.First; rr < ch.First + ch.Count; rr++)
+                    {
+                        int row = p.Row0 + rr;
+                        var terms = new List<string>();
+                        for (int i = 0; i < m.Cols; i++)
+                        {
+                            string? term = Term(c, m, row, i);
+                            if (term is not null) terms.Add(term);
+                        }
+                        if (terms.Count == 0) w.Line(c.IsInt ? "a = 0;" : "a = 0f;");
+                        for (int s = 0; s < terms.Count; s += TermsPerStatement)
+                        {
+                            var part = terms.Skip(s).Take(TermsPerStatement).ToList();
+                            string expr = string.Concat(part.Select((t, j) => j == 0 ? (t.StartsWith("-", StringComparison.Ordinal) ? "-" + t.Substring(1) : t) : (t.StartsWith("-", StringComparison.Ordinal) ? " - " + t.Substring(1) : " + " + t)));
+                            w.Line(s == 0 ? $"a = {expr};" : $"a += {expr};");
+                            c.Il += 3;
+                        }
+                        string dst = $"d[{I(p.DstOff + rr)}]";
+                        if (c.IsInt)
+                        {
+                            var q = p.Rq[rr];
+                            w.Line($"{dst} = Requantize(a, {I(q.PreShift)}, {I(q.Multiplier)}, {I(q.Shift)}) + {I(p.IntBias[rr])};");
+                            c.Il += 22;
+                            c.Ops += 40;
+                        }
+                        else if (c.Kind == Kind.Int8Weights)
+                        {
+                            w.Line($"{dst} = {F(p.FloatBias[rr])} + {F(m.Scales![row])} * a;");
+                            c.Il += 18;
+                            c.Ops += 8;
+                        }
+                        else
+                        {
+                            w.Line($"{dst} = {F(p.FloatBias[rr])} + a;");
+                            c.Il += 13;
+                            c.Ops += 6;
+                        }
+                        foreach (var t in terms)
+                        {
+                            // ldarg v, ldc.i4 index, ldelem, ldc weight, mul, add/sub
+                            int index = IndexOf(t);
+                            c.Il += (index <= 8 ? 1 : index <= 127 ? 2 : 5) + 4 + (c.IsInt ? WeightIl(t) : 5);
+                            c.Ops += 6;
+                        }
+                    }
+                }
+                c.Il += 4;
+                c.Methods++;
+                w.Line();
+            }
+        }
+    }
+
+    private static int IndexOf(string term)
+    {
+        int a = term.LastIndexOf('[') + 1, b = term.LastIndexOf(']');
+        return int.Parse(term.Substring(a, b - a), CultureInfo.InvariantCulture);
+    }
+
+    private static int WeightIl(string term)
+    {
+        int star = term.IndexOf('*');
+        if (star < 0) return 0;
+        int q = int.Parse(term.Substring(0, star).Trim(), CultureInfo.InvariantCulture);
+        return q >= -1 && q <= 8 ? 1 : 2;
+    }
+
+    /// <summary>One unrolled term of row·v, or null for a zero weight.</summary>
+    private static string? Term(Ctx c, Mat m, int row, int i)
+    {
+        int at = row * m.Cols + i;
+        string v = $"v[{I(i)}]";
+        if (m.F is not null)
+        {
+            float x = m.F[at];
+            return x == 0 ? null : $"{F(x)} * {v}";
+        }
+        int q = m.Q![at];
+        if (q == 0) return null;
+        if (c.IsInt) return q == 1 ? v : q == -1 ? "-" + v : $"{I(q)} * {v}";
+        return $"{I(q)}f * {v}";
+    }
+
+    private static void WritePassHelpers(Ctx c, IndentedWriter w)
+    {
+        if (!UseHelpers(c)) return;
+        bool resource = c.Placement == NanoWeightPlacement.Resource;
+        if (!resource)
+        {
+            switch (c.Kind)
+            {
+                case Kind.Int8:
+                    w.Line("/// <summary>d[dOff + r] = requant(W[r]·v) + b[r] for r &lt; rows; q holds preShift, multiplier, shift and bias per row.</summary>");
+                    using (w.Block("private static void MatVec(sbyte[] w, int wOff, int cols, int[] q, int qOff, int[] v, int[] d, int dOff, int rows)"))
+                    {
+                        using (w.Block("for (int r = 0; r < rows; r++)"))
+                        {
+                            w.Line("int acc = 0;                                      // |acc| ≤ cols·127·32767 ≤ 512·127·32767 = 2,130,641,408 < 2^31");
+                            w.Line("for (int i = 0; i < cols; i++) acc += w[wOff + i] * v[i];");
+                            w.Line("int k = 4 * (qOff + r);");
+                            w.Line("d[dOff + r] = Requantize(acc, q[k], q[k + 1], q[k + 2]) + q[k + 3];");
+                            w.Line("wOff += cols;");
+                        }
+                    }
+                    break;
+                case Kind.Int8Weights:
+                    w.Line("/// <summary>d[dOff + r] = b[bOff + r] + s[sOff + r]·(W[r]·v) for r &lt; rows (int8 weights, float arithmetic).</summary>");
+                    using (w.Block("private static void MatVec(sbyte[] w, int wOff, int cols, float[] s, int sOff, float[] b, int bOff, float[] v, float[] d, int dOff, int rows)"))
+                    {
+                        using (w.Block("for (int r = 0; r < rows; r++)"))
+                        {
+                            w.Line("float acc = 0f;");
+                            w.Line("for (int i = 0; i < cols; i++) acc += w[wOff + i] * v[i];");
+                            w.Line("d[dOff + r] = b[bOff + r] + s[sOff + r] * acc;");
+                            w.Line("wOff += cols;");
+                        }
+                    }
+                    break;
+                default:
+                    w.Line("/// <summary>d[dOff + r] = b[bOff + r] + W[r]·v for r &lt; rows.</summary>");
+                    using (w.Block("private static void MatVec(float[] w, int wOff, int cols, float[] b, int bOff, float[] v, float[] d, int dOff, int rows)"))
+                    {
+                        using (w.Block("for (int r = 0; r < rows; r++)"))
+                        {
+                            w.Line("float acc = 0f;");
+                            w.Line("for (int i = 0; i < cols; i++) acc += w[wOff + i] * v[i];");
+                            w.Line("d[dOff + r] = b[bOff + r] + acc;");
+                            w.Line("wOff += cols;");
+                        }
+                    }
+                    break;
+            }
+            c.Il += 75;
+        }
+        else
+        {
+            int elem = c.Kind == Kind.Float ? 4 : 1;
+            string sig = c.Kind switch
+            {
+                Kind.Int8 => "int byteOff, int cols, int[] q, int qOff, int[] v, int[] d, int dOff, int rows",
+                Kind.Int8Weights => "int byteOff, int cols, float[] s, int sOff, float[] b, int bOff, float[] v, float[] d, int dOff, int rows",
+                _ => "int byteOff, int cols, float[] b, int bOff, float[] v, float[] d, int dOff, int rows",
+            };
+            w.Line($"/// <summary>Like a matrix-vector product over the weight resource: reads whole rows, at most {ResourceReadBytes} bytes (at least one row) per ResourceUtility.GetObject call.</summary>");
+            using (w.Block($"private void MatVecResource({sig})"))
+            {
+                w.Line($"int rowBytes = {(elem == 4 ? "4 * cols" : "cols")};");
+                w.Line($"int perRead = {I(ResourceReadBytes)} / rowBytes;");
+                w.Line("if (perRead < 1) perRead = 1;");
+                w.Line("byte[] s8 = null;");
+                w.Line("int at = 0;");
+                using (w.Block("for (int r = 0; r < rows; r++)"))
+                {
+                    using (w.Block("if (r % perRead == 0)"))
+                    {
+                        w.Line("int n = rows - r;");
+                        w.Line("if (n > perRead) n = perRead;");
+                        w.Line("s8 = (byte[])nanoFramework.Runtime.Native.ResourceUtility.GetObject(_resources, _weightsId, byteOff + r * rowBytes, n * rowBytes);");
+                        w.Line("at = 0;");
+                    }
+                    switch (c.Kind)
+                    {
+                        case Kind.Int8:
+                            w.Line("int acc = 0;                                      // |acc| ≤ cols·127·32767 ≤ 512·127·32767 = 2,130,641,408 < 2^31");
+                            w.Line("for (int i = 0; i < cols; i++) acc += (sbyte)s8[at + i] * v[i];");
+                            w.Line("at += cols;");
+                            w.Line("int k = 4 * (qOff + r);");
+                            w.Line("d[dOff + r] = Requantize(acc, q[k], q[k + 1], q[k + 2]) + q[k + 3];");
+                            break;
+                        case Kind.Int8Weights:
+                            w.Line("float acc = 0f;");
+                            w.Line("for (int i = 0; i < cols; i++) acc += (sbyte)s8[at + i] * v[i];");
+                            w.Line("at += cols;");
+                            w.Line("d[dOff + r] = b[bOff + r] + s[sOff + r] * acc;");
+                            break;
+                        default:
+                            w.Line("float acc = 0f;");
+                            w.Line("for (int i = 0; i < cols; i++) { acc += System.BitConverter.ToSingle(s8, at) * v[i]; at += 4; }");
+                            w.Line("d[dOff + r] = b[bOff + r] + acc;");
+                            break;
+                    }
+                }
+            }
+            c.Il += 150;
+        }
+        c.Methods++;
+        w.Line();
+    }
+
+    // ------------------------------------------------------------------------------------------------ arithmetic
+
+    /// <summary>The stated bound of the managed float approximation (tanh and σ), checked by the tests on a dense grid.</summary>
+    public const double ManagedMaxError = 3e-7;
+
+    private static string ManagedErrorText => ManagedMaxError.ToString("0e0", CultureInfo.InvariantCulture);
+
+    private static void WriteArithmetic(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        if (c.IsInt)
+        {
+            w.Line("/// <summary>acc (int32) → Q.12: t = clamp(acc &gt;&gt; pre, ±524287); (t · m + 2^(s−1)) &gt;&gt; s. |t · m| ≤ 524287 · 4095 &lt; 2^31 − 2^12.</summary>");
+            using (w.Block("private static int Requantize(int acc, int pre, int m, int s)"))
+            {
+                w.Line("int t = acc >> pre;");
+                w.Line("if (t > 524287) t = 524287; else if (t < -524287) t = -524287;");
+                w.Line("return (t * m + (1 << (s - 1))) >> s;");
+            }
+            w.Line();
+            w.Line("/// <summary>tanh of a Q.12 value as Q0.15: the 513-entry table over [0, 8], linear interpolation, odd symmetry, 32767 beyond 8.</summary>");
+            using (w.Block("private static int Tanh(int x)"))
+            {
+                w.Line("int a = x < 0 ? -x : x;");
+                w.Line("int y;");
+                w.Line("if (a >= 32768) y = 32767;");
+                using (w.Block("else"))
+                {
+                    w.Line("int i = a >> 6, f = a & 63;");
+                    w.Line("int t0 = TanhTable[i];");
+                    w.Line("y = t0 + (((TanhTable[i + 1] - t0) * f + 32) >> 6);");
+                }
+                w.Line("return x < 0 ? -y : y;");
+            }
+            w.Line();
+            w.Line("/// <summary>σ of a Q.12 value as Q0.15: (tanh(x/2) + 1) / 2.</summary>");
+            w.Line("private static int Sigmoid(int x) { return (Tanh(x >> 1) + 32768) >> 1; }");
+            w.Line();
+            c.Il += 24 + 60 + 16;
+            c.Methods += 3;
+            if (m.Head?.Activation == HeadActivation.Softmax)
+            {
+                w.Line("/// <summary>exp of a Q.12 value x ≤ 0 as Q0.15: table over [−8, 0], 0 below −8.</summary>");
+                using (w.Block("private static int Exp(int x)"))
+                {
+                    w.Line("int a = -x;");
+                    w.Line("if (a >= 32768) return 0;");
+                    w.Line("int i = a >> 6, f = a & 63;");
+                    w.Line("int t0 = ExpTable[i];");
+                    w.Line("return t0 + (((ExpTable[i + 1] - t0) * f + 32) >> 6);");
+                }
+                w.Line();
+                c.Il += 45;
+                c.Methods++;
+            }
+            w.Line("/// <summary>int8 input: round half away from zero, add the zero point, saturate to [−128, 127]; NaN → −128.</summary>");
+            using (w.Block("private static int QuantizeInput(float u, int zeroPoint)"))
+            {
+                w.Line("if (!(u > -255f)) u = -255f;");
+                w.Line("if (u > 255f) u = 255f;");
+                w.Line("int q = u >= 0f ? (int)(u + 0.5f) : -(int)(0.5f - u);");
+                w.Line("q += zeroPoint;");
+                w.Line("return q > 127 ? 127 : q < -128 ? -128 : q;");
+            }
+            w.Line();
+            c.Il += 70 + 200;
+            c.Methods++;
+            return;
+        }
+
+        bool softmax = m.Head?.Activation == HeadActivation.Softmax;
+        if (c.Activations == NanoActivations.MathTanh)
+        {
+            w.Line("/// <summary>σ(x) = 0.5·tanh(x/2) + 0.5: one Math.Tanh(double) call.</summary>");
+            w.Line("private static float Sigmoid(float x) { return 0.5f * (float)System.Math.Tanh(0.5 * x) + 0.5f; }");
+            w.Line();
+            w.Line("/// <summary>tanh(x): one Math.Tanh(double) call.</summary>");
+            w.Line("private static float Tanh(float x) { return (float)System.Math.Tanh(x); }");
+            w.Line();
+            c.Il += 40;
+            c.Methods += 2;
+            if (softmax)
+            {
+                w.Line("/// <summary>exp(x) for the softmax: one Math.Exp(double) call.</summary>");
+                w.Line("private static float Exp(float x) { return (float)System.Math.Exp(x); }");
+                w.Line();
+                c.Il += 12;
+                c.Methods++;
+            }
+            return;
+        }
+
+        w.Line("/// <summary>σ(x) = 0.5·tanh(x/2) + 0.5 with the managed tanh below (no System.Math).</summary>");
+        w.Line("private static float Sigmoid(float x) { return 0.5f * Tanh(0.5f * x) + 0.5f; }");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// Managed float tanh, no System.Math: tanh|x| = 1 − 2 / (e^(2|x|) + 1) with the managed exp below; 1 beyond |x| = 9 (1 − tanh 9 &lt; 3e-8).");
+        w.Line($"/// Max absolute error {ManagedErrorText} (tanh and σ; TinyGru's tests check it on a dense grid).");
+        w.Line("/// </summary>");
+        using (w.Block("private static float Tanh(float x)"))
+        {
+            w.Line("float a = x < 0f ? -x : x;");
+            w.Line("if (!(a < 9f)) return a >= 9f ? (x < 0f ? -1f : 1f) : x; // NaN stays NaN");
+            w.Line("float t = 1f - 2f / (ExpPositive(2f * a) + 1f);");
+            w.Line("return x < 0f ? -t : t;");
+        }
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// e^y for 0 ≤ y ≤ 88, managed: y = k·ln 2 + f with |f| ≤ ln 2 / 2 (ln 2 split in two parts), e^f by its degree-7 Taylor polynomial");
+        w.Line("/// (relative error &lt; 2e-8 before rounding), times 2^k built from exact powers of two.");
+        w.Line("/// </summary>");
+        using (w.Block("private static float ExpPositive(float y)"))
+        {
+            w.Line("int k = (int)(y * 1.44269504f + 0.5f);");
+            w.Line("float f = (y - k * 0.693359375f) + k * 2.12194440e-4f;");
+            w.Line("float e = 1f + f * (1f + f * (0.5f + f * (0.166666667f + f * (0.0416666667f + f * (0.00833333333f + f * (0.00138888889f + f * 0.000198412698f))))));");
+            w.Line("if ((k & 64) != 0) e *= 18446744073709551616f;");
+            w.Line("if ((k & 32) != 0) e *= 4294967296f;");
+            w.Line("if ((k & 16) != 0) e *= 65536f;");
+            w.Line("if ((k & 8) != 0) e *= 256f;");
+            w.Line("if ((k & 4) != 0) e *= 16f;");
+            w.Line("if ((k & 2) != 0) e *= 4f;");
+            w.Line("if ((k & 1) != 0) e *= 2f;");
+            w.Line("return e;");
+        }
+        w.Line();
+        c.Il += 25 + 50 + 190 + 120;
+        c.Methods += 3;
+        if (softmax)
+        {
+            w.Line("/// <summary>e^x for x ≤ 0 (the softmax's x − max): 1 / e^−x, 0 below −87.</summary>");
+            w.Line("private static float Exp(float x) { return x < -87f ? 0f : 1f / ExpPositive(-x); }");
+            w.Line();
+            c.Il += 25;
+            c.Methods++;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ static data
+
+    private static void WriteStaticData(Ctx c, IndentedWriter w)
+    {
+        var m = c.Model;
+        void Array<T>(string type, string name, IReadOnlyList<T> values, Func<T, string> format, int perLine, int elementBytes, string doc)
+        {
+            w.Line($"// {doc}");
+            w.Line($"private static readonly {type}[] {name} =");
+            w.Line("{");
+            w.Indent();
+            for (int i = 0; i < values.Count; i += perLine)
+                w.Line(string.Join(", ", values.Skip(i).Take(perLine).Select(format)) + ",");
+            w.Outdent();
+            w.Line("};");
+            c.Initializer += (long)values.Count * elementBytes;
+            c.StaticArrays++;
+            c.Il += 20;
+        }
+
+        if (c.IsInt)
+        {
+            Array("short", "TanhTable", FixedPointTables.Tanh, v => I(v), 16, 2, "tanh(i/64)·32768 for i = 0 … 512 (FixedPointTables.Tanh)");
+            if (m.Head?.Activation == HeadActivation.Softmax)
+                Array("short", "ExpTable", FixedPointTables.Exp, v => I(v), 16, 2, "exp(−i/64)·32768 for i = 0 … 512, entry 0 capped at 32767 (FixedPointTables.Exp)");
+        }
+        if (UseHelpers(c))
+        {
+            var tables = new HashSet<string>();
+            foreach (var p in c.Passes)
+            {
+                if (!tables.Add(p.Table)) continue;
+                var all = c.Passes.Where(x => x.Table == p.Table).OrderBy(x => x.Row0).ToList();
+                if (c.IsInt)
+                {
+                    var packed = new List<int>();
+                    foreach (var x in all)
+                        for (int r = 0; r < x.Rows; r++) { var q = x.Rq[r]; packed.Add(q.PreShift); packed.Add(q.Multiplier); packed.Add(q.Shift); packed.Add(x.IntBias[r]); }
+                    Array("int", p.Table, packed, v => I(v), 16, 4, $"{p.M.Name} per row: preShift, multiplier, shift, bias (Q.12)");
+                }
+                else
+                    Array("float", p.Table, all.SelectMany(x => x.FloatBias).ToList(), F, 8, 4, $"{p.M.Name} bias per row");
+            }
+            if (c.Kind == Kind.Int8Weights)
+                foreach (var mat in c.Mats)
+                    Array("float", "S" + mat.Name, mat.Scales!, F, 8, 4, $"{mat.Name} scale per row (weight = q · scale)");
+            if (c.Placement == NanoWeightPlacement.Arrays)
+                foreach (var mat in c.Mats)
+                {
+                    if (mat.F is not null) Array("float", mat.Name, mat.F, F, 8, 4, $"{mat.Name} [{mat.Rows}, {mat.Cols}] row-major, gate blocks r, z, n");
+                    else Array("sbyte", mat.Name, mat.Q!, v => I(v), 24, 1, $"{mat.Name} [{mat.Rows}, {mat.Cols}] int8 row-major, gate blocks r, z, n");
+                }
+        }
+        if (c.StaticArrays > 0)
+        {
+            c.Methods++; // the static constructor
+            c.Il += 8;
+        }
+    }
+}
