@@ -197,6 +197,8 @@ public static class NanoAllowlist
         "System.String::Concat(string,string)", "System.String::Concat(string,string,string)",
         "System.String::Concat(string,string,string,string)",
         "System.Int32::ToString()",
+        // Float weights read from a resource slice (CoreLibrary BitConverter.cs).
+        "System.BitConverter::ToSingle(byte[],int)",
         // Weights as a binary resource read in slices (flash placement).
         "System.Type::GetTypeFromHandle(System.RuntimeTypeHandle)",
         "System.Type::get_Assembly()",

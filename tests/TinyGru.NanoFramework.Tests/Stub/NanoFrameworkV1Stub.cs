@@ -12,6 +12,8 @@
 //  - nanoframework/CoreLibrary (mscorlib): source/System/Math.cs (int Abs/Min/Max in mscorlib;
 //    later moved to MathInternal), System/SpanByte.cs (readonly ref struct SpanByte: ctor(byte[]),
 //    ctor(byte[],int,int), indexer, Length, IsEmpty, Empty, Slice, CopyTo, ToArray, implicit byte[]→SpanByte).
+//  - nanoframework/CoreLibrary, nanoFramework.CoreLibrary/System/BitConverter.cs (commit 055d164):
+//    BitConverter.ToSingle(byte[], int) and ToInt32(byte[], int), InternalCall (float weights read from a resource).
 //  - nanoframework/System.Math, nanoFramework.System.Math/Math.cs: PI, E; double-only
 //    Acos/Asin/Atan/Atan2/Ceiling/Cos/Cosh/IEEERemainder/Exp/Floor/Log/Log10/Pow/Round/Sign/Sin/Sinh/
 //    Sqrt/Tan/Tanh/Truncate (InternalCall); float overloads of those are [Obsolete(error: true)] in
@@ -225,6 +227,12 @@ namespace System
     }
 
     // nanoFramework.System.Math (Math.cs) + the int overloads that live in mscorlib.
+    public static class BitConverter
+    {
+        public static float ToSingle(byte[] value, int startIndex) => throw null;
+        public static int ToInt32(byte[] value, int startIndex) => throw null;
+    }
+
     public static class Math
     {
         public const double PI = 3.14159265358979323846;
