@@ -276,6 +276,17 @@ namespace Probe
         return ModelLoader.Load(ReferenceFixture.PathOf(file));
     }
 
+    public static TheoryData<string> Demo() => new(DemoModels.Names);
+
+    /// <summary>Check 3 on the models <c>tinygru demo</c> trains (float and int8), in every placement that fits.</summary>
+    [Theory]
+    [MemberData(nameof(Demo))]
+    public void DemoModelsMatchTheirReferenceEngineInEveryPlacement(string name)
+    {
+        var (model, inputs) = DemoModels.Get(name);
+        CheckAllPlacements(model, inputs, name);
+    }
+
     public static TheoryData<string> Fixtures() => new() { "gru_tiny", "gru_small", "gru_stacked", "gru_reset_before" };
 
     [Theory]

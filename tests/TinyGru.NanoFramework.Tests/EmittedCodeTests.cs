@@ -33,11 +33,13 @@ public class EmittedCodeTests(ITestOutputHelper output)
         yield return new object[] { "examples/sensor-gru.safetensors" };
         yield return new object[] { "sample/vibration.safetensors" };
         yield return new object[] { "sample/vibration-int8.safetensors" };
+        foreach (var demo in DemoModels.Names) yield return new object[] { "demo/" + demo };
     }
 
     private static GruModel Load(string name)
     {
         if (name.StartsWith("examples/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(Root, name));
+        if (name.StartsWith("demo/", StringComparison.Ordinal)) return DemoModels.Get(name["demo/".Length..]).Model;
         if (name.StartsWith("sample/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(SampleTests.SampleDir, "model", name["sample/".Length..]));
         var parts = name.Split(':');
         ModelPrecisions.TryParse(parts[1], out var p);
