@@ -202,15 +202,7 @@ internal static class NetInt8Emitter
         }
         w.Line();
 
-        w.Line("/// <summary>Runs a [T, InputSize] sequence from the current state into [T, OutputSize] outputs.</summary>");
-        using (w.Block($"public void Run({ReadOnlySpan} sequence, {Span} outputs)"))
-        {
-            w.Line("if (sequence.Length % InputSize != 0 || outputs.Length != sequence.Length / InputSize * OutputSize)");
-            w.Line("    throw new global::System.ArgumentException($\"expected a sequence of T·{InputSize} values and T·{OutputSize} outputs, got {sequence.Length} and {outputs.Length}\");");
-            using (w.Block("for (int t = 0; t < sequence.Length / InputSize; t++)"))
-                w.Line("Step(sequence.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));");
-        }
-        w.Line();
+        NetModelEmitter.EmitRun(w);
 
         if (m.Head?.Activation == HeadActivation.Softmax)
         {

@@ -110,6 +110,30 @@ public static class NetModelEmitter
         w.Line("/// </remarks>");
     }
 
+    /// <summary>The <c>Run</c> method: a whole [T, I] sequence through <c>Step</c> (shared by the float and int8 emitters).</summary>
+    internal static void EmitRun(IndentedWriter w)
+    {
+        w.Line("/// <summary>Runs a [T, InputSize] sequence from the current state into [T, OutputSize] outputs.</summary>");
+        using (w.Block($"public void Run({ReadOnlySpan} sequence, {Span} outputs)"))
+        {
+            w.Line("if (sequence.Length % InputSize != 0 || outputs.Length != sequence.Length / InputSize * OutputSize)");
+            w.Line("    throw new global::System.ArgumentException($\"expected a sequence of T·{InputSize} values and T·{OutputSize} outputs, got {sequence.Length} and {outputs.Length}\");");
+            using (w.Block("for (int t = 0; t < sequence.Length / InputSize; t++)"))
+                w.Line("Step(sequence.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));");
+        }
+        w.Line();
+    }
+
+    /// <summary>One <c>LabelK</c> constant per class label.</summary>
+    internal static void EmitLabelConstants(IndentedWriter w, IReadOnlyList<string> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            w.Line($"/// <summary>Class label of output {i}.</summary>");
+            w.Line($"public const string Label{I(i)} = {CSharpLiterals.String(labels[i])};");
+        }
+    }
+
     internal static void EmitConstants(IndentedWriter w, GruModel m, string stateUnit = "Floats")
     {
         w.Line("/// <summary>Input features per step (I).</summary>");
@@ -126,11 +150,7 @@ public static class NetModelEmitter
         if (labels.Count > 0)
         {
             w.Line();
-            for (int i = 0; i < labels.Count; i++)
-            {
-                w.Line($"/// <summary>Class label of output {i}.</summary>");
-                w.Line($"public const string Label{I(i)} = {CSharpLiterals.String(labels[i])};");
-            }
+            EmitLabelConstants(w, labels);
             w.Line("/// <summary>The class label of output <paramref name=\"classIndex\"/>.</summary>");
             using (w.Block("public static string GetLabel(int classIndex) => classIndex switch", "};"))
             {
@@ -202,15 +222,7 @@ public static class NetModelEmitter
         }
         w.Line();
 
-        w.Line("/// <summary>Runs a [T, InputSize] sequence from the current state into [T, OutputSize] outputs.</summary>");
-        using (w.Block($"public void Run({ReadOnlySpan} sequence, {Span} outputs)"))
-        {
-            w.Line("if (sequence.Length % InputSize != 0 || outputs.Length != sequence.Length / InputSize * OutputSize)");
-            w.Line("    throw new global::System.ArgumentException($\"expected a sequence of T·{InputSize} values and T·{OutputSize} outputs, got {sequence.Length} and {outputs.Length}\");");
-            using (w.Block("for (int t = 0; t < sequence.Length / InputSize; t++)"))
-                w.Line("Step(sequence.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));");
-        }
-        w.Line();
+        EmitRun(w);
 
         if (m.Head?.Activation == HeadActivation.Softmax)
         {

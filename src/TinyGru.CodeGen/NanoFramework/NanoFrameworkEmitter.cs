@@ -392,11 +392,7 @@ public static class NanoFrameworkEmitter
         if (labels.Count > 0)
         {
             w.Line();
-            for (int i = 0; i < labels.Count; i++)
-            {
-                w.Line($"/// <summary>Class label of output {i}.</summary>");
-                w.Line($"public const string Label{I(i)} = {CSharpLiterals.String(labels[i])};");
-            }
+            NetModelEmitter.EmitLabelConstants(w, labels);
             w.Line("/// <summary>The class label of output <paramref name=\"classIndex\"/>.</summary>");
             using (w.Block("public static string GetLabel(int classIndex)"))
             {
