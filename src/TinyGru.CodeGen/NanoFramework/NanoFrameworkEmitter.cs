@@ -380,14 +380,7 @@ public static class NanoFrameworkEmitter
     private static void WriteConstants(Ctx c, IndentedWriter w)
     {
         var m = c.Model;
-        w.Line("/// <summary>Input features per step (I).</summary>");
-        w.Line($"public const int InputSize = {I(m.InputSize)};");
-        w.Line("/// <summary>Outputs per step (O).</summary>");
-        w.Line($"public const int OutputSize = {I(m.OutputSize)};");
-        w.Line("/// <summary>Hidden size of the last GRU layer.</summary>");
-        w.Line($"public const int HiddenSize = {I(m.LastHiddenSize)};");
-        w.Line("/// <summary>Number of stacked GRU layers.</summary>");
-        w.Line($"public const int LayerCount = {I(m.Layers.Count)};");
+        NetModelEmitter.EmitSizeConstants(w, m);
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
         {
