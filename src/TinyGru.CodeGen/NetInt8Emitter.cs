@@ -185,7 +185,7 @@ internal static class NetInt8Emitter
         w.Line("/// <summary>Advances one timestep: <paramref name=\"input\"/> [InputSize] → <paramref name=\"output\"/> [OutputSize].</summary>");
         using (w.Block($"public void Step({ReadOnlySpan} input, {Span} output)"))
         {
-            w.Line("CheckLengths(input.Length, output.Length);");
+            w.Line(NetModelEmitter.LengthCheck);
             w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
             w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
             w.Line($"ref float x = ref {MemoryMarshal}.GetReference(input);");
@@ -220,7 +220,7 @@ internal static class NetInt8Emitter
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             using (w.Block($"public void Step{suffix}({ReadOnlySpan} input, {Span} output)"))
             {
-                w.Line("CheckLengths(input.Length, output.Length);");
+                w.Line(NetModelEmitter.LengthCheck);
                 w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
                 w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
                 w.Line($"Core{suffix}(ref {MemoryMarshal}.GetReference(input), ref q);");
@@ -229,12 +229,7 @@ internal static class NetInt8Emitter
             w.Line();
         }
 
-        using (w.Block("private static void CheckLengths(int input, int output)"))
-        {
-            w.Line("if (input != InputSize || output != OutputSize)");
-            w.Line("    throw new global::System.ArgumentException($\"expected input of length {InputSize} and output of length {OutputSize}, got {input} and {output}\");");
-        }
-        w.Line();
+        NetModelEmitter.EmitLengthMismatchThrow(w);
     }
 
     /// <summary>One path: input quantization, the layers (matrix passes at this width, shared scalar gates), the head → Q.12 logits.</summary>

@@ -140,6 +140,18 @@ public static class NetModelEmitter
     }
 
     /// <summary>The <c>Run</c> method: a whole [T, I] sequence through <c>Step</c> (shared by the float and int8 emitters).</summary>
+    /// <summary>The one length check at the top of every Step: a compare inline, the throw out of line so Step stays small enough to inline its core.</summary>
+    internal const string LengthCheck = "if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);";
+
+    internal static void EmitLengthMismatchThrow(IndentedWriter w)
+    {
+        w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        w.Line("private static void ThrowLengthMismatch(int input, int output) =>");
+        w.Line("    throw new global::System.ArgumentException($\"expected input of length {InputSize} and output of length {OutputSize}, got {input} and {output}\");");
+        w.Line();
+    }
+
     internal static void EmitRun(IndentedWriter w)
     {
         w.Line("/// <summary>Runs a [T, InputSize] sequence from the current state into [T, OutputSize] outputs.</summary>");
@@ -231,7 +243,7 @@ public static class NetModelEmitter
         w.Line("/// <summary>Advances one timestep: <paramref name=\"input\"/> [InputSize] → <paramref name=\"output\"/> [OutputSize].</summary>");
         using (w.Block($"public void Step({ReadOnlySpan} input, {Span} output)"))
         {
-            w.Line("CheckLengths(input.Length, output.Length);");
+            w.Line(NetModelEmitter.LengthCheck);
             w.Line($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.Line($"ref float y = ref {MemoryMarshal}.GetReference(output);");
             var paths = Paths(plan).ToList();
@@ -266,18 +278,13 @@ public static class NetModelEmitter
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             using (w.Block($"public void Step{p.Suffix}({ReadOnlySpan} input, {Span} output)"))
             {
-                w.Line("CheckLengths(input.Length, output.Length);");
+                w.Line(NetModelEmitter.LengthCheck);
                 w.Line($"Core{p.Suffix}(ref {MemoryMarshal}.GetReference(input), ref {MemoryMarshal}.GetReference(output));");
             }
             w.Line();
         }
 
-        using (w.Block("private static void CheckLengths(int input, int output)"))
-        {
-            w.Line("if (input != InputSize || output != OutputSize)");
-            w.Line("    throw new global::System.ArgumentException($\"expected input of length {InputSize} and output of length {OutputSize}, got {input} and {output}\");");
-        }
-        w.Line();
+        NetModelEmitter.EmitLengthMismatchThrow(w);
     }
 
     /// <summary>
@@ -293,7 +300,11 @@ public static class NetModelEmitter
         // Small models fit the JIT's inlining budget whole: one method saves the calls and the spills around them.
         bool inline = plan.EmbeddedFloats <= InlineLayersUpToFloats;
         string skipLocalsInit = options.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
+        bool[] registerLayers = plan.Layers.Select(l => l.RunsInRegisters(m.Convention, path.Narrowed(l.Granule).Width)).ToArray();
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
+        // Never inlined into Step (and so into the user's caller): the JIT's inlining budget is per compiled method, and
+        // a caller that absorbed the whole step ran out of it and called Tanh instead of inlining it (2× slower, measured).
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
         using (w.Block($"private void Core{path.Suffix}(ref float input, ref float output)"))
         {
             string x = "input";
@@ -309,16 +320,22 @@ public static class NetModelEmitter
                 w.Line($"for (int i = 0; i < {I(m.InputSize)}; i++) {Unsafe}.Add(ref xn, i) = ({Unsafe}.Add(ref input, i) - {Unsafe}.Add(ref mean, i)) / {Unsafe}.Add(ref std, i);");
                 x = "xn";
             }
-            w.Line($"{Span} scratch = stackalloc float[{I((resetBefore ? 7 : 6) * hpMax)}];");
-            w.Line($"ref float gx = ref {MemoryMarshal}.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]");
-            w.Line($"ref float ghRz = ref {Unsafe}.Add(ref gx, {I(3 * hpMax)});     // U_rz·h + b_h,rz [2Hp]");
-            w.Line($"ref float ghN = ref {Unsafe}.Add(ref gx, {I(5 * hpMax)});      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]");
-            if (resetBefore) w.Line($"ref float rh = ref {Unsafe}.Add(ref gx, {I(6 * hpMax)});       // r ⊙ h [Hp]");
+            // Register-resident layers need no scratch; the others keep their gate pre-activations in it.
+            if (!registerLayers.All(r => r))
+            {
+                w.Line($"{Span} scratch = stackalloc float[{I((resetBefore ? 7 : 6) * hpMax)}];");
+                w.Line($"ref float gx = ref {MemoryMarshal}.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]");
+                w.Line($"ref float ghRz = ref {Unsafe}.Add(ref gx, {I(3 * hpMax)});     // U_rz·h + b_h,rz [2Hp]");
+                w.Line($"ref float ghN = ref {Unsafe}.Add(ref gx, {I(5 * hpMax)});      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]");
+                if (resetBefore) w.Line($"ref float rh = ref {Unsafe}.Add(ref gx, {I(6 * hpMax)});       // r ⊙ h [Hp]");
+            }
             string extra = resetBefore ? ", ref rh" : "";
             for (int k = 0; k < plan.Layers.Count; k++)
             {
                 w.Line($"ref float h{k} = ref {Unsafe}.As<Layer{k}State, float>(ref _h{k});");
-                w.Line($"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref gx, ref ghRz, ref ghN{extra});");
+                w.Line(registerLayers[k]
+                    ? $"Layer{k}{path.Suffix}(ref {x}, ref h{k});"
+                    : $"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref gx, ref ghRz, ref ghN{extra});");
                 x = "h" + k;
             }
             w.Line($"Output{path.Suffix}(ref {x}, ref output);");
@@ -332,9 +349,9 @@ public static class NetModelEmitter
             string h = "h";
             w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
             if (inline) w.Line(AggressiveInlining);
-            if (l.RunsInRegisters(m.Convention, f.Width))
+            if (registerLayers[k])
             {
-                using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)"))
+                using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h)"))
                     EmitRegisterLayer(w, f, k, l);
                 w.Line();
                 continue;
@@ -461,7 +478,7 @@ public static class NetModelEmitter
             }
         }
         w.Line("// σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);");
-        w.Line("// z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)");
+        w.Line("// z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)");
         for (int i = 0; i < vectors; i++)
         {
             string Sum(string gate) => sets switch
@@ -472,12 +489,14 @@ public static class NetModelEmitter
             };
             using (w.Block())
             {
-                string half = f.Broadcast("0.5f");
+                string half = "half";
+                w.Line($"var half = {f.Broadcast("0.5f")};");
                 w.Line($"var nh = {Sum("nh")};");
                 w.Line($"var tr = {f.Tanh(Sum("r"))};");
-                w.Line($"var z = {f.MultiplyAdd(f.Tanh(Sum("z")), half, half)};");
+                w.Line($"var tz = {f.Tanh(Sum("z"))};");
+                w.Line($"var zh = {f.MultiplyAdd("tz", half, half)} * {f.Load("h", I(i * width))};");
                 w.Line($"var n = {f.Tanh(f.MultiplyAdd("tr", "nh", $"nh + nx{i}"))};");
-                w.Line(f.Store(f.MultiplyAdd("z", $"{f.Load("h", I(i * width))} - n", "n"), "h", I(i * width)));
+                w.Line(f.Store(f.MultiplyAdd("n", $"{half} - tz * {half}", "zh"), "h", I(i * width)));
             }
         }
     }
@@ -487,12 +506,19 @@ public static class NetModelEmitter
         var m = plan.Model;
         string y = last;
         int o = m.OutputSize;
+        bool direct = false;
         if (plan.Head is { } head)
         {
             var f = path.Narrowed(head.Weights.Granule);
             w.Line($"// ---- head: y = W·h + b   [{o}, {head.Spec.InputSize}] · [{head.Spec.InputSize}] ----");
-            w.Line($"{Span} ySpan = stackalloc float[{I(head.PaddedOutputs)}];");
-            w.Line($"ref float yh = ref {MemoryMarshal}.GetReference(ySpan);");
+            direct = head.PaddedOutputs == o;
+            if (direct)
+                w.Line("ref float yh = ref output;   // no padding rows: the head writes straight into output");
+            else
+            {
+                w.Line($"{Span} ySpan = stackalloc float[{I(head.PaddedOutputs)}];");
+                w.Line($"ref float yh = ref {MemoryMarshal}.GetReference(ySpan);");
+            }
             EmitMatVec(w, f, "HeadWeights", head.Weights, last, "HeadBias", "yh");
             y = "yh";
             switch (head.Spec.Activation)
@@ -527,7 +553,7 @@ public static class NetModelEmitter
             w.Line($"ref float offset = ref {MemoryMarshal}.GetReference(OutputOffset);");
             w.Line($"for (int o = 0; o < {I(o)}; o++) {Unsafe}.Add(ref output, o) = {Unsafe}.Add(ref {y}, o) * {Unsafe}.Add(ref scale, o) + {Unsafe}.Add(ref offset, o);");
         }
-        else
+        else if (!direct)
         {
             w.Line("// output = y");
             w.Line($"for (int o = 0; o < {I(o)}; o++) {Unsafe}.Add(ref output, o) = {Unsafe}.Add(ref {y}, o);");

@@ -55,7 +55,7 @@ namespace Sensors
         /// <summary>Advances one timestep: <paramref name="input"/> [InputSize] → <paramref name="output"/> [OutputSize].</summary>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            CheckLengths(input.Length, output.Length);
+            if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Core256(ref x, ref y);
@@ -78,7 +78,7 @@ namespace Sensors
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         public void Step256(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            CheckLengths(input.Length, output.Length);
+            if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);
             Core256(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -86,7 +86,7 @@ namespace Sensors
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         public void Step128(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            CheckLengths(input.Length, output.Length);
+            if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);
             Core128(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
@@ -94,30 +94,26 @@ namespace Sensors
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         public void StepScalar(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            CheckLengths(input.Length, output.Length);
+            if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);
             CoreScalar(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
-        private static void CheckLengths(int input, int output)
-        {
-            if (input != InputSize || output != OutputSize)
-                throw new global::System.ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input} and {output}");
-        }
+        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void ThrowLengthMismatch(int input, int output) =>
+            throw new global::System.ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input} and {output}");
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void Core256(ref float input, ref float output)
         {
-            global::System.Span<float> scratch = stackalloc float[48];
-            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]
-            ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
-            ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0256(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            Layer0256(ref input, ref h0);
             Output256(ref h0, ref output);
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0256(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        private static void Layer0256(ref float x, ref float h)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
             ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
@@ -182,13 +178,15 @@ namespace Sensors
             z0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(248)), h7, z0_3);
             nh0_3 = global::TinyGru.Kernels.MultiplyAdd.V256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(256)), h7, nh0_3);
             // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
-            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
+            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)
             {
+                var half = global::System.Runtime.Intrinsics.Vector256.Create(0.5f);
                 var nh = (nh0 + nh0_1) + (nh0_2 + nh0_3);
                 var tr = global::TinyGru.Kernels.Tanh.V256((r0 + r0_1) + (r0_2 + r0_3));
-                var z = global::TinyGru.Kernels.MultiplyAdd.V256(global::TinyGru.Kernels.Tanh.V256((z0 + z0_1) + (z0_2 + z0_3)), global::System.Runtime.Intrinsics.Vector256.Create(0.5f), global::System.Runtime.Intrinsics.Vector256.Create(0.5f));
+                var tz = global::TinyGru.Kernels.Tanh.V256((z0 + z0_1) + (z0_2 + z0_3));
+                var zh = global::TinyGru.Kernels.MultiplyAdd.V256(tz, half, half) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h);
                 var n = global::TinyGru.Kernels.Tanh.V256(global::TinyGru.Kernels.MultiplyAdd.V256(tr, nh, nh + nx0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V256(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h) - n, n), ref h);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V256(n, half - tz * half, zh), ref h);
             }
         }
 
@@ -196,8 +194,7 @@ namespace Sensors
         private static void Output256(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
-            global::System.Span<float> ySpan = stackalloc float[4];
-            ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
+            ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0..3, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
@@ -224,24 +221,19 @@ namespace Sensors
                 a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0_3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
-            // output = y
-            for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void Core128(ref float input, ref float output)
         {
-            global::System.Span<float> scratch = stackalloc float[48];
-            ref float gx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);          // W·x + b_i, gate blocks r, z, n [3Hp]
-            ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
-            ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0128(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            Layer0128(ref input, ref h0);
             Output128(ref h0, ref output);
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0128(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        private static void Layer0128(ref float x, ref float h)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
             ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
@@ -340,20 +332,24 @@ namespace Sensors
             z1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(252)), h7, z1_1);
             nh1_1 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(260)), h7, nh1_1);
             // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
-            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
+            // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)
             {
+                var half = global::System.Runtime.Intrinsics.Vector128.Create(0.5f);
                 var nh = nh0 + nh0_1;
                 var tr = global::TinyGru.Kernels.Tanh.V128(r0 + r0_1);
-                var z = global::TinyGru.Kernels.MultiplyAdd.V128(global::TinyGru.Kernels.Tanh.V128(z0 + z0_1), global::System.Runtime.Intrinsics.Vector128.Create(0.5f), global::System.Runtime.Intrinsics.Vector128.Create(0.5f));
+                var tz = global::TinyGru.Kernels.Tanh.V128(z0 + z0_1);
+                var zh = global::TinyGru.Kernels.MultiplyAdd.V128(tz, half, half) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h);
                 var n = global::TinyGru.Kernels.Tanh.V128(global::TinyGru.Kernels.MultiplyAdd.V128(tr, nh, nh + nx0));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(z, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h) - n, n), ref h);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(n, half - tz * half, zh), ref h);
             }
             {
+                var half = global::System.Runtime.Intrinsics.Vector128.Create(0.5f);
                 var nh = nh1 + nh1_1;
                 var tr = global::TinyGru.Kernels.Tanh.V128(r1 + r1_1);
-                var z = global::TinyGru.Kernels.MultiplyAdd.V128(global::TinyGru.Kernels.Tanh.V128(z1 + z1_1), global::System.Runtime.Intrinsics.Vector128.Create(0.5f), global::System.Runtime.Intrinsics.Vector128.Create(0.5f));
+                var tz = global::TinyGru.Kernels.Tanh.V128(z1 + z1_1);
+                var zh = global::TinyGru.Kernels.MultiplyAdd.V128(tz, half, half) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)(4));
                 var n = global::TinyGru.Kernels.Tanh.V128(global::TinyGru.Kernels.MultiplyAdd.V128(tr, nh, nh + nx1));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(z, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)(4)) - n, n), ref h, (nuint)(4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::TinyGru.Kernels.MultiplyAdd.V128(n, half - tz * half, zh), ref h, (nuint)(4));
             }
         }
 
@@ -361,8 +357,7 @@ namespace Sensors
         private static void Output128(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
-            global::System.Span<float> ySpan = stackalloc float[4];
-            ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
+            ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0..3, columns split over 4 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
@@ -389,10 +384,9 @@ namespace Sensors
                 a0_3 = global::TinyGru.Kernels.MultiplyAdd.V128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28)), v7, a0_3);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
-            // output = y
-            for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void CoreScalar(ref float input, ref float output)
         {
             global::System.Span<float> scratch = stackalloc float[48];
@@ -848,8 +842,7 @@ namespace Sensors
         private static void OutputScalar(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
-            global::System.Span<float> ySpan = stackalloc float[4];
-            ref float yh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ySpan);
+            ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0..3, columns split over 2 partial sums
                 ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
@@ -907,8 +900,6 @@ namespace Sensors
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 2) = a2 + a2_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, 3) = a3 + a3_1;
             }
-            // output = y
-            for (int o = 0; o < 4; o++) global::System.Runtime.CompilerServices.Unsafe.Add(ref output, o) = global::System.Runtime.CompilerServices.Unsafe.Add(ref yh, o);
         }
 
         // ---- weights: read-only data in the assembly image (no allocation), in the kernels' packed layout ----
