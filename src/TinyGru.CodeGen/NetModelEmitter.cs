@@ -13,6 +13,12 @@ public static class NetModelEmitter
     /// <summary>Input columns up to which a matrix pass is unrolled into straight-line code with constant offsets.</summary>
     public const int UnrollColumns = 16;
 
+    /// <summary>
+    /// Input columns up to which a register-resident layer's W·x is unrolled. Its h columns always are (such a layer has
+    /// H ≤ 32 by construction): the H = 32 step measured 10 % faster than with a 2-column loop.
+    /// </summary>
+    public const int RegisterLayerUnrollColumns = 32;
+
     /// <summary>Vectors per elementwise pass up to which the gate update is unrolled.</summary>
     public const int UnrollVectors = 4;
 
@@ -442,7 +448,7 @@ public static class NetModelEmitter
                 w.Line($"{n} = {f.MultiplyAdd(f.Load("wp", Add(offset, 2 * hp + i * width)), v, n)};");
             }
         }
-        if (inputs <= UnrollColumns)
+        if (inputs <= RegisterLayerUnrollColumns)
             for (int c = 0; c < inputs; c++)
             {
                 w.Line($"var x{c} = {f.Broadcast(c == 0 ? "x" : $"{Unsafe}.Add(ref x, {c})")};");
@@ -455,27 +461,11 @@ public static class NetModelEmitter
                 Column("v", $"j * {I(rows)}", recurrent: false, set: 0);
             }
         int first = inputs * rows;
-        if (hidden <= UnrollColumns)
-            for (int c = 0; c < hidden; c++)
-            {
-                w.Line($"var h{c} = {f.Broadcast(c == 0 ? "h" : $"{Unsafe}.Add(ref h, {c})")};");
-                Column("h" + c, I(first + c * rows), recurrent: true, set: c % sets);
-            }
-        else
+        // Registers hold 4·Hp/width ≤ 8 accumulators, so Hp ≤ 2·16 and every h column is unrolled.
+        for (int c = 0; c < hidden; c++)
         {
-            int looped = hidden - hidden % sets;
-            using (w.Block($"for (int j = 0; j < {I(looped)}; j += {I(sets)})"))
-                for (int set = 0; set < sets; set++)
-                {
-                    string j = set == 0 ? "j" : $"j + {I(set)}";
-                    w.Line($"var v{set} = {f.Broadcast($"{Unsafe}.Add(ref h, {j})")};");
-                    Column("v" + set, $"{I(first)} + ({j}) * {I(rows)}", recurrent: true, set: set);
-                }
-            for (int c = looped; c < hidden; c++)
-            {
-                w.Line($"var rest{c - looped} = {f.Broadcast($"{Unsafe}.Add(ref h, {c})")};");
-                Column("rest" + (c - looped), I(first + c * rows), recurrent: true, set: c - looped);
-            }
+            w.Line($"var h{c} = {f.Broadcast(c == 0 ? "h" : $"{Unsafe}.Add(ref h, {c})")};");
+            Column("h" + c, I(first + c * rows), recurrent: true, set: c % sets);
         }
         w.Line("// σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);");
         w.Line("// z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)");
