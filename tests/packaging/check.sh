@@ -9,8 +9,15 @@ version="0.1.0-ci.$(date +%s)"
 for project in src/TinyGru.Model src/TinyGru.Runtime generator/TinyGru.Generator; do
   dotnet pack "$root/$project" -c Release -o "$work/feed" -p:Version="$version" -nologo -v quiet
 done
-unzip -l "$work/feed/TinyGru.Generator.$version.nupkg" | grep -q "analyzers/dotnet/cs/TinyGru.Model.dll"
-unzip -l "$work/feed/TinyGru.Generator.$version.nupkg" | grep -q "buildTransitive/TinyGru.Generator.props"
+# The listing is read whole before it is searched: `unzip -l … | grep -q` under pipefail fails with SIGPIPE (141)
+# whenever grep stops reading before unzip has finished writing.
+listing="$(unzip -Z1 "$work/feed/TinyGru.Generator.$version.nupkg")"
+for entry in analyzers/dotnet/cs/TinyGru.Generator.dll analyzers/dotnet/cs/TinyGru.Model.dll buildTransitive/TinyGru.Generator.props; do
+  if ! grep -qxF "$entry" <<<"$listing"; then
+    echo "packaging: TinyGru.Generator.$version.nupkg has no $entry" >&2
+    exit 1
+  fi
+done
 cp -r "$root/tests/packaging/consumer" "$work/consumer"
 mkdir -p "$work/consumer/models"
 cp "$root/tests/fixtures/gru_tiny.safetensors" "$work/consumer/models/"
