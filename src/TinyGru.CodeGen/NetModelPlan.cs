@@ -1,4 +1,5 @@
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 
 namespace TinyGru.CodeGen;
 
@@ -25,6 +26,12 @@ public sealed class NetModelPlan
     /// <summary>Head layout, or null.</summary>
     public HeadPlan? Head { get; }
 
+    /// <summary>
+    /// True for an int8-weights model: every matrix then also carries its int8 values (<see cref="PackedMatrix.Int8Data"/>)
+    /// and padded row scales, and the generated kernels embed those instead of the float32 values.
+    /// </summary>
+    public bool HasInt8Weights => Model.Precision == ModelPrecision.Int8Weights;
+
     /// <summary>Largest padded hidden size.</summary>
     public int MaxPaddedHidden => Layers.Max(l => l.PaddedHidden);
 
@@ -44,8 +51,10 @@ public sealed class NetModelPlan
     public static NetModelPlan Create(GruModel model)
     {
         var layers = new List<LayerPlan>();
-        foreach (var layer in model.Layers) layers.Add(LayerPlan.Create(layer));
-        HeadPlan? head = model.Head is null ? null : HeadPlan.Create(model.Head);
+        // int8-weights: the int8 values and scales are read from the model's quantization, the same object the file holds.
+        var quantization = model.Precision == ModelPrecision.Int8Weights ? model.Quantization : null;
+        for (int k = 0; k < model.Layers.Count; k++) layers.Add(LayerPlan.Create(model.Layers[k], quantization?.Layers[k]));
+        HeadPlan? head = model.Head is null ? null : HeadPlan.Create(model.Head, quantization?.Head);
         return new NetModelPlan(model, layers, head);
     }
 }
@@ -54,8 +63,9 @@ public sealed class NetModelPlan
 public sealed class LayerPlan
 {
     private LayerPlan(GruLayerSpec spec, int granule, int paddedHidden, PackedMatrix w, PackedMatrix urz, PackedMatrix un, float[] bi, float[] bhrz, float[] bhn,
-        PackedMatrix fused, float[] fusedRzBias, float[] fusedNBias)
+        PackedMatrix fused, float[] fusedRzBias, float[] fusedNBias, LayerRowScales? rowScales)
     {
+        RowScales = rowScales;
         FusedWeights = fused;
         FusedRzBias = fusedRzBias;
         FusedNBias = fusedNBias;
@@ -110,6 +120,9 @@ public sealed class LayerPlan
     /// <summary>½·b_hn, padded: [Hp].</summary>
     public float[] FusedNBias { get; }
 
+    /// <summary>Padded row scales of the int8 matrices (int8-weights models), or null.</summary>
+    public LayerRowScales? RowScales { get; }
+
     /// <summary>
     /// True when some SIMD path runs this layer in registers: a reset-after layer whose four gate vectors (r, z,
     /// W_n·x, U_n·h) fit in 8 vectors of the path's width, with no scratch stores and reloads on the h → h' critical path.
@@ -121,14 +134,14 @@ public sealed class LayerPlan
         convention == GateConvention.ResetAfter && pathWidth > 1 && Math.Min(pathWidth, Granule) == pathWidth
         && 4 * PaddedHidden / pathWidth <= 8;
 
-    internal static LayerPlan Create(GruLayerSpec layer)
+    internal static LayerPlan Create(GruLayerSpec layer, QuantizedLayer? quantized)
     {
         int h = layer.HiddenSize;
         int g = PackedMatrix.GranuleFor(h);
         int hp = PackedMatrix.Pad(h, g);
         // Padded row p of a run of gate blocks starting at gate g0 → canonical row, or −1 for padding.
         Func<int, int> Rows(int firstGate) => p => p % hp < h ? (firstGate + p / hp) * h + p % hp : -1;
-        float[] Bias(float[] b, int firstGate, int gates)
+        float[] PerRow(float[] b, int firstGate, int gates)
         {
             var padded = new float[gates * hp];
             var map = Rows(firstGate);
@@ -143,25 +156,75 @@ public sealed class LayerPlan
             for (int c = 0; c < i; c++) concatenated[row * columns + c] = rz ? 0.5f * layer.InputWeights[row * i + c] : layer.InputWeights[row * i + c];
             for (int c = 0; c < h; c++) concatenated[row * columns + i + c] = 0.5f * layer.RecurrentWeights[row * h + c];
         }
-        var bi = Bias(layer.InputBias, 0, 3);
-        var bhrz = Bias(layer.RecurrentBias, 0, 2);
-        var bhn = Bias(layer.RecurrentBias, 2, 1);
+        var bi = PerRow(layer.InputBias, 0, 3);
+        var bhrz = PerRow(layer.RecurrentBias, 0, 2);
+        var bhn = PerRow(layer.RecurrentBias, 2, 1);
+        sbyte[]? wq = quantized?.InputWeights.Values, uq = quantized?.RecurrentWeights.Values, fusedQ = null;
+        LayerRowScales? scales = null;
+        if (quantized is not null)
+        {
+            // [W | U] as int8: the halving moves into the scales (q stays an integer); W's and U's scales differ per row,
+            // so the kernel keeps W·x and U·h apart and scales each.
+            fusedQ = new sbyte[3 * h * columns];
+            for (int row = 0; row < 3 * h; row++)
+            {
+                Array.Copy(wq!, row * i, fusedQ, row * columns, i);
+                Array.Copy(uq!, row * h, fusedQ, row * columns + i, h);
+            }
+            float[] ws = PerRow(quantized.InputWeights.RowScales, 0, 3), us = PerRow(quantized.RecurrentWeights.RowScales, 0, 3);
+            scales = new LayerRowScales(ws, us.Take(2 * hp).ToArray(), us.Skip(2 * hp).ToArray(),
+                ws.Select((s, p) => p < 2 * hp ? 0.5f * s : s).ToArray(),
+                us.Select(s => 0.5f * s).ToArray());
+        }
         return new LayerPlan(layer, g, hp,
-            PackedMatrix.Pack(layer.InputWeights, i, 3 * hp, g, Rows(0)),
-            PackedMatrix.Pack(layer.RecurrentWeights, h, 2 * hp, g, Rows(0)),
-            PackedMatrix.Pack(layer.RecurrentWeights, h, hp, g, Rows(2)),
+            PackedMatrix.Pack(layer.InputWeights, i, 3 * hp, g, Rows(0), wq),
+            PackedMatrix.Pack(layer.RecurrentWeights, h, 2 * hp, g, Rows(0), uq),
+            PackedMatrix.Pack(layer.RecurrentWeights, h, hp, g, Rows(2), uq),
             bi, bhrz, bhn,
-            PackedMatrix.Pack(concatenated, columns, 3 * hp, g, Rows(0)),
+            PackedMatrix.Pack(concatenated, columns, 3 * hp, g, Rows(0), fusedQ),
             bhrz.Select((b, p) => 0.5f * (bi[p] + b)).ToArray(),
-            bhn.Select(b => 0.5f * b).ToArray());
+            bhn.Select(b => 0.5f * b).ToArray(),
+            scales);
     }
+}
+
+/// <summary>
+/// A layer's int8 row scales in the padded row order of its packed matrices (padding rows 0): the float32 weight of
+/// an element is its int8 value times its row's scale, so a kernel may sum q·x and multiply by the row's scale once.
+/// </summary>
+public sealed class LayerRowScales
+{
+    internal LayerRowScales(float[] input, float[] recurrentRz, float[] recurrentN, float[] fusedInput, float[] fusedRecurrent)
+    {
+        Input = input;
+        RecurrentRz = recurrentRz;
+        RecurrentN = recurrentN;
+        FusedInput = fusedInput;
+        FusedRecurrent = fusedRecurrent;
+    }
+
+    /// <summary>W's row scales: [3Hp].</summary>
+    public float[] Input { get; }
+
+    /// <summary>U_r and U_z's row scales: [2Hp].</summary>
+    public float[] RecurrentRz { get; }
+
+    /// <summary>U_n's row scales: [Hp].</summary>
+    public float[] RecurrentN { get; }
+
+    /// <summary>W's row scales for the fused [W | U] matrix, r and z rows halved (exact): [3Hp].</summary>
+    public float[] FusedInput { get; }
+
+    /// <summary>U's row scales for the fused [W | U] matrix, all halved (exact): [3Hp].</summary>
+    public float[] FusedRecurrent { get; }
 }
 
 /// <summary>The dense head's packed layout: [Op] rows over H columns.</summary>
 public sealed class HeadPlan
 {
-    private HeadPlan(DenseHeadSpec spec, PackedMatrix weights, float[] bias)
+    private HeadPlan(DenseHeadSpec spec, PackedMatrix weights, float[] bias, float[]? rowScales)
     {
+        RowScales = rowScales;
         Spec = spec;
         Weights = weights;
         Bias = bias;
@@ -176,15 +239,24 @@ public sealed class HeadPlan
     /// <summary>b padded: [Op].</summary>
     public float[] Bias { get; }
 
+    /// <summary>Padded row scales of the int8 weights (int8-weights models): [Op], or null.</summary>
+    public float[]? RowScales { get; }
+
     /// <summary>O rounded up to the head's granule.</summary>
     public int PaddedOutputs => Weights.Rows;
 
-    internal static HeadPlan Create(DenseHeadSpec head)
+    internal static HeadPlan Create(DenseHeadSpec head, QuantizedMatrix? quantized)
     {
         int g = PackedMatrix.GranuleFor(head.OutputSize);
         int op = PackedMatrix.Pad(head.OutputSize, g);
         var bias = new float[op];
         Array.Copy(head.Bias, bias, head.OutputSize);
-        return new HeadPlan(head, PackedMatrix.Pack(head.Weight, head.InputSize, op, g, p => p < head.OutputSize ? p : -1), bias);
+        float[]? scales = null;
+        if (quantized is not null)
+        {
+            scales = new float[op];
+            Array.Copy(quantized.RowScales, scales, head.OutputSize);
+        }
+        return new HeadPlan(head, PackedMatrix.Pack(head.Weight, head.InputSize, op, g, p => p < head.OutputSize ? p : -1, quantized?.Values), bias, scales);
     }
 }

@@ -11,8 +11,9 @@ public sealed class PackedMatrix
     /// <summary>Accumulators per chunk at the component's native width.</summary>
     public const int AccumulatorsPerChunk = 8;
 
-    private PackedMatrix(int rows, int columns, int granule, float[] data, IReadOnlyList<MatrixChunk> chunks)
+    private PackedMatrix(int rows, int columns, int granule, float[] data, IReadOnlyList<MatrixChunk> chunks, sbyte[]? int8Data)
     {
+        Int8Data = int8Data;
         Rows = rows;
         Columns = columns;
         Granule = granule;
@@ -32,17 +33,26 @@ public sealed class PackedMatrix
     /// <summary>Packed data, chunk after chunk.</summary>
     public float[] Data { get; }
 
+    /// <summary>
+    /// For an int8-weights model: the int8 values in the same layout as <see cref="Data"/> (element for element), or null.
+    /// The row scales live beside the matrix (a row's scale may differ between column ranges, as in [W | U]).
+    /// </summary>
+    public sbyte[]? Int8Data { get; }
+
     /// <summary>The chunks in row order.</summary>
     public IReadOnlyList<MatrixChunk> Chunks { get; }
 
     /// <summary>
     /// Packs a row-major matrix [sourceRows, columns]. <paramref name="sourceRow"/> maps a padded row to its source
     /// row, or −1 for padding (zeros). Rows [first, first + count) of the padded matrix are packed.
+    /// <paramref name="int8Source"/>, when given, is the same matrix's int8 values [sourceRows, columns], packed alike
+    /// into <see cref="Int8Data"/>.
     /// </summary>
-    public static PackedMatrix Pack(float[] source, int columns, int paddedRows, int granule, Func<int, int> sourceRow)
+    public static PackedMatrix Pack(float[] source, int columns, int paddedRows, int granule, Func<int, int> sourceRow, sbyte[]? int8Source = null)
     {
         var chunks = new List<MatrixChunk>();
         var data = new float[(long)paddedRows * columns];
+        var int8Data = int8Source is null ? null : new sbyte[data.Length];
         int chunkRows = AccumulatorsPerChunk * granule;
         int offset = 0;
         for (int start = 0; start < paddedRows; start += chunkRows)
@@ -53,11 +63,12 @@ public sealed class PackedMatrix
                 {
                     int src = sourceRow(start + r);
                     data[offset + c * rows + r] = src < 0 ? 0f : source[(long)src * columns + c];
+                    if (int8Data is not null) int8Data[offset + c * rows + r] = src < 0 ? (sbyte)0 : int8Source![(long)src * columns + c];
                 }
             chunks.Add(new MatrixChunk(start, rows, offset));
             offset += rows * columns;
         }
-        return new PackedMatrix(paddedRows, columns, granule, data, chunks);
+        return new PackedMatrix(paddedRows, columns, granule, data, chunks, int8Data);
     }
 
     /// <summary>The granule for <paramref name="size"/> real rows per block: the widest vector that wastes at most half.</summary>
