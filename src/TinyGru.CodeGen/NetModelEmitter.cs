@@ -56,7 +56,12 @@ public static class NetModelEmitter
             EmitPublicApi(w, plan, options);
             var paths = Paths(plan).ToList();
             foreach (var flavor in paths) EmitPath(w, plan, flavor, options);
-            EmitWeights(w, plan);
+            if (plan.HasInt8Weights)
+            {
+                EmitInt8ToSingle(w, paths);
+                foreach (var array in Int8WeightsData(plan)) array.Emit(w);
+            }
+            else EmitWeights(w, plan);
         }
 
         CloseFile(enclosing);
@@ -81,6 +86,8 @@ public static class NetModelEmitter
 
     private static string I(long v) => CSharpLiterals.Int(v);
 
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
     private static void EmitTypeDoc(IndentedWriter w, NetModelPlan plan, NetEmitOptions options)
     {
         var m = plan.Model;
@@ -96,12 +103,24 @@ public static class NetModelEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>Gates r, z, n; {CSharpLiterals.XmlText(conv)}; h' = (1 − z) ⊙ n + z ⊙ h; state starts at zero.</para>");
-        w.Line($"/// <para>{m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters; {f.Float32WeightBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of float32 weights " +
-               $"({(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
-               $"({m.StateSize} floats, padded to vector width).</para>");
-        if (m.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8Weights)
-            w.Line($"/// <para>Precision int8-weights: the file's int8 weights are embedded as their float32 values q·scale (the computation GruReferenceEngine performs), " +
-                   $"so flash holds {(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes rather than the file's {f.Int8WeightBytes.ToString("N0", CultureInfo.InvariantCulture)}; RAM: state as above plus per-step stack scratch.</para>");
+        if (plan.HasInt8Weights)
+            w.Line($"/// <para>{N(m.ParameterCount)} parameters; state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes ({m.StateSize} floats, padded to vector width).</para>");
+        else
+            w.Line($"/// <para>{m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters; {f.Float32WeightBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of float32 weights " +
+                   $"({(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
+                   $"({m.StateSize} floats, padded to vector width).</para>");
+        if (plan.HasInt8Weights)
+        {
+            // Counted from the arrays Emit writes, so the figures are what the code embeds.
+            var data = Int8WeightsData(plan);
+            long int8Bytes = data.Sum(a => a.Int8Bytes), scaleBytes = data.Where(a => a.IsRowScales).Sum(a => a.FloatBytes);
+            long otherBytes = data.Where(a => !a.IsRowScales).Sum(a => a.FloatBytes);
+            w.Line($"/// <para>Precision int8-weights: embedded as {N(int8Bytes)} bytes of int8 (sbyte) weights, layers and head, plus {N(scaleBytes)} bytes of float32 row scales " +
+                   $"and {N(otherBytes)} bytes of float32 biases{(m.InputNormalization is null && m.OutputScaling is null ? "" : ", normalization and output scaling")}: " +
+                   $"{N(int8Bytes + scaleBytes + otherBytes)} bytes with vector padding, against {N(plan.EmbeddedFloats * 4)} for the float32 code of the same model " +
+                   $"(the file's int8-weights form: {N(f.Int8WeightBytes)}). The kernels widen int8 lanes to float32, sum q·x with multiply-adds and multiply each row's sum " +
+                   $"by its scale, within 1e-5 of GruReferenceEngine's q·scale weights. RAM: state as above plus per-step stack scratch.</para>");
+        }
         if (m.InputNormalization is not null) w.Line("/// <para>Inputs are raw values: the model normalizes them with the training mean and standard deviation.</para>");
         if (m.OutputScaling is not null) w.Line("/// <para>Outputs are in the user's units: the model rescales them with the training scale and offset.</para>");
         w.Line("/// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>");
@@ -365,14 +384,14 @@ public static class NetModelEmitter
             using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
             {
                 w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
-                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, "x", $"Layer{k}InputBias", "gx");
+                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, "x", $"Layer{k}InputBias", "gx", Int8(l, $"Layer{k}InputRowScales"));
                 w.Line($"// gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]");
-                EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, h, $"Layer{k}RecurrentRzBias", "ghRz");
+                EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, h, $"Layer{k}RecurrentRzBias", "ghRz", Int8(l, $"Layer{k}RecurrentRzRowScales"));
                 int hp = l.PaddedHidden;
                 if (!resetBefore)
                 {
                     w.Line($"// gh_n = U_n·h + b_hn   [H, H] · [H]");
-                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, h, $"Layer{k}RecurrentNBias", "ghN");
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, h, $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
                     w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
                     EmitElementwise(w, f, hp, (o, body) =>
                     {
@@ -392,7 +411,7 @@ public static class NetModelEmitter
                         body.Add(f.Store($"r * {f.Load(h, o)}", "rh", o));
                     });
                     w.Line($"// gh_n = U_n·(r ⊙ h) + b_hn   [H, H] · [H]");
-                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, "rh", $"Layer{k}RecurrentNBias", "ghN");
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, "rh", $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
                     w.Line("// n = tanh(gx_n + gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
                     EmitElementwise(w, f, hp, (o, body) =>
                     {
@@ -421,31 +440,52 @@ public static class NetModelEmitter
     {
         int width = f.Width, hp = l.PaddedHidden, vectors = hp / width, rows = 3 * hp;
         int inputs = l.Spec.InputSize, hidden = l.Spec.HiddenSize;
+        // int8-weights: a row's W and U scales differ, so W·x and U·h sum apart (q·x and q·h) and are scaled each;
+        // W·x is scaled as soon as x's columns are done, off the h → h' critical path.
+        bool int8 = l.RowScales is not null;
+        string rh = int8 ? "ru" : "r", zh = int8 ? "zu" : "z";
         // Partial sums for the h columns, which are on the critical path; the x columns are ready early.
         int sets = vectors == 1 ? 4 : vectors == 2 ? 2 : 1;
         string Acc(string gate, int i, int set) => set == 0 ? $"{gate}{i}" : $"{gate}{i}_{set}";
-        w.Line("// Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)");
-        w.Line($"ref float wp = ref {MemoryMarshal}.GetReference(Layer{k}FusedWeights);");
+        if (int8)
+        {
+            w.Line("// int8 weights, halved scales (exact): [r z] = ½(b_i + b_h) + ½s_W ⊙ Σ q_W·x + ½s_U ⊙ Σ q_U·h,");
+            w.Line("// nx = s_W ⊙ Σ q_W·x + b_in,  nh = ½(s_U ⊙ Σ q_U·h + b_hn)");
+        }
+        else w.Line("// Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)");
+        w.Line($"ref {(int8 ? "sbyte" : "float")} wp = ref {MemoryMarshal}.GetReference(Layer{k}FusedWeights);");
         w.Line($"ref float brz = ref {MemoryMarshal}.GetReference(Layer{k}FusedRzBias);");
         w.Line($"ref float bin = ref {MemoryMarshal}.GetReference(Layer{k}InputBias);");
         w.Line($"ref float bhn = ref {MemoryMarshal}.GetReference(Layer{k}FusedNBias);");
+        if (int8)
+        {
+            w.Line($"ref float sx = ref {MemoryMarshal}.GetReference(Layer{k}FusedInputRowScales);");
+            w.Line($"ref float sh = ref {MemoryMarshal}.GetReference(Layer{k}FusedRecurrentRowScales);");
+        }
         for (int i = 0; i < vectors; i++)
         {
-            w.Line($"var r{i} = {f.Load("brz", I(i * width))};");
-            w.Line($"var z{i} = {f.Load("brz", I(hp + i * width))};");
-            w.Line($"var nx{i} = {f.Load("bin", I(2 * hp + i * width))};");
-            w.Line($"var nh{i} = {f.Load("bhn", I(i * width))};");
+            w.Line($"var r{i} = {(int8 ? f.Zero : f.Load("brz", I(i * width)))};");
+            w.Line($"var z{i} = {(int8 ? f.Zero : f.Load("brz", I(hp + i * width)))};");
+            w.Line($"var nx{i} = {(int8 ? f.Zero : f.Load("bin", I(2 * hp + i * width)))};");
+            if (int8)
+            {
+                w.Line($"var ru{i} = {f.Zero};");
+                w.Line($"var zu{i} = {f.Zero};");
+            }
+            w.Line($"var nh{i} = {(int8 ? f.Zero : f.Load("bhn", I(i * width)))};");
             for (int set = 1; set < sets; set++)
-                foreach (var gate in new[] { "r", "z", "nh" }) w.Line($"var {Acc(gate, i, set)} = {f.Zero};");
+                foreach (var gate in new[] { rh, zh, "nh" }) w.Line($"var {Acc(gate, i, set)} = {f.Zero};");
         }
+        string Weight(string offset) => int8 ? f.LoadInt8("wp", offset) : f.Load("wp", offset);
         void Column(string v, string offset, bool recurrent, int set)
         {
+            string r = recurrent ? rh : "r", z = recurrent ? zh : "z";
             for (int i = 0; i < vectors; i++)
             {
-                w.Line($"{Acc("r", i, set)} = {f.MultiplyAdd(f.Load("wp", Add(offset, i * width)), v, Acc("r", i, set))};");
-                w.Line($"{Acc("z", i, set)} = {f.MultiplyAdd(f.Load("wp", Add(offset, hp + i * width)), v, Acc("z", i, set))};");
+                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd(Weight(Add(offset, i * width)), v, Acc(r, i, set))};");
+                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd(Weight(Add(offset, hp + i * width)), v, Acc(z, i, set))};");
                 string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
-                w.Line($"{n} = {f.MultiplyAdd(f.Load("wp", Add(offset, 2 * hp + i * width)), v, n)};");
+                w.Line($"{n} = {f.MultiplyAdd(Weight(Add(offset, 2 * hp + i * width)), v, n)};");
             }
         }
         if (inputs <= RegisterLayerUnrollColumns)
@@ -460,6 +500,16 @@ public static class NetModelEmitter
                 w.Line($"var v = {f.Broadcast($"{Unsafe}.Add(ref x, j)")};");
                 Column("v", $"j * {I(rows)}", recurrent: false, set: 0);
             }
+        if (int8)
+        {
+            w.Line("// W·x done: scale each row and add the biases");
+            for (int i = 0; i < vectors; i++)
+            {
+                w.Line($"r{i} = {f.MultiplyAdd($"r{i}", f.Load("sx", I(i * width)), f.Load("brz", I(i * width)))};");
+                w.Line($"z{i} = {f.MultiplyAdd($"z{i}", f.Load("sx", I(hp + i * width)), f.Load("brz", I(hp + i * width)))};");
+                w.Line($"nx{i} = {f.MultiplyAdd($"nx{i}", f.Load("sx", I(2 * hp + i * width)), f.Load("bin", I(2 * hp + i * width)))};");
+            }
+        }
         int first = inputs * rows;
         // Registers hold 4·Hp/width ≤ 8 accumulators, so Hp ≤ 2·16 and every h column is unrolled.
         for (int c = 0; c < hidden; c++)
@@ -481,9 +531,18 @@ public static class NetModelEmitter
             {
                 string half = "half";
                 w.Line($"var half = {f.Broadcast("0.5f")};");
-                w.Line($"var nh = {Sum("nh")};");
-                w.Line($"var tr = {f.Tanh(Sum("r"))};");
-                w.Line($"var tz = {f.Tanh(Sum("z"))};");
+                if (int8)
+                {
+                    w.Line($"var nh = {f.MultiplyAdd(Sum("nh"), f.Load("sh", I(2 * hp + i * width)), f.Load("bhn", I(i * width)))};");
+                    w.Line($"var tr = {f.Tanh(f.MultiplyAdd(Sum(rh), f.Load("sh", I(i * width)), $"r{i}"))};");
+                    w.Line($"var tz = {f.Tanh(f.MultiplyAdd(Sum(zh), f.Load("sh", I(hp + i * width)), $"z{i}"))};");
+                }
+                else
+                {
+                    w.Line($"var nh = {Sum("nh")};");
+                    w.Line($"var tr = {f.Tanh(Sum("r"))};");
+                    w.Line($"var tz = {f.Tanh(Sum("z"))};");
+                }
                 w.Line($"var zh = {f.MultiplyAdd("tz", half, half)} * {f.Load("h", I(i * width))};");
                 w.Line($"var n = {f.Tanh(f.MultiplyAdd("tr", "nh", $"nh + nx{i}"))};");
                 w.Line(f.Store(f.MultiplyAdd("n", $"{half} - tz * {half}", "zh"), "h", I(i * width)));
@@ -509,7 +568,7 @@ public static class NetModelEmitter
                 w.Line($"{Span} ySpan = stackalloc float[{I(head.PaddedOutputs)}];");
                 w.Line($"ref float yh = ref {MemoryMarshal}.GetReference(ySpan);");
             }
-            EmitMatVec(w, f, "HeadWeights", head.Weights, last, "HeadBias", "yh");
+            EmitMatVec(w, f, "HeadWeights", head.Weights, last, "HeadBias", "yh", head.RowScales is null ? null : "HeadRowScales");
             y = "yh";
             switch (head.Spec.Activation)
             {
@@ -554,10 +613,13 @@ public static class NetModelEmitter
     /// result[rows] = bias + M·input, chunk by chunk: up to 8 accumulators stay in registers while the chunk's
     /// weights stream once, column by column (a broadcast input times a weight vector per accumulator). With few
     /// accumulators the FMA latency chain, not throughput, would bound the pass, so columns are split over 2 or 4
-    /// partial sums that are added at the end.
+    /// partial sums that are added at the end. With <paramref name="rowScales"/> (int8-weights) the weights are int8:
+    /// the accumulators sum q·x in float32 from zero, and each row's sum is multiplied by its scale and added to the bias
+    /// once at the end (a row's scale is one lane of one vector, so this is one multiply-add per accumulator).
     /// </summary>
-    private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, string input, string bias, string result)
+    private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, string input, string bias, string result, string? rowScales = null)
     {
+        bool int8 = rowScales is not null;
         int width = f.Width;
         foreach (var chunk in m.Chunks)
         {
@@ -571,16 +633,20 @@ public static class NetModelEmitter
                 void Fmas(string v, int set, int columnOffset)
                 {
                     for (int a = 0; a < count; a++)
-                        w.Line($"{Acc(a, set)} = {f.MultiplyAdd(f.Load("wp", I(columnOffset * chunk.Rows + a * width)), v, Acc(a, set))};");
+                    {
+                        string weight = int8 ? f.LoadInt8("wp", I(columnOffset * chunk.Rows + a * width)) : f.Load("wp", I(columnOffset * chunk.Rows + a * width));
+                        w.Line($"{Acc(a, set)} = {f.MultiplyAdd(weight, v, Acc(a, set))};");
+                    }
                 }
                 using (w.Block())
                 {
-                    w.Line($"// rows {row}..{row + count * width - 1}" + (sets > 1 ? $", columns split over {sets} partial sums" : ""));
-                    w.Line($"ref float wp = ref {Unsafe}.Add(ref {MemoryMarshal}.GetReference({weights}), {I(chunk.Offset + start)});");
+                    w.Line($"// rows {row}..{row + count * width - 1}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
+                    w.Line($"ref {(int8 ? "sbyte" : "float")} wp = ref {Unsafe}.Add(ref {MemoryMarshal}.GetReference({weights}), {I(chunk.Offset + start)});");
                     w.Line($"ref float bp = ref {MemoryMarshal}.GetReference({bias});");
+                    if (int8) w.Line($"ref float sp = ref {MemoryMarshal}.GetReference({rowScales});");
                     for (int a = 0; a < count; a++)
                     {
-                        w.Line($"var {Acc(a, 0)} = {f.Load("bp", I(row + a * width))};");
+                        w.Line($"var {Acc(a, 0)} = {(int8 ? f.Zero : f.Load("bp", I(row + a * width)))};");
                         for (int set = 1; set < sets; set++) w.Line($"var {Acc(a, set)} = {f.Zero};");
                     }
                     if (m.Columns <= UnrollColumns)
@@ -618,6 +684,7 @@ public static class NetModelEmitter
                             3 => $"({Acc(a, 0)} + {Acc(a, 1)}) + {Acc(a, 2)}",
                             _ => $"({Acc(a, 0)} + {Acc(a, 1)}) + ({Acc(a, 2)} + {Acc(a, 3)})",
                         };
+                        if (int8) sum = f.MultiplyAdd(sum, f.Load("sp", I(row + a * width)), f.Load("bp", I(row + a * width)));
                         w.Line(f.Store(sum, result, I(row + a * width)));
                     }
                 }
@@ -644,6 +711,9 @@ public static class NetModelEmitter
         using (w.Block($"for (int j = 0; j < {I(paddedLength)}; j += {I(f.Width)})"))
             foreach (var line in loopLines) w.Line(line);
     }
+
+    /// <summary>The row-scale array's name when <paramref name="layer"/> has int8 weights, else null (float kernels).</summary>
+    private static string? Int8(LayerPlan layer, string rowScales) => layer.RowScales is null ? null : rowScales;
 
     private static string Add(string offset, int constant) =>
         offset == "0" ? I(constant) : int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? I(v + constant) : $"{offset} + {I(constant)}";
@@ -684,6 +754,150 @@ public static class NetModelEmitter
             EmitArray(w, "OutputScale", scaling.Scale, "Output scales: [O].");
             EmitArray(w, "OutputOffset", scaling.Offset, "Output offsets: [O].");
         }
+    }
+
+    /// <summary>One array an int8-weights model embeds: int8 weights, or float32 values (row scales, biases, normalization).</summary>
+    private sealed class EmbeddedArray
+    {
+        private readonly string _name, _doc;
+        private readonly sbyte[]? _int8;
+        private readonly float[]? _floats;
+
+        private EmbeddedArray(string name, sbyte[]? int8, float[]? floats, bool isRowScales, string doc)
+        {
+            _name = name;
+            _int8 = int8;
+            _floats = floats;
+            IsRowScales = isRowScales;
+            _doc = doc;
+        }
+
+        public static EmbeddedArray Int8(string name, PackedMatrix m, string doc) => new(name, m.Int8Data!, null, false, doc);
+
+        public static EmbeddedArray RowScales(string name, float[] values, string doc) => new(name, null, values, true, doc);
+
+        public static EmbeddedArray Floats(string name, float[] values, string doc) => new(name, null, values, false, doc);
+
+        public bool IsRowScales { get; }
+
+        public long Int8Bytes => _int8?.LongLength ?? 0;
+
+        public long FloatBytes => 4L * (_floats?.LongLength ?? 0);
+
+        public void Emit(IndentedWriter w)
+        {
+            if (_floats is not null)
+            {
+                EmitArray(w, _name, _floats, _doc);
+                return;
+            }
+            // sbyte is one byte: the compiler points the span at the literal's bytes in the image (no allocation, any build).
+            w.Line($"/// <summary>{CSharpLiterals.XmlText(_doc)}</summary>");
+            w.Line($"private static global::System.ReadOnlySpan<sbyte> {_name}");
+            w.Line("{");
+            w.Indent();
+            w.Line(AggressiveInlining);
+            w.Line("get =>");
+            w.Line("[");
+            w.Indent();
+            for (int i = 0; i < _int8!.Length; i += 32)
+                w.Line(string.Join(", ", _int8.Skip(i).Take(32).Select(v => v.ToString(CultureInfo.InvariantCulture))) + ",");
+            w.Outdent();
+            w.Line("];");
+            w.Outdent();
+            w.Line("}");
+        }
+    }
+
+    /// <summary>
+    /// What an int8-weights model embeds, in order: per layer the int8 matrices of the float layout with their padded
+    /// row scales (and the fused [W | U] when some path runs the layer in registers), the float32 biases; the head
+    /// likewise; normalization and output scaling.
+    /// </summary>
+    private static List<EmbeddedArray> Int8WeightsData(NetModelPlan plan)
+    {
+        var m = plan.Model;
+        var data = new List<EmbeddedArray>();
+        for (int k = 0; k < plan.Layers.Count; k++)
+        {
+            var l = plan.Layers[k];
+            var s = l.RowScales!;
+            int hp = l.PaddedHidden, h = l.Spec.HiddenSize;
+            data.Add(EmbeddedArray.Int8($"Layer{k}InputWeights", l.InputWeights, $"W of layer {k} as int8: [3H, I] = [{3 * h}, {l.Spec.InputSize}], gate blocks r, z, n padded to {hp} rows each, packed in chunks of transposed rows."));
+            data.Add(EmbeddedArray.RowScales($"Layer{k}InputRowScales", s.Input, $"Row scales of W of layer {k}: [3H] padded like its rows (padding 0)."));
+            data.Add(EmbeddedArray.Int8($"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, $"U_r and U_z of layer {k} as int8: [2H, H] = [{2 * h}, {h}], padded and packed like W."));
+            data.Add(EmbeddedArray.RowScales($"Layer{k}RecurrentRzRowScales", s.RecurrentRz, $"Row scales of U_r and U_z of layer {k}: [2H] padded."));
+            data.Add(EmbeddedArray.Int8($"Layer{k}RecurrentNWeights", l.RecurrentNWeights, $"U_n of layer {k} as int8: [H, H] = [{h}, {h}], padded and packed like W."));
+            data.Add(EmbeddedArray.RowScales($"Layer{k}RecurrentNRowScales", s.RecurrentN, $"Row scales of U_n of layer {k}: [H] padded."));
+            data.Add(EmbeddedArray.Floats($"Layer{k}InputBias", l.InputBias, $"b_i of layer {k}: [3H], blocks r, z, n padded to {hp}."));
+            data.Add(EmbeddedArray.Floats($"Layer{k}RecurrentRzBias", l.RecurrentRzBias, $"b_h,r and b_h,z of layer {k}: [2H] padded."));
+            data.Add(EmbeddedArray.Floats($"Layer{k}RecurrentNBias", l.RecurrentNBias, $"b_h,n of layer {k}: [H] padded."));
+            if (l.UsesFusedWeights(m.Convention))
+            {
+                data.Add(EmbeddedArray.Int8($"Layer{k}FusedWeights", l.FusedWeights, $"[W | U] of layer {k} as int8: [3H, I + H] = [{3 * h}, {l.Spec.InputSize + h}], padded and packed like W, for the register-resident layer."));
+                data.Add(EmbeddedArray.RowScales($"Layer{k}FusedInputRowScales", s.FusedInput, $"Row scales of W for [W | U] of layer {k}, r and z rows halved: [3H] padded."));
+                data.Add(EmbeddedArray.RowScales($"Layer{k}FusedRecurrentRowScales", s.FusedRecurrent, $"Row scales of U for [W | U] of layer {k}, halved: [3H] padded."));
+                data.Add(EmbeddedArray.Floats($"Layer{k}FusedRzBias", l.FusedRzBias, $"½(b_i + b_h) for the r and z blocks of layer {k}: [2H] padded."));
+                data.Add(EmbeddedArray.Floats($"Layer{k}FusedNBias", l.FusedNBias, $"½·b_h,n of layer {k}: [H] padded."));
+            }
+        }
+        if (plan.Head is { } head)
+        {
+            data.Add(EmbeddedArray.Int8("HeadWeights", head.Weights, $"Head W as int8: [O, H] = [{head.Spec.OutputSize}, {head.Spec.InputSize}], rows padded to {head.PaddedOutputs}, packed like the layers."));
+            data.Add(EmbeddedArray.RowScales("HeadRowScales", head.RowScales!, $"Row scales of the head W: [O] padded to {head.PaddedOutputs}."));
+            data.Add(EmbeddedArray.Floats("HeadBias", head.Bias, $"Head b: [O] padded to {head.PaddedOutputs}."));
+        }
+        if (m.InputNormalization is { } norm)
+        {
+            data.Add(EmbeddedArray.Floats("InputMean", norm.Mean, "Input means: [I]."));
+            data.Add(EmbeddedArray.Floats("InputStd", norm.Std, "Input standard deviations: [I]."));
+        }
+        if (m.OutputScaling is { } scaling)
+        {
+            data.Add(EmbeddedArray.Floats("OutputScale", scaling.Scale, "Output scales: [O]."));
+            data.Add(EmbeddedArray.Floats("OutputOffset", scaling.Offset, "Output offsets: [O]."));
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// Int8ToSingle{W}: W int8 weights → W floats, exact (|q| ≤ 127), reading exactly W bytes. One sign-extending
+    /// conversion where the ISA has it (the IsSupported checks are JIT-time constants); otherwise Int8ToSingle{W}Portable,
+    /// which widens with the portable Vector API so every path runs on any CPU (tests call it directly).
+    /// </summary>
+    private static void EmitInt8ToSingle(IndentedWriter w, IReadOnlyList<VectorFlavor> paths)
+    {
+        const string V = "global::System.Runtime.Intrinsics";
+        const string X86 = "global::System.Runtime.Intrinsics.X86";
+        const string Bytes = V + ".Vector128<sbyte>";
+        w.Line("// ---- int8 → float32 lanes for the int8 weights ----");
+        foreach (var p in paths.Where(p => !p.IsScalar))
+        {
+            var (load, convert, portable) = p.Width switch
+            {
+                16 => ($"{V}.Vector128.LoadUnsafe(ref q)",
+                       $"{X86}.Avx512F.IsSupported ? {X86}.Avx512F.ConvertToVector512Single({X86}.Avx512F.ConvertToVector512Int32(bytes))",
+                       $"{V}.Vector512.ConvertToSingle({V}.Vector512.WidenLower({V}.Vector256.ToVector512Unsafe({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe(bytes)))))"),
+                8 => ($"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref {Unsafe}.As<sbyte, byte>(ref q))))",
+                      $"{X86}.Avx2.IsSupported ? {X86}.Avx.ConvertToVector256Single({X86}.Avx2.ConvertToVector256Int32(bytes))",
+                      $"{V}.Vector256.ConvertToSingle({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe({V}.Vector128.WidenLower(bytes))))"),
+                _ => ($"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<int>(ref {Unsafe}.As<sbyte, byte>(ref q))))",
+                      $"{X86}.Sse41.IsSupported ? {X86}.Sse2.ConvertToVector128Single({X86}.Sse41.ConvertToVector128Int32(bytes))",
+                      $"{V}.Vector128.ConvertToSingle({V}.Vector128.WidenLower({V}.Vector128.WidenLower(bytes)))"),
+            };
+            w.Line($"/// <summary>{p.Width} int8 weights at <paramref name=\"q\"/> as floats.</summary>");
+            w.Line(AggressiveInlining);
+            using (w.Block($"private static {p.TypeName} Int8ToSingle{p.Suffix}(ref sbyte q)"))
+            {
+                w.Line($"var bytes = {load};");
+                w.Line($"return {convert} : Int8ToSingle{p.Suffix}Portable(bytes);");
+            }
+            w.Line($"/// <summary>The low {p.Width} lanes of <paramref name=\"bytes\"/> as floats, on any CPU.</summary>");
+            w.Line(AggressiveInlining);
+            w.Line($"private static {p.TypeName} Int8ToSingle{p.Suffix}Portable({Bytes} bytes) =>");
+            w.Line($"    {portable};");
+        }
+        w.Line();
     }
 
     /// <summary>Arrays up to this many floats carry their values as comments beside the bytes.</summary>

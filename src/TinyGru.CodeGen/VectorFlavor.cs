@@ -50,6 +50,16 @@ internal sealed class VectorFlavor
         ? (offset == "0" ? $"{reference} = {value};" : $"{Unsafe}.Add(ref {reference}, {offset}) = {value};")
         : (offset == "0" ? $"{VectorClass}.StoreUnsafe({value}, ref {reference});" : $"{VectorClass}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));");
 
+    /// <summary>
+    /// Width int8 values at <paramref name="reference"/> + <paramref name="offset"/> (a <c>ref sbyte</c>) as floats, through
+    /// the generated type's <c>Int8ToSingle{W}</c> helper (int8-weights models).
+    /// </summary>
+    public string LoadInt8(string reference, string offset)
+    {
+        string at = offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
+        return IsScalar ? $"(float){at}" : $"Int8ToSingle{Suffix}(ref {at})";
+    }
+
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{VectorClass}.Create({scalar})";
 
     public string MultiplyAdd(string a, string b, string c) => $"global::TinyGru.Kernels.MultiplyAdd.{KernelSuffix}({a}, {b}, {c})";

@@ -64,7 +64,7 @@ internal sealed class CompiledModel
             .Append(typeof(TinyGru.IGruModel).Assembly.Location)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
 
-    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct", string extraProbe = "", bool allowUnsafe = false)
+    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct", string extraProbe = "", bool allowUnsafe = false, OptimizationLevel optimization = OptimizationLevel.Release)
     {
         var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = typeKeyword, Accessibility = "public", SourceName = "test.safetensors", SourceHash = "0", AllowUnsafe = allowUnsafe };
         string source = NetModelEmitter.Emit(model, options);
@@ -78,7 +78,7 @@ internal sealed class CompiledModel
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12)), CSharpSyntaxTree.ParseText(probe) },
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, allowUnsafe: allowUnsafe));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: optimization, allowUnsafe: allowUnsafe));
         using var pe = new MemoryStream();
         var result = compilation.Emit(pe);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();

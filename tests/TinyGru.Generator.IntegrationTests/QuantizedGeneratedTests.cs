@@ -51,4 +51,21 @@ public class QuantizedGeneratedTests
         float max = expected.Zip(actual, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
         Assert.True(max <= 1e-5, $"max |Δ| / max(1, |y|) = {max:G3}");
     }
+
+    [Fact]
+    public void SmallInt8WeightsStepAllocatesNothing()
+    {
+        // Built by the generator in this project's configuration (Debug included): the sbyte literals must stay RVA data.
+        var model = new GruSmallInt8Weights();
+        var x = new float[GruSmallInt8Weights.InputSize];
+        var y = new float[GruSmallInt8Weights.OutputSize];
+        for (int warm = 0; warm < 200; warm++) model.Step(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 0; t < 10_000; t++)
+        {
+            x[t % x.Length] = t * 1e-3f;
+            model.Step(x, y);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -77,7 +77,7 @@ public class GeneratorDiagnosticsTests
     [Fact]
     public void QuantizedModelsGenerateCleanCode()
     {
-        foreach (var (file, precision) in new[] { ("gru_small_int8.safetensors", "Precision int8 (integer-only"), ("gru_small_int8w.safetensors", "Precision int8-weights: the file's int8 weights are embedded as their float32 values") })
+        foreach (var (file, precision) in new[] { ("gru_small_int8.safetensors", "Precision int8 (integer-only"), ("gru_small_int8w.safetensors", "Precision int8-weights: embedded as 7,552 bytes of int8 (sbyte) weights") })
         {
             var (run, diagnostics, compiled) = GeneratorHarness.Run(
                 $"namespace App {{ [TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }} }}", new[] { GeneratorHarness.Fixture(file) });
