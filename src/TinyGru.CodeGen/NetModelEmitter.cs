@@ -861,41 +861,25 @@ public static class NetModelEmitter
     }
 
     /// <summary>
-    /// Int8ToSingle{W}: W int8 weights → W floats, exact (|q| ≤ 127), reading exactly W bytes. One sign-extending
-    /// conversion where the ISA has it (the IsSupported checks are JIT-time constants); otherwise Int8ToSingle{W}Portable,
-    /// which widens with the portable Vector API so every path runs on any CPU (tests call it directly).
+    /// Int8ToSingle{W}: the low W int8 lanes of a vector as floats with the portable Vector API, for CPUs without the
+    /// sign-extending conversions <see cref="VectorFlavor.LoadInt8"/> uses, so every path runs on any CPU (a test checks
+    /// them for every byte value).
     /// </summary>
     private static void EmitInt8ToSingle(IndentedWriter w, IReadOnlyList<VectorFlavor> paths)
     {
         const string V = "global::System.Runtime.Intrinsics";
-        const string X86 = "global::System.Runtime.Intrinsics.X86";
-        const string Bytes = V + ".Vector128<sbyte>";
-        w.Line("// ---- int8 → float32 lanes for the int8 weights ----");
+        w.Line("// ---- int8 → float32 lanes without AVX-512F / AVX2 / SSE4.1 ----");
         foreach (var p in paths.Where(p => !p.IsScalar))
         {
-            var (load, convert, portable) = p.Width switch
+            string widen = p.Width switch
             {
-                16 => ($"{V}.Vector128.LoadUnsafe(ref q)",
-                       $"{X86}.Avx512F.IsSupported ? {X86}.Avx512F.ConvertToVector512Single({X86}.Avx512F.ConvertToVector512Int32(bytes))",
-                       $"{V}.Vector512.ConvertToSingle({V}.Vector512.WidenLower({V}.Vector256.ToVector512Unsafe({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe(bytes)))))"),
-                8 => ($"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref {Unsafe}.As<sbyte, byte>(ref q))))",
-                      $"{X86}.Avx2.IsSupported ? {X86}.Avx.ConvertToVector256Single({X86}.Avx2.ConvertToVector256Int32(bytes))",
-                      $"{V}.Vector256.ConvertToSingle({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe({V}.Vector128.WidenLower(bytes))))"),
-                _ => ($"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<int>(ref {Unsafe}.As<sbyte, byte>(ref q))))",
-                      $"{X86}.Sse41.IsSupported ? {X86}.Sse2.ConvertToVector128Single({X86}.Sse41.ConvertToVector128Int32(bytes))",
-                      $"{V}.Vector128.ConvertToSingle({V}.Vector128.WidenLower({V}.Vector128.WidenLower(bytes)))"),
+                16 => $"{V}.Vector512.ConvertToSingle({V}.Vector512.WidenLower({V}.Vector256.ToVector512Unsafe({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe(bytes)))))",
+                8 => $"{V}.Vector256.ConvertToSingle({V}.Vector256.WidenLower({V}.Vector128.ToVector256Unsafe({V}.Vector128.WidenLower(bytes))))",
+                _ => $"{V}.Vector128.ConvertToSingle({V}.Vector128.WidenLower({V}.Vector128.WidenLower(bytes)))",
             };
-            w.Line($"/// <summary>{p.Width} int8 weights at <paramref name=\"q\"/> as floats.</summary>");
-            w.Line(AggressiveInlining);
-            using (w.Block($"private static {p.TypeName} Int8ToSingle{p.Suffix}(ref sbyte q)"))
-            {
-                w.Line($"var bytes = {load};");
-                w.Line($"return {convert} : Int8ToSingle{p.Suffix}Portable(bytes);");
-            }
             w.Line($"/// <summary>The low {p.Width} lanes of <paramref name=\"bytes\"/> as floats, on any CPU.</summary>");
-            w.Line(AggressiveInlining);
-            w.Line($"private static {p.TypeName} Int8ToSingle{p.Suffix}Portable({Bytes} bytes) =>");
-            w.Line($"    {portable};");
+            w.Line($"private static {p.TypeName} Int8ToSingle{p.Suffix}({V}.Vector128<sbyte> bytes) =>");
+            w.Line($"    {widen};");
         }
         w.Line();
     }

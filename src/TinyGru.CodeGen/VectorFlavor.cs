@@ -51,13 +51,25 @@ internal sealed class VectorFlavor
         : (offset == "0" ? $"{VectorClass}.StoreUnsafe({value}, ref {reference});" : $"{VectorClass}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));");
 
     /// <summary>
-    /// Width int8 values at <paramref name="reference"/> + <paramref name="offset"/> (a <c>ref sbyte</c>) as floats, through
-    /// the generated type's <c>Int8ToSingle{W}</c> helper (int8-weights models).
+    /// Width int8 values at <paramref name="reference"/> + <paramref name="offset"/> (a <c>ref sbyte</c>) as floats, exact
+    /// (|q| ≤ 127), reading exactly Width bytes: one sign extension and one conversion where the ISA has them, else the
+    /// generated type's portable <c>Int8ToSingle{W}</c>. Written out at each use rather than behind a helper method:
+    /// the IsSupported check folds at JIT time, and hundreds of helper inlines in one layer method exhausted the JIT's
+    /// inlining budget (it then called the FMA and tanh kernels: the H = 32 step took 9× the float step, measured).
     /// </summary>
     public string LoadInt8(string reference, string offset)
     {
+        const string V = "global::System.Runtime.Intrinsics";
+        const string X86 = "global::System.Runtime.Intrinsics.X86";
         string at = offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
-        return IsScalar ? $"(float){at}" : $"Int8ToSingle{Suffix}(ref {at})";
+        string Bytes(string type) => $"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<{type}>(ref {Unsafe}.As<sbyte, byte>(ref {at}))))";
+        return Width switch
+        {
+            1 => $"(float){at}",
+            16 => $"({X86}.Avx512F.IsSupported ? {X86}.Avx512F.ConvertToVector512Single({X86}.Avx512F.ConvertToVector512Int32({V}.Vector128.LoadUnsafe(ref {at}))) : Int8ToSingle512({V}.Vector128.LoadUnsafe(ref {at})))",
+            8 => $"({X86}.Avx2.IsSupported ? {X86}.Avx.ConvertToVector256Single({X86}.Avx2.ConvertToVector256Int32({Bytes("long")})) : Int8ToSingle256({Bytes("long")}))",
+            _ => $"({X86}.Sse41.IsSupported ? {X86}.Sse2.ConvertToVector128Single({X86}.Sse41.ConvertToVector128Int32({Bytes("int")})) : Int8ToSingle128({Bytes("int")}))",
+        };
     }
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{VectorClass}.Create({scalar})";

@@ -214,7 +214,7 @@ public class Int8WeightsGeneratedTests(ITestOutputHelper output)
         var values = Enumerable.Range(-128, 256).Select(v => (sbyte)v).ToArray();
         foreach (var (suffix, width) in new[] { ("512", 16), ("256", 8), ("128", 4) })
         {
-            var portable = type.GetMethod($"Int8ToSingle{suffix}Portable", BindingFlags.NonPublic | BindingFlags.Static)!;
+            var portable = type.GetMethod($"Int8ToSingle{suffix}", BindingFlags.NonPublic | BindingFlags.Static)!;
             for (int start = 0; start < values.Length; start += width)
             {
                 var lanes = Enumerable.Range(0, 16).Select(i => values[(start + i) % values.Length]).ToArray();
