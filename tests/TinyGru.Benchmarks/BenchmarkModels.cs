@@ -36,12 +36,16 @@ public static class BenchmarkModels
     /// <summary>The case quantized to integer-only int8, calibrated for inputs in [−1, 1] (the benchmark feeds sin(i + 1)).</summary>
     public static GruModel CreateInt8(string name) => ModelQuantizer.Quantize(Create(name), ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
 
+    /// <summary>The case quantized to int8-weights (int8 weights with row scales, float arithmetic; no calibration).</summary>
+    public static GruModel CreateInt8Weights(string name) => ModelQuantizer.Quantize(Create(name), ModelPrecision.Int8Weights);
+
     public static void Write(string folder)
     {
         foreach (var c in Cases)
         {
             File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}.safetensors"), TinyGruModelFile.Serialize(Create(c.Name)));
             File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}_int8.safetensors"), TinyGruModelFile.Serialize(CreateInt8(c.Name)));
+            File.WriteAllBytes(Path.Combine(folder, $"bench_{c.Name}_int8w.safetensors"), TinyGruModelFile.Serialize(CreateInt8Weights(c.Name)));
         }
     }
 }
