@@ -727,8 +727,8 @@ internal static class NetInt8Emitter
         w.Line($"get => {MemoryMarshal}.Cast<byte, {type}>((global::System.ReadOnlySpan<byte>)new byte[]");
         w.Line("{");
         w.Indent();
-        for (int i = 0; i < bytes.Length; i += perLine)
-            w.Line(string.Join(", ", bytes.Skip(i).Take(perLine).Select(b => b.ToString(CultureInfo.InvariantCulture))) + ",");
+        foreach (var row in CSharpLiterals.Rows(bytes, perLine))
+            w.Line(string.Join(", ", row.Select(b => b.ToString(CultureInfo.InvariantCulture))) + ",");
         w.Outdent();
         w.Line("});");
         w.Outdent();

@@ -800,8 +800,8 @@ public static class NetModelEmitter
             w.Line("get =>");
             w.Line("[");
             w.Indent();
-            for (int i = 0; i < _int8!.Length; i += 32)
-                w.Line(string.Join(", ", _int8.Skip(i).Take(32).Select(v => v.ToString(CultureInfo.InvariantCulture))) + ",");
+            foreach (var row in CSharpLiterals.Rows(_int8!, 32))
+                w.Line(string.Join(", ", row.Select(v => v.ToString(CultureInfo.InvariantCulture))) + ",");
             w.Outdent();
             w.Line("];");
             w.Outdent();
@@ -906,9 +906,8 @@ public static class NetModelEmitter
         w.Line("{");
         w.Indent();
         bool comment = values.Length <= CommentedArrayFloats;
-        for (int i = 0; i < values.Length; i += 4)
+        foreach (var chunk in CSharpLiterals.Rows(values, 4))
         {
-            var chunk = values.Skip(i).Take(4).ToArray();
             string bytes = string.Join(", ", chunk.SelectMany(LittleEndianBytes).Select(b => b.ToString(CultureInfo.InvariantCulture)));
             w.Line(bytes + "," + (comment ? " // " + string.Join(", ", chunk.Select(CSharpLiterals.Float)) : ""));
         }

@@ -1190,8 +1190,8 @@ public static class NanoFrameworkEmitter
             w.Line($"private static readonly {type}[] {name} =");
             w.Line("{");
             w.Indent();
-            for (int i = 0; i < values.Count; i += perLine)
-                w.Line(string.Join(", ", values.Skip(i).Take(perLine).Select(format)) + ",");
+            foreach (var row in CSharpLiterals.Rows(values, perLine))
+                w.Line(string.Join(", ", row.Select(format)) + ",");
             w.Outdent();
             w.Line("};");
             c.Initializer += (long)values.Count * elementBytes;
