@@ -41,7 +41,15 @@ public static class NetModelEmitter
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (model.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8) return NetInt8Emitter.Emit(model, options);
         var plan = NetModelPlan.Create(model);
-        if (plan.EmbeddedFloats > MaxEmbeddedFloats)
+        if (plan.HasInt8Weights)
+        {
+            // int8 weights cost a byte each: the limit is the integer-only target's, in bytes of everything embedded.
+            long bytes = Int8WeightsData(plan).Sum(a => a.Int8Bytes + a.FloatBytes);
+            if (bytes > NetInt8Emitter.MaxEmbeddedBytes)
+                throw new ModelFormatException(options.SourceName, null,
+                    $"the model needs {bytes} bytes of embedded int8 weights, scales and biases; the .NET target embeds at most {NetInt8Emitter.MaxEmbeddedBytes}");
+        }
+        else if (plan.EmbeddedFloats > MaxEmbeddedFloats)
             throw new ModelFormatException(options.SourceName, null,
                 $"the model needs {plan.EmbeddedFloats} embedded weights; the .NET target embeds at most {MaxEmbeddedFloats}");
         var w = new IndentedWriter();

@@ -137,6 +137,32 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
+    public void Int8WeightsModelIsLimitedByBytesNotFloats()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            // H = 600: 1.08 M weights, above the float limit of 2^20 but 1 MiB as int8: generated.
+            // H = 1200: 4.32 M weights, above the 4 MiB the .NET target embeds: TGRU006.
+            foreach (var (h, name) in new[] { (600, "wide_int8w.safetensors"), (1200, "huge_int8w.safetensors") })
+            {
+                var layer = new GruLayerSpec(1, h, Enumerable.Repeat(0.001f, 3 * h).ToArray(), Enumerable.Repeat(0.001f, 3 * h * h).ToArray(), new float[3 * h], new float[3 * h]);
+                var model = TinyGru.Model.Quantization.ModelQuantizer.Quantize(new GruModel(GateConvention.ResetAfter, new[] { layer }),
+                    TinyGru.Model.Quantization.ModelPrecision.Int8Weights, new TinyGru.Model.Quantization.CalibrationRange(-1, 1, 1));
+                File.WriteAllBytes(Path.Combine(dir.FullName, name), TinyGruModelFile.Serialize(model));
+            }
+            // The generator only: compiling a million literals would take a minute and prove nothing more here.
+            var run = GeneratorHarness.Driver(new[] { Path.Combine(dir.FullName, "wide_int8w.safetensors") })
+                .RunGenerators(GeneratorHarness.Compilation("[TinyGru.TinyGruModel(\"wide_int8w.safetensors\")] public partial struct M { }")).GetRunResult();
+            Assert.Empty(run.Diagnostics);
+            Assert.Contains("ReadOnlySpan<sbyte> Layer0RecurrentNWeights", Assert.Single(run.GeneratedTrees).ToString());
+            var d = Single("[TinyGru.TinyGruModel(\"huge_int8w.safetensors\")] public partial struct M { }", new[] { Path.Combine(dir.FullName, "huge_int8w.safetensors") }, "TGRU006");
+            Assert.Contains("bytes of embedded int8 weights, scales and biases; the .NET target embeds at most 4194304", d.GetMessage());
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void ModelTooLargeForTheNetTarget()
     {
         var dir = Directory.CreateTempSubdirectory("tinygru-gen");
