@@ -18,4 +18,24 @@ internal static class RandomModels
         var head = new DenseHeadSpec(input, outputs, R(outputs * input), R(outputs), activation);
         return new GruModel(convention, layers, head);
     }
+
+    /// <summary>
+    /// The generated-code sweeps' model variants: <paramref name="variant"/> 0 is <paramref name="model"/> as it is,
+    /// 1 drops the head, 2 adds input normalization (means in ±5, standard deviations 0.5–3.5) and output scaling
+    /// (scales in ±<paramref name="outputScaleSpread"/>, offsets in ±2), with <paramref name="metadata"/> if given.
+    /// </summary>
+    public static GruModel Variant(GruModel model, Random rng, int variant, double outputScaleSpread = 2, ModelMetadata? metadata = null)
+    {
+        float[] Uniform(int n, double low, double high) => Enumerable.Range(0, n).Select(_ => (float)(low + rng.NextDouble() * (high - low))).ToArray();
+        return variant switch
+        {
+            0 => model,
+            1 => new GruModel(model.Convention, model.Layers, null),
+            2 => new GruModel(model.Convention, model.Layers, model.Head,
+                new InputNormalization(Uniform(model.InputSize, -5, 5), Uniform(model.InputSize, 0.5, 3.5)),
+                new OutputScaling(Uniform(model.OutputSize, -outputScaleSpread, outputScaleSpread), Uniform(model.OutputSize, -2, 2)),
+                metadata),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "0 plain, 1 no head, 2 normalization and output scaling"),
+        };
+    }
 }

@@ -121,14 +121,7 @@ public class Int8GeneratedTests
         // Larger than PyTorch's initialization so that gates and the state reach the saturated ends of the tables.
         float scale = 2f / MathF.Sqrt(hidden.Max());
         var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, scale);
-        GruModel model = variant switch
-        {
-            1 => new GruModel(b.Convention, b.Layers, null),
-            2 => new GruModel(b.Convention, b.Layers, b.Head,
-                new InputNormalization(Enumerable.Range(0, inputs).Select(i => (float)(rng.NextDouble() * 10 - 5)).ToArray(), Enumerable.Range(0, inputs).Select(i => (float)(0.5 + rng.NextDouble() * 3)).ToArray()),
-                new OutputScaling(Enumerable.Range(0, outputs).Select(i => (float)(rng.NextDouble() * 20 - 10)).ToArray(), Enumerable.Range(0, outputs).Select(i => (float)(rng.NextDouble() * 4 - 2)).ToArray())),
-            _ => b,
-        };
+        var model = RandomModels.Variant(b, rng, variant, outputScaleSpread: 10);
         int steps = 120;
         var seq = Inputs(rng, steps, inputs, variant == 2 ? 8 : 2);
         // Calibrate on most of the range only: some inputs saturate at the int8 ends.

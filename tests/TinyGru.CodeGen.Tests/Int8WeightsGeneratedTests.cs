@@ -103,14 +103,7 @@ public class Int8WeightsGeneratedTests(ITestOutputHelper output)
         var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
         // Twice PyTorch's initialization scale: gates reach their saturated ends as well as the middle.
         var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, 2f / MathF.Sqrt(hidden.Max()));
-        GruModel model = variant switch
-        {
-            1 => new GruModel(b.Convention, b.Layers, null),
-            2 => new GruModel(b.Convention, b.Layers, b.Head,
-                new InputNormalization(Inputs(rng, inputs, 5), Enumerable.Range(0, inputs).Select(_ => (float)(0.5 + rng.NextDouble() * 3)).ToArray()),
-                new OutputScaling(Enumerable.Range(0, outputs).Select(_ => (float)(0.5 + rng.NextDouble() * 2)).ToArray(), Inputs(rng, outputs, 2))),
-            _ => b,
-        };
+        var model = RandomModels.Variant(b, rng, variant);
         var seq = Inputs(rng, 60 * inputs, variant == 2 ? 8 : 2);
         AssertMatchesReference(ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights), seq);
     }

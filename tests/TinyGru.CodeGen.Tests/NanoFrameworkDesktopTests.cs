@@ -354,15 +354,8 @@ namespace Probe
     private static GruModel RandomModel(Random rng, GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant, float scale)
     {
         var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, scale);
-        return variant switch
-        {
-            1 => new GruModel(b.Convention, b.Layers, null),
-            2 => new GruModel(b.Convention, b.Layers, b.Head,
-                new InputNormalization(Enumerable.Range(0, inputs).Select(_ => (float)(rng.NextDouble() * 10 - 5)).ToArray(), Enumerable.Range(0, inputs).Select(_ => (float)(0.5 + rng.NextDouble() * 3)).ToArray()),
-                new OutputScaling(Enumerable.Range(0, outputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray(), Enumerable.Range(0, outputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray()),
-                new ModelMetadata("random \"model\"\u2028line\u0085next\nend", ModelTask.Classification, Enumerable.Range(0, outputs).Select(i => "class \"" + i + "\"").ToArray(), null)),
-            _ => b,
-        };
+        return RandomModels.Variant(b, rng, variant, metadata:
+            new ModelMetadata("random \"model\"\u2028line\u0085next\nend", ModelTask.Classification, Enumerable.Range(0, outputs).Select(i => "class \"" + i + "\"").ToArray(), null));
     }
 
     [Theory]
