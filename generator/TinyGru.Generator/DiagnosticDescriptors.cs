@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedTypeKind = new(
         "TGRU009", "Unsupported model type kind",
-        "'{0}' must be a non-static class or a struct that is not a ref struct",
+        "'{0}' must be a non-static class or a struct that is neither a ref struct nor readonly (the model keeps its recurrent state in fields)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidSetting = new(
@@ -65,6 +65,21 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NanoFrameworkTypeKind = new(
         "TGRU012", "nanoFramework model types must be top-level partial classes",
         "'{0}' must be a partial class that is not nested in another type when TinyGruTarget is nanoframework",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ModelMatchedByFileName = new(
+        "TGRU020", "Model file matched by file name only",
+        "Model file '{0}' is not an AdditionalFiles item at that path; using '{1}', the only item with that file name. Write the path relative to the project folder to bind it exactly.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ModelPathNotAnItem = new(
+        "TGRU021", "Model path names a file that is not an AdditionalFiles item",
+        "Model file '{0}' exists but is not an AdditionalFiles item; TinyGru will not substitute '{1}', which only shares its file name. Add <AdditionalFiles Include=\"{0}\" /> or correct the path.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateAttribute = new(
+        "TGRU022", "[TinyGruModel] on more than one part of a partial type",
+        "'{0}' has [TinyGruModel] on more than one of its partial declarations; keep it on one",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InternalError = new(

@@ -37,7 +37,7 @@ internal sealed record ModelTarget(
             RecordDeclarationSyntax => "record",
             _ => "",
         };
-        if (keyword.Length == 0 || symbol.IsStatic || symbol.IsRefLikeType)
+        if (keyword.Length == 0 || symbol.IsStatic || symbol.IsRefLikeType || (symbol.IsValueType && symbol.IsReadOnly))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, location, display));
 
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -64,9 +64,27 @@ internal sealed record ModelTarget(
         if (syntax.TypeParameterList is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, location, display));
 
+        // Each part carrying the attribute is a target of its own; only the part with the first attribute generates, so
+        // two outputs never share a hint name (a collision is CS8785, which drops every generated file of the project).
+        var attributes = symbol.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == TinyGruGenerator.AttributeName).ToList();
+        if (attributes.Count > 1 && attributes[0].ApplicationSyntaxReference is { } first
+            && !(first.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(first.Span)))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateAttribute, location, display));
+
         string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
-        string hint = string.Concat(display.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '_')) + ".TinyGru.g.cs";
+        string hint = HintNameOf(display);
         return new ModelTarget(ns, syntax.Identifier.Text, keyword, new EquatableArray<string>(containing.ToArray()), path, hint, location,
             new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+    }
+
+    /// <summary>
+    /// The generated file's name: readable, plus a hash of the exact type name, because hint names are compared
+    /// without regard to case and <c>Model</c> and <c>model</c> are different types.
+    /// </summary>
+    internal static string HintNameOf(string display)
+    {
+        uint hash = 2166136261;
+        foreach (char c in display) hash = (hash ^ c) * 16777619;
+        return string.Concat(display.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '_')) + "." + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".TinyGru.g.cs";
     }
 }

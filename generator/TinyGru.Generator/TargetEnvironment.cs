@@ -19,6 +19,9 @@ internal sealed record TargetEnvironment(bool HasInlineArray, bool HasCSharp12, 
     /// <summary>nanoframework: "math" or "managed".</summary>
     public string Activations { get; init; } = "math";
 
+    /// <summary>The project folder (MSBuild ProjectDir, '/'-separated, ending in '/'), against which model paths resolve; null when the host does not say.</summary>
+    public string? ProjectDir { get; init; }
+
     public bool IsNanoFramework => Target == "nanoframework";
 
     public static TargetEnvironment From(Compilation compilation) => new(
@@ -27,15 +30,17 @@ internal sealed record TargetEnvironment(bool HasInlineArray, bool HasCSharp12, 
         compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
 
     /// <summary>The project's TinyGru MSBuild properties (empty values mean the defaults).</summary>
-    public static (string Target, string Weights, string Activations) Settings(AnalyzerConfigOptionsProvider provider)
+    public static (string Target, string Weights, string Activations, string? ProjectDir) Settings(AnalyzerConfigOptionsProvider provider)
     {
         string Get(string name, string fallback) =>
             provider.GlobalOptions.TryGetValue("build_property." + name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim().ToLowerInvariant() : fallback;
-        return (Get("TinyGruTarget", "net"), Get("TinyGruWeights", "auto"), Get("TinyGruActivations", "math"));
+        string? projectDir = provider.GlobalOptions.TryGetValue("build_property.ProjectDir", out var dir) && !string.IsNullOrWhiteSpace(dir)
+            ? dir.Trim().Replace('\\', '/').TrimEnd('/') + "/" : null;
+        return (Get("TinyGruTarget", "net"), Get("TinyGruWeights", "auto"), Get("TinyGruActivations", "math"), projectDir);
     }
 
-    public TargetEnvironment With((string Target, string Weights, string Activations) settings) =>
-        this with { Target = settings.Target, Weights = settings.Weights, Activations = settings.Activations };
+    public TargetEnvironment With((string Target, string Weights, string Activations, string? ProjectDir) settings) =>
+        this with { Target = settings.Target, Weights = settings.Weights, Activations = settings.Activations, ProjectDir = settings.ProjectDir };
 
     /// <summary>An unknown MSBuild property value, for TGRU010, or null.</summary>
     public string? InvalidSetting =>

@@ -51,6 +51,7 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
     private static void Emit(SourceProductionContext context, GenerationRequest request)
     {
         foreach (var d in request.Diagnostics) context.ReportDiagnostic(ToDiagnostic(d));
+        if (request.Diagnostics.Any(d => Descriptors.First(x => x.Id == d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return;
         if (request.File?.Model is not { } model) return;
         var target = request.Target;
         if (request.Environment.IsNanoFramework)
@@ -134,6 +135,7 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         DiagnosticDescriptors.AmbiguousModelFile, DiagnosticDescriptors.UnsupportedEnvironment, DiagnosticDescriptors.ModelTooLarge,
         DiagnosticDescriptors.GenericType, DiagnosticDescriptors.InvalidPath, DiagnosticDescriptors.UnsupportedTypeKind,
         DiagnosticDescriptors.InvalidSetting, DiagnosticDescriptors.NanoFrameworkDoesNotFit, DiagnosticDescriptors.NanoFrameworkTypeKind,
+        DiagnosticDescriptors.ModelMatchedByFileName, DiagnosticDescriptors.ModelPathNotAnItem, DiagnosticDescriptors.DuplicateAttribute,
         DiagnosticDescriptors.InternalError,
     };
 }
