@@ -17,6 +17,7 @@ internal static class ConvertCommand
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             string source = parse.GetValue(model)!;
+            AtomicFile.CheckOutputPath(parse.GetValue(output)!);
             var m = ModelLoader.Load(source);
             m = Apply(m, parse.GetValue(name), parse.GetValue(activation), parse.GetValue(labels));
             string outPath = parse.GetValue(output)!;

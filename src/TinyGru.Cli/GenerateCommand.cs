@@ -44,14 +44,15 @@ internal static class GenerateCommand
             string k = parse.GetValue(kind)!;
             if (k is not ("struct" or "class")) throw new CliException($"--kind: '{k}' is not struct or class");
             string typeName = parse.GetValue(type)!;
-            if (!IsIdentifier(typeName)) throw new CliException($"--class: '{typeName}' is not a C# identifier");
+            if (!IsIdentifier(typeName)) throw new CliException($"--class: '{typeName}' is not a C# identifier (letters, digits and '_', not starting with a digit, not a keyword)");
             string? nsName = parse.GetValue(ns);
-            if (nsName is not null && !nsName.Split('.').All(IsIdentifier)) throw new CliException($"--namespace: '{nsName}' is not a C# namespace");
+            if (nsName is not null && !nsName.Split('.').All(IsIdentifier)) throw new CliException($"--namespace: '{nsName}' is not a C# namespace (identifiers separated by '.', none a keyword)");
 
             string path = parse.GetValue(model)!;
             var bytes = ModelFileBytes.Read(path);
             var m = ModelLoader.Load(bytes, path);
             string outPath = parse.GetValue(output)!;
+            AtomicFile.CheckOutputPath(outPath, path);
             if (nano)
             {
                 if (parse.GetResult(kind) is { Implicit: false }) throw new CliException("--kind: the nanoframework target always generates a sealed class");
@@ -77,9 +78,9 @@ internal static class GenerateCommand
                 foreach (var (_, data) in result.Resources)
                 {
                     resourcePath = WeightsPath(outPath);
-                    AtomicFile.WriteAllBytes(resourcePath, data);
+                    AtomicFile.WriteAllBytes(resourcePath, data, path);
                 }
-                AtomicFile.WriteAllBytes(outPath, new System.Text.UTF8Encoding(false).GetBytes(result.Source));
+                AtomicFile.WriteAllBytes(outPath, new System.Text.UTF8Encoding(false).GetBytes(result.Source), path);
                 stdout.WriteLine($"wrote {outPath}: {(nsName is null ? "" : nsName + ".")}{typeName}, GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))} → {m.OutputSize} for .NET nanoFramework v1 (C# 9)");
                 if (resourcePath is not null)
                     stdout.WriteLine($"wrote {resourcePath}: {result.Resources[0].Bytes.Length:N0} bytes; add it to the project's Resources.resx as the binary resource {result.Resources[0].Name} " +
@@ -99,7 +100,7 @@ internal static class GenerateCommand
                 SourceHash = ModelFileBytes.Sha256Hex(bytes),
             };
             string source = NetModelEmitter.Emit(m, options);
-            AtomicFile.WriteAllBytes(outPath, new System.Text.UTF8Encoding(false).GetBytes(source));
+            AtomicFile.WriteAllBytes(outPath, new System.Text.UTF8Encoding(false).GetBytes(source), path);
             stdout.WriteLine($"wrote {outPath}: {(nsName is null ? "" : nsName + ".")}{typeName}, GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))} → {m.OutputSize}; needs .NET 8+, C# 12 and a reference to TinyGru.Runtime");
             return 0;
         }));
@@ -114,6 +115,20 @@ internal static class GenerateCommand
         return dir.Length == 0 ? name : Path.Combine(dir, name);
     }
 
-    private static bool IsIdentifier(string s) =>
-        s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_');
+    /// <summary>A C# identifier that is not a reserved keyword (<c>--class class</c> would write code that does not compile).</summary>
+    internal static bool IsIdentifier(string s) =>
+        s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_') && !Keywords.Contains(s);
+
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
+        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
+        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
+        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
+        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
+        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
+        "using", "virtual", "void", "volatile", "while",
+        // Contextual keywords that cannot name a type.
+        "var", "dynamic", "record", "file", "scoped", "required", "global",
+    };
 }

@@ -35,6 +35,7 @@ internal static class QuantizeCommand
             string modelPath = parse.GetValue(model)!, outPath = parse.GetValue(output)!, dataPath = parse.GetValue(data.Data)!;
             ModelPrecisions.TryParse(parse.GetValue(precision)!, out var p);
             double inputHeadroom = TrainCommand.Headroom(parse.GetValue(headroom), p == ModelPrecision.Int8, "--precision int8 (int8-weights keeps float inputs)");
+            AtomicFile.CheckOutputPath(outPath, dataPath);
             var m = ModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };
@@ -72,7 +73,7 @@ internal static class QuantizeCommand
         if (inputHeadroom > 0) provenance["quantization.input_headroom"] = inputHeadroom.ToString("R", CultureInfo.InvariantCulture);
         foreach (var kv in report.Result.ToMetrics(evaluationIsTest ? "quantization.test_" : "quantization.")) provenance[kv.Key] = kv.Value;
         var quantized = report.Quantized.WithMetadata(new ModelMetadata(md.Name, md.Task, md.ClassLabels, provenance));
-        AtomicFile.WriteAllBytes(outPath, TinyGruModelFile.Serialize(quantized));
+        AtomicFile.WriteAllBytes(outPath, TinyGruModelFile.Serialize(quantized), dataPath);
         return report with { Quantized = quantized };
     }
 

@@ -27,7 +27,15 @@ internal static class TinyGruCommandLine
         root.Subcommands.Add(QuantizeCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return root.Parse(args).Invoke(config);
+        var parse = root.Parse(args);
+        // A bad flag value (--lr inf) is one line naming it, like every other error, not the help text.
+        bool help = args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h" or "--version");
+        if (parse.Errors.Count > 0 && !help && args.Length > 0)
+        {
+            stderr.WriteLine("tinygru: error: " + OneLine(parse.Errors[0].Message) + $" (tinygru {parse.CommandResult.Command.Name} --help lists the options)");
+            return 1;
+        }
+        return parse.Invoke(config);
     }
 
     /// <summary>Runs a command body, turning expected failures into one-line errors.</summary>

@@ -124,8 +124,11 @@ internal static class TrainCommand
     public static TrainingOutcome TrainAndSave(TrainingJob job, TrainingOptions options, string name, string modelPath, string? plotPath, TrainingConsole view,
         ModelPrecision precision = ModelPrecision.Float32)
     {
-        AtomicFile.RequireFolder(modelPath);
-        if (plotPath is not null) AtomicFile.RequireFolder(plotPath);
+        // Both outputs are created (as temporary files) before training and renamed into place together at the end:
+        // an unwritable plot path fails now, and a failure at the end replaces neither file.
+        using var outputs = new OutputBatch();
+        var modelStream = outputs.Add(modelPath, job.Source);
+        var plotStream = plotPath is null ? null : outputs.Add(plotPath, job.Source);
         TrainingResult result;
         using (var interrupt = new CancellationTokenSource())
         using (OnInterrupt(interrupt))
@@ -151,12 +154,13 @@ internal static class TrainCommand
         model = job.BuildModel(result, options, name, metrics);
         if (precision != ModelPrecision.Float32) model = job.Quantize(model, precision);
         var bytes = TinyGruModelFile.Serialize(model);
-        AtomicFile.WriteAllBytes(modelPath, bytes);
-        if (plotPath is not null)
+        modelStream.Write(bytes);
+        if (plotStream is not null)
         {
             string title = $"{Path.GetFileName(job.Source)}: {TrainingConsole.Architecture(model)}";
-            AtomicFile.WriteAllBytes(plotPath, TrainingPlot.Render(title, result.History, TrainingConsole.MetricName(job.Examples.Task)));
+            plotStream.Write(TrainingPlot.Render(title, result.History, TrainingConsole.MetricName(job.Examples.Task)));
         }
+        outputs.Commit();
         return new TrainingOutcome(job, options, result, model, test, modelPath, bytes.Length, plotPath, int8Test);
     }
 

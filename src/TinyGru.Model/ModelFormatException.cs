@@ -30,9 +30,26 @@ public sealed class ModelFormatException : Exception
     /// <summary>Returns a copy whose message names <paramref name="source"/> as the file.</summary>
     public ModelFormatException WithSource(string source) => new(source, Location, Problem);
 
+    /// <summary>Longest message: names and values from a hostile file are echoed, never a file's worth of them.</summary>
+    public const int MaxMessageLength = 1000;
+
     private static string Compose(string? source, string? location, string problem)
     {
         var prefix = source is null ? "" : source + ": ";
-        return location is null ? prefix + problem : prefix + location + ": " + problem;
+        return OneLine(location is null ? prefix + problem : prefix + location + ": " + problem);
+    }
+
+    /// <summary>Escapes line breaks and other control characters (they come from the file) and caps the length.</summary>
+    private static string OneLine(string message)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(message.Length, MaxMessageLength + 16));
+        foreach (char c in message)
+        {
+            if (sb.Length >= MaxMessageLength) { sb.Append('…'); break; }
+            if (c < 0x20 || c == 0x7f || c == '\u0085' || c == '\u2028' || c == '\u2029')
+                sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 }

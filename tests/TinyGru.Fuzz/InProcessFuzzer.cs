@@ -65,8 +65,8 @@ internal static unsafe class InProcessFuzzer
             }
             if (outcome.IsFinding)
             {
-                // One record per kind and first line of the detail, as afl de-duplicates by path.
-                if (findingKeys.Add(outcome.Kind + "|" + outcome.Detail))
+                // One record per kind and message shape (digits dropped: offsets differ between copies of one bug).
+                if (findingKeys.Add(outcome.Kind + "|" + new string(outcome.Detail.Where(c => !char.IsAsciiDigit(c)).Take(80).ToArray())))
                 {
                     findings.Add((outcome.Kind, input, outcome));
                     Save(options.Findings, outcome.Kind, input);

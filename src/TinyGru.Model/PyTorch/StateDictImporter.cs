@@ -12,6 +12,8 @@ namespace TinyGru.Model.PyTorch;
 /// </summary>
 public static class StateDictImporter
 {
+    private static readonly Regex GruParameter = new(@"^(?<prefix>.*?)(weight|bias)_(ih|hh)_l(?<layer>\d+)$", RegexOptions.CultureInvariant);
+
     private static readonly Regex GruWeight = new(@"^(?<prefix>.*?)weight_ih_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
 
     /// <summary>Converts a parsed state dict into a model (gate convention reset-after, head activation none).</summary>
@@ -30,12 +32,21 @@ public static class StateDictImporter
             throw new ModelFormatException(file.Source, null,
                 $"found {prefixes.Count} GRU modules ({string.Join(", ", prefixes.Select(p => "'" + p.TrimEnd('.') + "'"))}); expected exactly one nn.GRU");
         string prefix = prefixes[0];
-        int layerCount = matches.Count;
+        // Layers are counted from every GRU parameter, not only weight_ih, so a missing weight_ih_l1 is named as missing
+        // (not reported as a stray weight_hh_l1).
+        long layerCount = 0;
+        foreach (var t in file.Tensors)
+        {
+            var p = GruParameter.Match(t.Name);
+            if (!p.Success || p.Groups["prefix"].Value != prefix) continue;
+            if (!long.TryParse(p.Groups["layer"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long layer) || layer >= ModelLimits.MaxLayers)
+                throw reader.Fail(t.Name, $"names layer {p.Groups["layer"].Value}; at most {ModelLimits.MaxLayers} GRU layers are supported");
+            layerCount = Math.Max(layerCount, layer + 1);
+        }
         for (int k = 0; k < layerCount; k++)
-            if (!reader.Has(prefix + "weight_ih_l" + k.ToString(CultureInfo.InvariantCulture)))
-                throw reader.Fail(prefix + "weight_ih_l" + k.ToString(CultureInfo.InvariantCulture), $"is missing; found {layerCount} layers' input weights, so layers 0 to {layerCount - 1} must all be present");
-        if (layerCount > ModelLimits.MaxLayers)
-            throw new ModelFormatException(file.Source, null, $"{layerCount} GRU layers is more than the supported {ModelLimits.MaxLayers}");
+            foreach (var kind in new[] { "weight_ih_l", "weight_hh_l" })
+                if (!reader.Has(prefix + kind + k.ToString(CultureInfo.InvariantCulture)))
+                    throw reader.Fail(prefix + kind + k.ToString(CultureInfo.InvariantCulture), $"is missing; the file has parameters of GRU layers 0 to {layerCount - 1}, and every layer needs weight_ih and weight_hh");
 
         var layers = new List<GruLayerSpec>();
         long? input = null;

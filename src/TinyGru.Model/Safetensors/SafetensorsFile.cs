@@ -145,8 +145,10 @@ public sealed class SafetensorsFile
         long elements = 1;
         for (int i = 0; i < shape.Length; i++)
         {
-            if (!shapeValue.Items[i].TryGetUInt64(out ulong d) || d > int.MaxValue)
+            if (!shapeValue.Items[i].TryGetUInt64(out ulong d))
                 throw Fail(source, name, $"shape dimension {i} is {shapeValue.Items[i].Describe()}; expected a non-negative integer");
+            if (d > int.MaxValue)
+                throw Fail(source, name, $"shape dimension {i} is {d}; at most {int.MaxValue} is supported");
             shape[i] = (long)d;
             elements = elements * shape[i];
             if (elements > int.MaxValue) throw Fail(source, name, $"shape {TensorData.FormatShape(shape.Take(i + 1))} has more than {int.MaxValue} elements");

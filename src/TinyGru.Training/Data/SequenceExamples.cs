@@ -136,7 +136,7 @@ public sealed class SequenceExamples
             if (bad >= 0)
             {
                 if (spec.Missing == MissingPolicy.Error)
-                    throw new TrainingException($"{table.Source}: {table.Where(row, labelColumns[bad])}: '{labels[bad]}' is {(labels[bad].Length == 0 ? "empty" : "not a number")}; the label is needed (--missing drop leaves such rows out)");
+                    throw new TrainingException($"{table.Source}: {table.Where(row, labelColumns[bad])}: '{CsvTable.Echo(labels[bad])}' is {(labels[bad].Length == 0 ? "empty" : "not a number")}; the label is needed (--missing drop leaves such rows out)");
                 continue;
             }
             var values = new float[featureColumns.Length];
@@ -169,14 +169,17 @@ public sealed class SequenceExamples
             case LearningTask.Classification:
             {
                 var names = labelsKept.Select(l => l[0]).ToArray();
+                for (int n = 0; n < names.Length; n++)
+                    if (names[n].Length > TinyGru.Model.ModelLimits.MaxLabelLength)
+                        throw new TrainingException($"{table.Source}: line {lines[n]}: label '{CsvTable.Echo(names[n])}' is {names[n].Length} characters long; class labels may have at most {TinyGru.Model.ModelLimits.MaxLabelLength}");
                 IReadOnlyList<string> classes = knownClasses ?? SortClasses(names.Distinct(StringComparer.Ordinal));
                 if (knownClasses is null && classes.Count < 2)
-                    throw new TrainingException($"{table.Source}: --label {spec.Labels[0]}: found {classes.Count} class ('{classes.FirstOrDefault()}'); classification needs at least two");
+                    throw new TrainingException($"{table.Source}: --label {spec.Labels[0]}: found {classes.Count} class ('{CsvTable.Echo(classes.FirstOrDefault() ?? "")}'); classification needs at least two");
                 var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
                 var labels = new int[names.Length];
                 for (int n = 0; n < names.Length; n++)
                     if (!index.TryGetValue(names[n], out labels[n]))
-                        throw new TrainingException($"{table.Source}: line {lines[n]}: label '{names[n]}' is not one of the model's classes ({string.Join(", ", classes)})");
+                        throw new TrainingException($"{table.Source}: line {lines[n]}: label '{CsvTable.Echo(names[n])}' is not one of the model's classes ({string.Join(", ", classes)})");
                 return new SequenceExamples(task, steps, featureNames, classes, inputValues.ToArray(), null, labels, null, lines);
             }
             default:
@@ -187,7 +190,7 @@ public sealed class SequenceExamples
                     {
                         float v = float.Parse(labelsKept[n][j], NumberStyles.Float, CultureInfo.InvariantCulture);
                         if (task == LearningTask.MultiLabel && v != 0 && v != 1)
-                            throw new TrainingException($"{table.Source}: {table.Where(rowsKept[n], labelColumns[j])}: '{labelsKept[n][j]}' is not 0 or 1, as multi-label targets must be");
+                            throw new TrainingException($"{table.Source}: {table.Where(rowsKept[n], labelColumns[j])}: '{CsvTable.Echo(labelsKept[n][j])}' is not 0 or 1, as multi-label targets must be");
                         targets[n * labelColumns.Length + j] = v;
                     }
                 return new SequenceExamples(task, steps, featureNames, labelColumns.Select(c => table.Header[c]).ToArray(), inputValues.ToArray(), targets, null, null, lines);
@@ -256,7 +259,7 @@ public sealed class SequenceExamples
     private static TrainingException NotANumber(CsvTable table, int row, int column)
     {
         string cell = table.Rows[row][column];
-        return new TrainingException($"{table.Source}: {table.Where(row, column)}: '{cell}' is {(cell.Length == 0 ? "empty" : "not a number")} (--missing drop or --missing interpolate handle such cells)");
+        return new TrainingException($"{table.Source}: {table.Where(row, column)}: '{CsvTable.Echo(cell)}' is {(cell.Length == 0 ? "empty" : "not a number")} (--missing drop or --missing interpolate handle such cells)");
     }
 
     /// <summary>Fills gaps linearly between present values and holds the ends; false when nothing is present.</summary>
