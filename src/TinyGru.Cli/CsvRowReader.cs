@@ -46,6 +46,9 @@ internal sealed class CsvRowReader
         Values = new float[inputSize];
     }
 
+    /// <summary>The file name used in messages.</summary>
+    public string Source => _source;
+
     /// <summary>The header's cells, or null when the first row holds numbers.</summary>
     public IReadOnlyList<string>? Header => _header;
 

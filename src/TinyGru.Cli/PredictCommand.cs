@@ -49,16 +49,20 @@ internal static class PredictCommand
         return command;
     }
 
-    /// <summary>Writes the header y0,…,yO−1 and one row of outputs per input row; allocates nothing per row.</summary>
+    /// <summary>Writes the header y0,…,yO−1 and one row of outputs per input row; allocates nothing per row beyond reading it.</summary>
     internal static void Predict(GruModel model, CsvRowReader rows, TextWriter writer)
     {
         var engine = ReferenceEngines.Create(model);
         var y = new float[model.OutputSize];
-        writer.Write(string.Join(",", Enumerable.Range(0, model.OutputSize).Select(o => "y" + o.ToString(CultureInfo.InvariantCulture))));
-        writer.Write('\n');
         Span<char> number = stackalloc char[32];
+        long count = 0;
         while (rows.Read())
         {
+            if (count++ == 0)
+            {
+                writer.Write(string.Join(",", Enumerable.Range(0, model.OutputSize).Select(o => "y" + o.ToString(CultureInfo.InvariantCulture))));
+                writer.Write('\n');
+            }
             engine.Step(rows.Values, y);
             for (int o = 0; o < y.Length; o++)
             {
@@ -68,5 +72,6 @@ internal static class PredictCommand
             }
             writer.Write('\n');
         }
+        if (count == 0) throw new CliException($"{rows.Source}: the file has no data rows");
     }
 }

@@ -32,7 +32,7 @@ internal static class TinyGruCommandLine
         bool help = args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h" or "--version");
         if (parse.Errors.Count > 0 && !help && args.Length > 0)
         {
-            stderr.WriteLine("tinygru: error: " + OneLine(parse.Errors[0].Message) + $" (tinygru {parse.CommandResult.Command.Name} --help lists the options)");
+            stderr.WriteLine("tinygru: error: " + OneLine(parse.Errors[0].Message) + (parse.CommandResult.Command is RootCommand ? " (tinygru --help lists the commands)" : $" (tinygru {parse.CommandResult.Command.Name} --help lists the options)"));
             return 1;
         }
         return parse.Invoke(config);

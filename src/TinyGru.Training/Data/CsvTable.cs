@@ -35,7 +35,10 @@ public sealed class CsvTable
     public IReadOnlyList<int> LineNumbers { get; }
 
     /// <summary>Largest CSV file <see cref="Read"/> accepts (train, eval, quantize and finetune hold the data set in memory).</summary>
-    public const long MaxFileBytes = 256L << 20;
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Most data rows a whole table holds: parsed cells take many times the file's bytes, so rows are bounded too.</summary>
+    public const int MaxRows = 1_000_000;
 
     /// <summary>Longest line, in characters, any CSV reader accepts; also bounds what one streamed row can cost.</summary>
     public const int MaxLineChars = 1 << 20;
@@ -91,6 +94,8 @@ public sealed class CsvTable
             }
             if (cells.Length != header.Length)
                 throw new TrainingException($"{source}: line {lineNumber} has {cells.Length} columns; expected {header.Length} like the {(hasHeader ? "header" : "first row")}");
+            if (rows.Count == MaxRows)
+                throw new TrainingException($"{source}: more than {MaxRows} data rows; train, eval, quantize and finetune hold the data set in memory and read at most {MaxRows} rows ({MaxFileBytes >> 20} MiB)");
             rows.Add(cells);
             lines.Add(lineNumber);
         }
@@ -226,7 +231,7 @@ internal sealed class BoundedStream(Stream inner, long maxBytes, string source) 
         int n = inner.Read(buffer, offset, count);
         _read += n;
         if (_read > maxBytes)
-            throw new DataLimitException($"{source}: the file is larger than {maxBytes / (1 << 20)} MiB, the most TinyGru reads into memory; use a smaller data set");
+            throw new DataLimitException($"{source}: the file is larger than {maxBytes >> 20} MiB, the most TinyGru reads into memory; use a smaller data set");
         return n;
     }
 
