@@ -41,8 +41,10 @@ public static class Program
         return 2;
     }
 
-    private static int Replay(FuzzTarget target, IEnumerable<string> paths)
+    private static unsafe int Replay(FuzzTarget target, IEnumerable<string> paths)
     {
+        // Instrumented code writes edge counts through this pointer: give it a map even when nothing reads it.
+        SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
         int findings = 0;
         foreach (var file in paths.SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p).OrderBy(f => f, StringComparer.Ordinal).ToArray() : new[] { p }))
         {
