@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace TinyGru.Fuzz;
 
 /// <summary>
-/// Fuzz harness for TinyGru's readers. Every input must end in a valid model (or table) or in the reader's one-line
+/// Fuzz harness for TinyGru's readers (tests/TinyGru.Fuzz/README.md, docs/reliability.md). Every input must end in a valid model (or table) or in the reader's one-line
 /// error; anything else — another exception, a run over the time bound, an allocation over the memory bound — is a
 /// finding. Modes:
 /// <list type="bullet">
