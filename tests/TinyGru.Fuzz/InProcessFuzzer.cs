@@ -31,6 +31,11 @@ internal static unsafe class InProcessFuzzer
         foreach (var seed in seeds) Consider(seed);
         int seedCount = queue.Count;
         Console.WriteLine($"{target.Name}: {seeds.Length} seeds, {Edges()} edges from seeds, seed {options.Seed}");
+        if (Edges() == 0)
+        {
+            Console.Error.WriteLine($"{target.Name}: no coverage: run 'TinyGru.Fuzz instrument' after building");
+            return 2;
+        }
 
         long lastReport = 0;
         while (clock.Elapsed.TotalSeconds < options.Seconds)
