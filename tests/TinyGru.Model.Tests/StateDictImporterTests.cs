@@ -76,6 +76,12 @@ public class StateDictImporterTests
         Assert.Contains("tensor 'gru.weight_hh_l0': is missing; expected a tensor of shape [3H, H]",
             new StateDictBuilder().Gru(3, 4).Remove("gru.weight_hh_l0").Fails().Message);
 
+    /// <summary>Issue #15: a 2-layer state dict without weight_ih_l1 named the stray weight_hh_l1, never the missing tensor.</summary>
+    [Fact]
+    public void MissingLastLayerInputWeights() =>
+        Assert.Contains("tensor 'gru.weight_ih_l1': is missing; the file has parameters of GRU layers 0 to 1",
+            new StateDictBuilder().Gru(3, 4, 4).Remove("gru.weight_ih_l1").Fails().Message);
+
     [Fact]
     public void MissingMiddleLayer() =>
         Assert.Contains("tensor 'gru.weight_ih_l1': is missing",

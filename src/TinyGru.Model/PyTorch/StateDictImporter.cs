@@ -44,9 +44,8 @@ public static class StateDictImporter
             layerCount = Math.Max(layerCount, layer + 1);
         }
         for (int k = 0; k < layerCount; k++)
-            foreach (var kind in new[] { "weight_ih_l", "weight_hh_l" })
-                if (!reader.Has(prefix + kind + k.ToString(CultureInfo.InvariantCulture)))
-                    throw reader.Fail(prefix + kind + k.ToString(CultureInfo.InvariantCulture), $"is missing; the file has parameters of GRU layers 0 to {layerCount - 1}, and every layer needs weight_ih and weight_hh");
+            if (!reader.Has(prefix + "weight_ih_l" + k.ToString(CultureInfo.InvariantCulture)))
+                throw reader.Fail(prefix + "weight_ih_l" + k.ToString(CultureInfo.InvariantCulture), $"is missing; the file has parameters of GRU layers 0 to {layerCount - 1}, and every layer needs its input weights");
 
         var layers = new List<GruLayerSpec>();
         long? input = null;
