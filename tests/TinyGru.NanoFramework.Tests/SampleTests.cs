@@ -67,6 +67,21 @@ public class SampleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sample_pins_the_corelibrary_the_checks_compile_against()
+    {
+        var packages = XDocument.Load(Path.Combine(SampleDir, "packages.config")).Descendants("package")
+            .ToDictionary(p => (string)p.Attribute("id")!, p => (string)p.Attribute("version")!);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(NanoFrameworkChecks.ReferenceImages[0].Image);
+        var version = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe).GetAssemblyDefinition().Version;
+        Assert.Equal($"{version.Major}.{version.Minor}.{version.Build}", packages["nanoFramework.CoreLibrary"]);
+        // The README names the same version and the firmware's native mscorlib it needs.
+        string readme = Read("README.md");
+        Assert.Contains("| nanoFramework.CoreLibrary | " + packages["nanoFramework.CoreLibrary"] + " |", readme, StringComparison.Ordinal);
+        Assert.Contains("100.5.0.24", readme, StringComparison.Ordinal);
+        Assert.Contains("--fwversion", readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Model_files_and_data_are_committed()
     {
         Assert.True(File.Exists(Path.Combine(SampleDir, "model", "vibration.csv")));

@@ -1117,15 +1117,17 @@ public static class NanoFrameworkEmitter
             w.Line("/// <summary>σ(x) = 0.5·tanh(x/2) + 0.5: one Math.Tanh(double) call.</summary>");
             w.Line("private static float Sigmoid(float x) { return 0.5f * (float)System.Math.Tanh(0.5 * x) + 0.5f; }");
             w.Line();
+            // nanoFramework.System.Math declares double overloads only (float ones were [Obsolete(error)], then removed):
+            // the argument is widened explicitly so the call binds to Tanh(double) against every package version.
             w.Line("/// <summary>tanh(x): one Math.Tanh(double) call.</summary>");
-            w.Line("private static float Tanh(float x) { return (float)System.Math.Tanh(x); }");
+            w.Line("private static float Tanh(float x) { return (float)System.Math.Tanh((double)x); }");
             w.Line();
             c.Il += 40;
             c.Methods += 2;
             if (softmax)
             {
                 w.Line("/// <summary>exp(x) for the softmax: one Math.Exp(double) call.</summary>");
-                w.Line("private static float Exp(float x) { return (float)System.Math.Exp(x); }");
+                w.Line("private static float Exp(float x) { return (float)System.Math.Exp((double)x); }");
                 w.Line();
                 c.Il += 12;
                 c.Methods++;
