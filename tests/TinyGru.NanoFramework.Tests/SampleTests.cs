@@ -42,7 +42,8 @@ public class SampleTests(ITestOutputHelper output)
         string program = Read("Program.cs");
         Assert.Contains("new VibrationModel()", program, StringComparison.Ordinal);
         Assert.Contains(".Step(frame, scores)", program, StringComparison.Ordinal);
-        Assert.Contains(".Classify(frame)", program, StringComparison.Ordinal);
+        Assert.Contains(".StepAndClassify(frame, scores)", program, StringComparison.Ordinal);
+        Assert.Contains("VibrationModel.ModelSha256", program, StringComparison.Ordinal);
         Assert.Contains(".Reset()", program, StringComparison.Ordinal);
     }
 

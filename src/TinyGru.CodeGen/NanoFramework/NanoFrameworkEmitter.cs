@@ -299,7 +299,7 @@ public static class NanoFrameworkEmitter
         statics.Indent();
         if (o.Namespace is not null) statics.Indent();
 
-        WriteConstants(c, body);
+        WriteConstants(c, body, o);
         WriteFields(c, body);
         WriteApi(c, body, o);
         WriteForward(c, body);
@@ -377,10 +377,11 @@ public static class NanoFrameworkEmitter
         yield return "/// </summary>";
     }
 
-    private static void WriteConstants(Ctx c, IndentedWriter w)
+    private static void WriteConstants(Ctx c, IndentedWriter w, NanoEmitOptions o)
     {
         var m = c.Model;
         NetModelEmitter.EmitSizeConstants(w, m);
+        NetModelEmitter.EmitIdentityConstants(w, m, o.SourceName, o.SourceHash);
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
         {
@@ -529,6 +530,25 @@ public static class NanoFrameworkEmitter
             }
             c.Il += 60;
             c.Methods++;
+            w.Line();
+
+            w.Line("/// <summary>The index of the largest of <paramref name=\"scores\"/> (the first of equal ones): the class of a probability vector.</summary>");
+            using (w.Block("public static int ArgMax(float[] scores)"))
+            {
+                w.Line("if (scores == null || scores.Length == 0) throw new System.ArgumentException(\"expected at least one score\");");
+                w.Line("int best = 0;");
+                w.Line("for (int o = 1; o < scores.Length; o++) if (scores[o] > scores[best]) best = o;");
+                w.Line("return best;");
+            }
+            w.Line();
+            w.Line("/// <summary>Advances one timestep (as Step), writes the class probabilities [OutputSize] into <paramref name=\"probabilities\"/> and returns the most probable class (ArgMax).</summary>");
+            using (w.Block("public int StepAndClassify(float[] input, float[] probabilities)"))
+            {
+                w.Line("Step(input, probabilities);");
+                w.Line("return ArgMax(probabilities);");
+            }
+            c.Il += 45 + 12;
+            c.Methods += 2;
             w.Line();
         }
     }
