@@ -38,8 +38,9 @@ inspect() { # package id: metadata every package carries, its files, and a .snup
     unzip -p "$snupkg" "$pdb" | grep -aq "raw.githubusercontent.com" || fail "$id.$version.snupkg: $pdb has no SourceLink to GitHub"
   done <<<"$pdbs"
 }
-for id in TinyGru.Model TinyGru.Runtime TinyGru.Generator TinyGru.Training TinyGru.Cli.linux-x64; do inspect "$id"; done
-inspect TinyGru.Cli no-symbols   # the pointer package of the RID-specific tool packages holds no assemblies
+for id in TinyGru.Model TinyGru.Runtime TinyGru.Training TinyGru.Cli.linux-x64; do inspect "$id"; done
+inspect TinyGru.Cli no-symbols         # the pointer package of the RID-specific tool packages holds no assemblies
+inspect TinyGru.Generator no-symbols   # an analyzer package: its PDBs are embedded in the analyzer DLLs
 
 # The tool: ≤ 15 MB on linux-x64, ≤ 60 MB installed, and its plots work from the installed package.
 size=$(stat -c %s "$work/feed/TinyGru.Cli.linux-x64.$version.nupkg")
