@@ -73,7 +73,7 @@ internal static class NetInt8Emitter
         string access = options.Accessibility is null ? "" : options.Accessibility + " ";
         using (w.Block($"{access}partial {options.TypeKeyword} {options.TypeName} : global::TinyGru.IGruModel"))
         {
-            NetModelEmitter.EmitConstants(w, model, "Q0.15 values");
+            NetModelEmitter.EmitConstants(w, model, options, "Q0.15 values");
             EmitState(w, layers);
             EmitPublicApi(w, model, layers);
             foreach (var (suffix, _) in Paths) EmitPath(w, fp, layers, head, suffix, options);

@@ -59,7 +59,7 @@ public static class NetModelEmitter
         string access = options.Accessibility is null ? "" : options.Accessibility + " ";
         using (w.Block($"{access}partial {options.TypeKeyword} {options.TypeName} : global::TinyGru.IGruModel"))
         {
-            EmitConstants(w, plan.Model);
+            EmitConstants(w, plan.Model, options);
             EmitState(w, plan);
             EmitPublicApi(w, plan, options);
             var paths = Paths(plan).ToList();
@@ -208,11 +208,18 @@ public static class NetModelEmitter
         }
     }
 
-    internal static void EmitConstants(IndentedWriter w, GruModel m, string stateUnit = "Floats")
+    /// <summary>
+    /// Constants, the <see cref="T:TinyGru.IGruModel"/> sizes and, for classifiers, the labels and the classifying step:
+    /// the members every .NET target's generated type has (shared by the float and int8 emitters).
+    /// </summary>
+    internal static void EmitConstants(IndentedWriter w, GruModel m, NetEmitOptions options, string stateUnit = "Floats")
     {
         EmitSizeConstants(w, m);
         w.Line($"/// <summary>{stateUnit} of recurrent state: every layer's hidden size, layer 0 first.</summary>");
         w.Line($"public const int StateSize = {I(m.StateSize)};");
+        EmitIdentityConstants(w, m, options.SourceName, options.SourceHash);
+        w.Line("int global::TinyGru.IGruModel.InputSize => InputSize;");
+        w.Line("int global::TinyGru.IGruModel.OutputSize => OutputSize;");
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
         {
@@ -225,7 +232,56 @@ public static class NetModelEmitter
                 w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(classIndex)),");
             }
         }
+        if (m.Head?.Activation == HeadActivation.Softmax)
+        {
+            w.Line();
+            w.Line("/// <summary>The index of the largest of <paramref name=\"scores\"/> (the first of equal ones): the class of a probability vector.</summary>");
+            using (w.Block($"public static int ArgMax({ReadOnlySpan} scores)"))
+            {
+                w.Line("if (scores.Length == 0) throw new global::System.ArgumentException(\"expected at least one score\", nameof(scores));");
+                w.Line("int best = 0;");
+                w.Line("for (int o = 1; o < scores.Length; o++) if (scores[o] > scores[best]) best = o;");
+                w.Line("return best;");
+            }
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Advances the model one timestep (as <c>Step</c>), writes the class probabilities [OutputSize] into");
+            w.Line("/// <paramref name=\"probabilities\"/> and returns the most probable class (<see cref=\"ArgMax\"/>).");
+            w.Line("/// </summary>");
+            using (w.Block($"public int StepAndClassify({ReadOnlySpan} input, {Span} probabilities)"))
+            {
+                w.Line("Step(input, probabilities);");
+                w.Line("return ArgMax(probabilities);");
+            }
+        }
         w.Line();
+    }
+
+    /// <summary>
+    /// The model's identity in code, so firmware can log and report which model it runs: its name, the SHA-256 of the
+    /// file it was generated from and the TinyGru version that generated it (shared with the nanoFramework emitter).
+    /// </summary>
+    internal static void EmitIdentityConstants(IndentedWriter w, GruModel m, string sourceName, string sourceHash)
+    {
+        string name = m.Metadata.Name ?? System.IO.Path.GetFileNameWithoutExtension(sourceName);
+        w.Line("/// <summary>The model's name (from its file's metadata, else the file name).</summary>");
+        w.Line($"public const string ModelName = {CSharpLiterals.String(name)};");
+        w.Line("/// <summary>SHA-256 (hex) of the model file this code was generated from.</summary>");
+        w.Line($"public const string ModelSha256 = {CSharpLiterals.String(sourceHash)};");
+        w.Line("/// <summary>Version of TinyGru that generated this code.</summary>");
+        w.Line($"public const string TinyGruVersion = {CSharpLiterals.String(GeneratorVersion)};");
+    }
+
+    /// <summary>This assembly's version without SourceLink's "+commit" suffix, so the generated text changes only with a release.</summary>
+    internal static readonly string GeneratorVersion = VersionOf(typeof(NetModelEmitter).Assembly);
+
+    private static string VersionOf(System.Reflection.Assembly assembly)
+    {
+        var informational = (System.Reflection.AssemblyInformationalVersionAttribute?)Attribute.GetCustomAttribute(
+            assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute));
+        string version = informational?.InformationalVersion ?? assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        int plus = version.IndexOf('+');
+        return plus < 0 ? version : version.Substring(0, plus);
     }
 
     private static void EmitState(IndentedWriter w, NetModelPlan plan)

@@ -72,9 +72,56 @@ public class CheckTests(ITestOutputHelper output)
         """;
 
     [Fact]
-    public void Stub_compiles()
+    public void Checks_compile_against_the_real_corelibrary_and_the_package_stubs()
     {
-        Assert.True(NanoFrameworkChecks.StubImage.Length > 0);
+        var images = NanoFrameworkChecks.ReferenceImages;
+        Assert.Equal(["mscorlib", .. NanoFrameworkChecks.StubAssemblies], images.Select(i => i.Name));
+        using var pe = new System.Reflection.PortableExecutable.PEReader(images[0].Image);
+        var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var assembly = md.GetAssemblyDefinition();
+        // nanoFramework.CoreLibrary 1.17.11 from NuGet: mscorlib 1.17.11.0, signed with nanoFramework's key.
+        Assert.Equal("mscorlib", md.GetString(assembly.Name));
+        Assert.Equal(new Version(1, 17, 11, 0), assembly.Version);
+        Assert.False(assembly.PublicKey.IsNil);
+        Assert.True(md.TypeDefinitions.Count > 200, $"{md.TypeDefinitions.Count} types: not the real mscorlib");
+    }
+
+    [Fact]
+    public void Attributes_the_compiler_puts_on_every_assembly_are_not_violations()
+    {
+        // Against the real mscorlib, csc emits [assembly: Debuggable(...)], CompilationRelaxations and RuntimeCompatibility
+        // (the real nanoFramework build does the same): check 2 must not reject them, in Release or Debug.
+        foreach (var optimization in new[] { Microsoft.CodeAnalysis.OptimizationLevel.Release, Microsoft.CodeAnalysis.OptimizationLevel.Debug })
+        {
+            var r = NanoFrameworkChecks.Check([CleanGru], "Attributes" + optimization, NanoCheckProfile.Model, optimization);
+            output.WriteLine(r.ToString());
+            Assert.True(r.Passed, r.ToString());
+            Assert.Contains(r.AttributeConstructors, a => a.StartsWith("System.Diagnostics.DebuggableAttribute::.ctor(", StringComparison.Ordinal));
+        }
+        // The exemption covers attribute use only: calling the constructor in code is still outside the allowlist.
+        var called = Run("public class U { public object F() => new System.Diagnostics.DebuggableAttribute(true, false); }", "DebuggableCalled");
+        AssertFails(called, "not-allowlisted", "System.Diagnostics.DebuggableAttribute::.ctor(bool,bool)");
+    }
+
+    [Fact]
+    public void Init_accessors_compile_against_the_real_mscorlib()
+    {
+        // The real mscorlib has IsExternalInit (the old hand-written stub wrongly rejected init accessors).
+        var r = Run("public class U { public int X { get; init; } public static U Make() => new U { X = 3 }; }", "Init");
+        Assert.True(r.Passed, r.ToString());
+    }
+
+    [Fact]
+    public void Func_and_action_compile_but_their_instantiations_are_generic()
+    {
+        // The real mscorlib declares Func<>/Action<>; using them instantiates a generic type, which v1's interpreter cannot run.
+        var r = Run("public class U { public int F() { System.Func<int> f = () => 1; return f(); } }", "Func");
+        Assert.True(r.Compiled, r.ToString());
+        AssertFails(r, "generic-instantiation");
+        // The non-generic Action compiles and is no generic use (model code may still not call it: not allowlisted).
+        var action = Run("public class U { public void F() { System.Action a = () => { }; a(); } }", "Action");
+        Assert.True(action.Compiled, action.ToString());
+        Assert.DoesNotContain(action.Violations, v => v.Rule.StartsWith("generic", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -300,6 +347,14 @@ public class CheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Math_call_with_a_float_argument_is_found()
+    {
+        var calls = NanoFrameworkChecks.MathCallsWithNonDoubleArguments(
+            "public class U { public float F(float x) => (float)System.Math.Tanh(x) + (float)System.Math.Exp((double)x) + (float)System.Math.Tanh(0.5 * x) + System.Math.Abs(x); }");
+        Assert.Equal(["System.Math.Tanh(x) (line 1)"], calls);
+    }
+
+    [Fact]
     public void CSharp10_features_fail()
     {
         var fileScoped = Run("namespace N; public class U { }", "FileScoped");
@@ -314,7 +369,6 @@ public class CheckTests(ITestOutputHelper output)
     [InlineData("nullable value type", "public class U { public int? F() => null; }")]
     [InlineData("tuple", "public class U { public int F() { var t = (1, 2); return t.Item1; } }")]
     [InlineData("record (IEquatable<T>, init)", "public record R(int X);")]
-    [InlineData("init accessor (IsExternalInit)", "public class U { public int X { get; init; } }")]
     [InlineData("async (Task)", "public class U { public async void F() { await System.Threading.Tasks.Task.Delay(1); } }")]
     [InlineData("decimal", "public class U { public decimal F() => 1.5m; }")]
     [InlineData("foreach over List<T>", "public class U { public int F(System.Collections.Generic.IEnumerable<int> xs) { int s = 0; foreach (var x in xs) s += x; return s; } }")]

@@ -74,6 +74,7 @@ public class EmittedCodeTests(ITestOutputHelper output)
                 Assert.True(report.Passed, report.ToString());
                 checkedFiles++;
 
+                Assert.Empty(NanoFrameworkChecks.MathCallsWithNonDoubleArguments(result.Source));
                 bool usesMath = result.Source.Contains("Math.", StringComparison.Ordinal);
                 if (model.Precision == ModelPrecision.Int8)
                 {

@@ -25,7 +25,7 @@ public sealed record NanoViolation(string Check, string Rule, string Location, s
 public sealed class NanoCheckReport
 {
     public required string Name { get; init; }
-    /// <summary>Check 1 produced an assembly (no compile errors against the stub).</summary>
+    /// <summary>Check 1 produced an assembly (no compile errors against the real mscorlib and the package stubs).</summary>
     public bool Compiled { get; init; }
     public IReadOnlyList<string> CompilerWarnings { get; init; } = [];
     public IReadOnlyList<NanoViolation> Violations { get; init; } = [];
@@ -45,6 +45,9 @@ public sealed class NanoCheckReport
     /// <summary>Methods that use float64 (software arithmetic on ESP32): e.g. only at Math.Tanh(double) call sites.</summary>
     public IReadOnlySet<string> DoubleMethods { get; init; } = new HashSet<string>();
 
+    /// <summary>Attribute constructors the assembly references (those the compiler emits on its own are exempt from the allowlist).</summary>
+    public IReadOnlyList<string> AttributeConstructors { get; init; } = [];
+
     public bool Has(string rule) => Violations.Any(v => v.Rule == rule);
 
     public override string ToString()
@@ -62,8 +65,8 @@ public sealed class NanoCheckReport
 
 /// <summary>
 /// Static nanoFramework v1 compatibility checks (issue #6). Checked statically: nothing here runs on nanoCLR or hardware.
-/// Check 1: compile with Roslyn, LangVersion 9, against only the reference stub of the documented v1 API
-/// (no standard library). Check 2: scan the produced IL with System.Reflection.Metadata (<see cref="NanoIlScanner"/>).
+/// Check 1: compile with Roslyn, LangVersion 9, against the real nanoFramework mscorlib (nanoFramework.CoreLibrary
+/// 1.17.11 from NuGet) and stubs of the packages the feed does not serve (no .NET standard library). Check 2: scan the produced IL with System.Reflection.Metadata (<see cref="NanoIlScanner"/>).
 /// </summary>
 public static class NanoFrameworkChecks
 {
@@ -72,15 +75,25 @@ public static class NanoFrameworkChecks
     public const int MaxPerMethod = 255; // locals, arguments, max stack: written as one byte by the metadata processor
     public const int MaxMethodsPerType = 255;
 
-    private static readonly Lazy<(MetadataReference Reference, ImmutableArray<byte> Image)> Stub = new(CompileStub);
+    /// <summary>The unserved packages stubbed here, in compile order (a stub may reference the ones before it).</summary>
+    public static readonly IReadOnlyList<string> StubAssemblies =
+        ["System.Math", "nanoFramework.ResourceManager", "nanoFramework.Runtime.Native", "System.Device.I2c", "nanoFramework.Hardware.Esp32"];
 
-    /// <summary>The stub compiled as a reference assembly named "mscorlib".</summary>
-    public static MetadataReference StubReference => Stub.Value.Reference;
+    /// <summary>The real nanoFramework mscorlib.dll (nanoFramework.CoreLibrary from NuGet, copied beside the tests by the project).</summary>
+    public static string MscorlibPath => Path.Combine(AppContext.BaseDirectory, "nanoframework", "mscorlib.dll");
 
-    public static string StubSource()
+    private static readonly Lazy<IReadOnlyList<(string Name, MetadataReference Reference, ImmutableArray<byte> Image)>> Assemblies = new(LoadAssemblies);
+
+    /// <summary>What check 1 compiles against: the real mscorlib and the stubs.</summary>
+    public static IReadOnlyList<MetadataReference> References => Assemblies.Value.Select(a => a.Reference).ToList();
+
+    /// <summary>The images of the real mscorlib and the compiled stubs (for the IL scanner's enum list and for tests).</summary>
+    public static IReadOnlyList<(string Name, ImmutableArray<byte> Image)> ReferenceImages => Assemblies.Value.Select(a => (a.Name, a.Image)).ToList();
+
+    public static string StubSource(string assembly)
     {
-        using var stream = typeof(NanoFrameworkChecks).Assembly.GetManifestResourceStream("NanoFrameworkV1Stub.cs")
-            ?? throw new InvalidOperationException("stub resource missing");
+        using var stream = typeof(NanoFrameworkChecks).Assembly.GetManifestResourceStream($"Stub.{assembly}.cs")
+            ?? throw new InvalidOperationException($"stub resource for {assembly} missing");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
@@ -89,19 +102,20 @@ public static class NanoFrameworkChecks
     public static NanoCheckReport Check(string source, string name) => Check([source], name, NanoCheckProfile.Model);
 
     /// <summary>Runs checks 1 and 2 on several files compiled together into one assembly.</summary>
-    public static NanoCheckReport Check(IReadOnlyList<string> sources, string name, NanoCheckProfile profile)
+    public static NanoCheckReport Check(IReadOnlyList<string> sources, string name, NanoCheckProfile profile,
+        OptimizationLevel optimization = OptimizationLevel.Release)
     {
         var parse = new CSharpParseOptions(LanguageVersion.CSharp9, preprocessorSymbols: ["NANOFRAMEWORK_1_0"]);
         var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parse, path: $"{name}.{i}.cs")).ToArray();
         var options = new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
-            optimizationLevel: OptimizationLevel.Release,
+            optimizationLevel: optimization,
             // Unsafe code is allowed at compile time on purpose so that pointers reach check 2 and are reported there
             // (nanoFramework v1 has no pointer support at all).
             allowUnsafe: true,
             nullableContextOptions: NullableContextOptions.Disable,
             deterministic: true);
-        var compilation = CSharpCompilation.Create(name, trees, [StubReference], options);
+        var compilation = CSharpCompilation.Create(name, trees, References, options);
 
         using var pe = new MemoryStream();
         var emit = compilation.Emit(pe, options: new EmitOptions(runtimeMetadataVersion: "v4.0.30319"));
@@ -131,7 +145,31 @@ public static class NanoFrameworkChecks
             Notes = scan.Notes,
             FloatingPointMethods = scan.FloatingPointMethods,
             DoubleMethods = scan.DoubleMethods,
+            AttributeConstructors = scan.AttributeConstructors,
         };
+    }
+
+    /// <summary>
+    /// Calls to System.Math methods whose argument is not already a <c>double</c> before conversion ("Tanh(float x)" etc.).
+    /// nanoFramework.System.Math declares double overloads only (its float ones were [Obsolete(error: true)] before they
+    /// were removed), so code meant for every package version widens the argument itself.
+    /// </summary>
+    public static IReadOnlyList<string> MathCallsWithNonDoubleArguments(string source)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp9, preprocessorSymbols: ["NANOFRAMEWORK_1_0"]));
+        var compilation = CSharpCompilation.Create("MathArguments", [tree], References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable));
+        var model = compilation.GetSemanticModel(tree);
+        var found = new List<string>();
+        foreach (var call in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+        {
+            if (model.GetSymbolInfo(call).Symbol is not IMethodSymbol method || method.ContainingType.ToDisplayString() != "System.Math") continue;
+            if (method.Parameters.All(p => p.Type.SpecialType != SpecialType.System_Double)) continue; // Abs(float) etc.
+            foreach (var argument in call.ArgumentList.Arguments)
+                if (model.GetTypeInfo(argument.Expression).Type?.SpecialType != SpecialType.System_Double)
+                    found.Add($"{call} (line {call.GetLocation().GetLineSpan().StartLinePosition.Line + 1})");
+        }
+        return found;
     }
 
     // Short hints for the errors that mean "this C# needs something nanoFramework v1 does not have".
@@ -142,30 +180,35 @@ public static class NanoFrameworkChecks
         return id switch
         {
             "CS0518" or "CS8179" => " (a type the compiler needs is not in the nanoFramework v1 API: this C# feature is unavailable there)",
-            "CS0246" or "CS0234" => " (not in the documented nanoFramework v1 API stub)",
-            "CS0117" or "CS1061" or "CS1501" or "CS1503" => " (member or overload not in the documented nanoFramework v1 API stub)",
+            "CS0246" or "CS0234" => " (not in nanoFramework's mscorlib or the stubbed packages)",
+            "CS0117" or "CS1061" or "CS1501" or "CS1503" => " (member or overload not in nanoFramework's mscorlib or the stubbed packages)",
             "CS8773" or "CS8652" or "CS9058" => " (needs a newer C# than 9, the nanoFramework project default)",
             _ => id.StartsWith("CS8", StringComparison.Ordinal) && message.Contains("C# 9", StringComparison.Ordinal)
                 ? " (needs a newer C# than 9, the nanoFramework project default)" : "",
         };
     }
 
-    private static (MetadataReference, ImmutableArray<byte>) CompileStub()
+    private static IReadOnlyList<(string, MetadataReference, ImmutableArray<byte>)> LoadAssemblies()
     {
-        var tree = CSharpSyntaxTree.ParseText(StubSource(), new CSharpParseOptions(LanguageVersion.CSharp9), path: "NanoFrameworkV1Stub.cs");
-        var compilation = CSharpCompilation.Create("mscorlib", [tree], [],
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable));
-        using var pe = new MemoryStream();
-        var emit = compilation.Emit(pe, options: new EmitOptions(runtimeMetadataVersion: "v4.0.30319"));
-        if (!emit.Success)
-            throw new InvalidOperationException("The nanoFramework stub does not compile:\n" +
-                string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        var image = ImmutableArray.Create(pe.ToArray());
-        return (MetadataReference.CreateFromImage(image), image);
+        if (!File.Exists(MscorlibPath))
+            throw new FileNotFoundException("The real nanoFramework mscorlib.dll is restored from the nanoFramework.CoreLibrary package by the test project; build the project to copy it.", MscorlibPath);
+        var mscorlib = ImmutableArray.Create(File.ReadAllBytes(MscorlibPath));
+        var loaded = new List<(string, MetadataReference, ImmutableArray<byte>)> { ("mscorlib", MetadataReference.CreateFromImage(mscorlib), mscorlib) };
+        foreach (var assembly in StubAssemblies)
+        {
+            var tree = CSharpSyntaxTree.ParseText(StubSource(assembly), new CSharpParseOptions(LanguageVersion.CSharp9), path: assembly + ".cs");
+            var compilation = CSharpCompilation.Create(assembly, [tree], loaded.Select(l => l.Item2),
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable));
+            using var pe = new MemoryStream();
+            var emit = compilation.Emit(pe);
+            if (!emit.Success)
+                throw new InvalidOperationException($"The {assembly} stub does not compile against the real mscorlib:\n" +
+                    string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+            var image = ImmutableArray.Create(pe.ToArray());
+            loaded.Add((assembly, MetadataReference.CreateFromImage(image), image));
+        }
+        return loaded;
     }
-
-    /// <summary>Errors of the stub's own compilation (for a test that keeps the stub honest and compiling).</summary>
-    public static ImmutableArray<byte> StubImage => Stub.Value.Image;
 }
 
 /// <summary>Member references check 2 accepts, as "Namespace.Type::Member(paramTypes)".</summary>

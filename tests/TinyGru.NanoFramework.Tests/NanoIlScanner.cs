@@ -15,7 +15,8 @@ public static class NanoIlScanner
 {
     public sealed record Result(
         IReadOnlyList<NanoViolation> Violations, int IlBytes, int InitializerBytes, int Methods, int Types, int MaxLocals, int MaxStack,
-        IReadOnlyList<string> Notes, IReadOnlySet<string> FloatingPointMethods, IReadOnlySet<string> DoubleMethods);
+        IReadOnlyList<string> Notes, IReadOnlySet<string> FloatingPointMethods, IReadOnlySet<string> DoubleMethods,
+        IReadOnlyList<string> AttributeConstructors);
 
     // Opcodes that touch float32 / float64 values (heuristic for "no floating point inside Step" and "double is software on ESP32").
     private static readonly HashSet<ushort> FloatOps =
@@ -77,14 +78,19 @@ public static class NanoIlScanner
             foreach (var problem in p.Problems) Add(problem.Rule, "type " + t, problem.Message);
         }
 
-        // Member references: only the allowlist, and their signatures must be representable.
+        // Member references: only the allowlist, and their signatures must be representable. Constructors of the
+        // attributes the C# compiler puts on every assembly are exempt when they are used only as attributes.
+        var attributeConstructors = md.CustomAttributes.Select(h => md.GetCustomAttribute(h).Constructor)
+            .Where(c => c.Kind == HandleKind.MemberReference).Select(c => (MemberReferenceHandle)c).ToHashSet();
+        var attributeKeys = new List<string>();
         for (int row = 1; row <= md.GetTableRowCount(TableIndex.MemberRef); row++)
         {
             var handle = MetadataTokens.MemberReferenceHandle(row);
             var p = new Probe();
             string key = MemberRefKey(md, handle, p);
             foreach (var problem in p.Problems) Add(problem.Rule, key, problem.Message);
-            if (!allowlist.Contains(key) && !IsCompilerAttribute(key))
+            if (attributeConstructors.Contains(handle)) attributeKeys.Add(key);
+            if (!allowlist.Contains(key) && !(attributeConstructors.Contains(handle) && IsToolchainAttribute(key)))
                 Add("not-allowlisted", key, "reference to a member outside the allowlist of members considered safe on nanoFramework v1");
         }
 
@@ -160,7 +166,7 @@ public static class NanoIlScanner
         if (initBytes > NanoFrameworkChecks.MaxInitializerBytes)
             Add("initializer-size", "assembly", $"{initBytes} bytes of array-initializer data (addressed with 16-bit offsets: limit {NanoFrameworkChecks.MaxInitializerBytes})");
 
-        return new Result(violations, ilBytes, initBytes, methods, types, maxLocals, maxStack, notes, floatMethods, doubleMethods);
+        return new Result(violations, ilBytes, initBytes, methods, types, maxLocals, maxStack, notes, floatMethods, doubleMethods, attributeKeys);
     }
 
     private static (bool Float, bool Double, bool Overflow) ScanIl(byte[] il, string method, Action<string, string, string> add)
@@ -196,7 +202,7 @@ public static class NanoIlScanner
         return (usesFloat, usesDouble, usesOverflow);
     }
 
-    // Enums of this assembly and of the stub: value types that v1 stores as their underlying integer (no heap cost).
+    // Enums of this assembly and of the references (mscorlib, stubs): value types that v1 stores as their underlying integer (no heap cost).
     private static HashSet<string> EnumNames(MetadataReader md)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -213,14 +219,20 @@ public static class NanoIlScanner
             }
         }
         Collect(md);
-        using var stub = new PEReader(NanoFrameworkChecks.StubImage);
-        Collect(stub.GetMetadataReader());
+        foreach (var (_, image) in NanoFrameworkChecks.ReferenceImages)
+        {
+            using var reference = new PEReader(image);
+            Collect(reference.GetMetadataReader());
+        }
         return names;
     }
 
-    // Attributes the C# compiler itself may emit as member references (none are expected at C# 9 with this stub).
-    private static bool IsCompilerAttribute(string key) =>
-        key.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal) && key.Contains("Attribute::.ctor", StringComparison.Ordinal);
+    // Attributes the C# compiler emits on its own: on every assembly (Debuggable, CompilationRelaxations,
+    // RuntimeCompatibility; the real nanoFramework build compiles with the same csc, so its metadata processor takes
+    // them) and for language features (System.Runtime.CompilerServices.*Attribute, e.g. Extension, IsReadOnly).
+    internal static bool IsToolchainAttribute(string key) =>
+        key.StartsWith("System.Diagnostics.DebuggableAttribute::.ctor(", StringComparison.Ordinal) ||
+        (key.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal) && key.Contains("Attribute::.ctor(", StringComparison.Ordinal));
 
     private static string MemberRefKey(MetadataReader md, MemberReferenceHandle handle, Probe probe)
     {

@@ -42,7 +42,8 @@ public class SampleTests(ITestOutputHelper output)
         string program = Read("Program.cs");
         Assert.Contains("new VibrationModel()", program, StringComparison.Ordinal);
         Assert.Contains(".Step(frame, scores)", program, StringComparison.Ordinal);
-        Assert.Contains(".Classify(frame)", program, StringComparison.Ordinal);
+        Assert.Contains(".StepAndClassify(frame, scores)", program, StringComparison.Ordinal);
+        Assert.Contains("VibrationModel.ModelSha256", program, StringComparison.Ordinal);
         Assert.Contains(".Reset()", program, StringComparison.Ordinal);
     }
 
@@ -64,6 +65,21 @@ public class SampleTests(ITestOutputHelper output)
             Assert.Contains(packages, p => folder == p.Key + "." + p.Value);
         }
         Assert.Equal(packages.Count, proj.Descendants(ns + "HintPath").Count());
+    }
+
+    [Fact]
+    public void Sample_pins_the_corelibrary_the_checks_compile_against()
+    {
+        var packages = XDocument.Load(Path.Combine(SampleDir, "packages.config")).Descendants("package")
+            .ToDictionary(p => (string)p.Attribute("id")!, p => (string)p.Attribute("version")!);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(NanoFrameworkChecks.ReferenceImages[0].Image);
+        var version = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe).GetAssemblyDefinition().Version;
+        Assert.Equal($"{version.Major}.{version.Minor}.{version.Build}", packages["nanoFramework.CoreLibrary"]);
+        // The README names the same version and the firmware's native mscorlib it needs.
+        string readme = Read("README.md");
+        Assert.Contains("| nanoFramework.CoreLibrary | " + packages["nanoFramework.CoreLibrary"] + " |", readme, StringComparison.Ordinal);
+        Assert.Contains("100.5.0.24", readme, StringComparison.Ordinal);
+        Assert.Contains("--fwversion", readme, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -67,6 +67,9 @@ namespace VibrationClassifier
             WriteRegister(RegDataFormat, FullResolution2G);
             WriteRegister(RegPowerCtl, PowerMeasure);
 
+            // Which model this firmware runs (constants generated from the model file).
+            Debug.WriteLine("model " + VibrationModel.ModelName + " sha256 " + VibrationModel.ModelSha256 + " (TinyGru " + VibrationModel.TinyGruVersion + ")");
+
             // All buffers allocated once: the loop below allocates nothing per sample.
             var model = new VibrationModel();
             var frame = new float[3];
@@ -88,11 +91,12 @@ namespace VibrationClassifier
                     }
                     else
                     {
-                        predicted = model.Classify(frame);
+                        // The last step of the window: advance, fill the class probabilities, take the most probable.
+                        predicted = model.StepAndClassify(frame, scores);
                     }
                     Thread.Sleep(SamplePeriodMs);
                 }
-                Debug.WriteLine("class: " + ClassLabels[predicted]);
+                Debug.WriteLine("class: " + ClassLabels[predicted] + " p=" + scores[predicted].ToString());
             }
         }
 

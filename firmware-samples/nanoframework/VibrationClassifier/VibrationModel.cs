@@ -6,10 +6,10 @@
 // Weights: inline — unrolled code with literal weights (no weight RAM).
 // Footprint (estimated):
 //   placement inline
-//   IL ≈ 4,484 bytes (assembly limit 65,536), 17 methods (limit 255 per type)
+//   IL ≈ 4,541 bytes (assembly limit 65,536), 19 methods (limit 255 per type)
 //   array-initializer data 2,052 bytes (limit ≈ 65,535)
 //   RAM ≈ 2,508 bytes (ESP32 without PSRAM: ≈ 113,664 bytes of free heap)
-//   flash ≈ 6,536 bytes (IL + initializer data + resource 0 bytes; metadata not counted)
+//   flash ≈ 6,593 bytes (IL + initializer data + resource 0 bytes; metadata not counted)
 //   ≈ 5,213 IL instructions executed per Step
 
 namespace VibrationClassifier
@@ -28,6 +28,12 @@ namespace VibrationClassifier
         public const int HiddenSize = 8;
         /// <summary>Number of stacked GRU layers.</summary>
         public const int LayerCount = 1;
+        /// <summary>The model's name (from its file's metadata, else the file name).</summary>
+        public const string ModelName = "vibration";
+        /// <summary>SHA-256 (hex) of the model file this code was generated from.</summary>
+        public const string ModelSha256 = "9cc0d1ce4524bfbf0b24b52eb898f74ba07cfc3f348f6bfba5037c0225ed03b1";
+        /// <summary>Version of TinyGru that generated this code.</summary>
+        public const string TinyGruVersion = "0.1.0";
 
         /// <summary>Class label of output 0.</summary>
         public const string Label0 = "fault";
@@ -94,6 +100,22 @@ namespace VibrationClassifier
             int best = 0;
             for (int o = 1; o < OutputSize; o++) if (y[o] > y[best]) best = o;
             return best;
+        }
+
+        /// <summary>The index of the largest of <paramref name="scores"/> (the first of equal ones): the class of a probability vector.</summary>
+        public static int ArgMax(float[] scores)
+        {
+            if (scores == null || scores.Length == 0) throw new System.ArgumentException("expected at least one score");
+            int best = 0;
+            for (int o = 1; o < scores.Length; o++) if (scores[o] > scores[best]) best = o;
+            return best;
+        }
+
+        /// <summary>Advances one timestep (as Step), writes the class probabilities [OutputSize] into <paramref name="probabilities"/> and returns the most probable class (ArgMax).</summary>
+        public int StepAndClassify(float[] input, float[] probabilities)
+        {
+            Step(input, probabilities);
+            return ArgMax(probabilities);
         }
 
         private void Forward(float[] input)

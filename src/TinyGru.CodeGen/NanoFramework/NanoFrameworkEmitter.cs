@@ -299,7 +299,7 @@ public static class NanoFrameworkEmitter
         statics.Indent();
         if (o.Namespace is not null) statics.Indent();
 
-        WriteConstants(c, body);
+        WriteConstants(c, body, o);
         WriteFields(c, body);
         WriteApi(c, body, o);
         WriteForward(c, body);
@@ -377,10 +377,11 @@ public static class NanoFrameworkEmitter
         yield return "/// </summary>";
     }
 
-    private static void WriteConstants(Ctx c, IndentedWriter w)
+    private static void WriteConstants(Ctx c, IndentedWriter w, NanoEmitOptions o)
     {
         var m = c.Model;
         NetModelEmitter.EmitSizeConstants(w, m);
+        NetModelEmitter.EmitIdentityConstants(w, m, o.SourceName, o.SourceHash);
         var labels = m.Metadata.ClassLabels;
         if (labels.Count > 0)
         {
@@ -529,6 +530,25 @@ public static class NanoFrameworkEmitter
             }
             c.Il += 60;
             c.Methods++;
+            w.Line();
+
+            w.Line("/// <summary>The index of the largest of <paramref name=\"scores\"/> (the first of equal ones): the class of a probability vector.</summary>");
+            using (w.Block("public static int ArgMax(float[] scores)"))
+            {
+                w.Line("if (scores == null || scores.Length == 0) throw new System.ArgumentException(\"expected at least one score\");");
+                w.Line("int best = 0;");
+                w.Line("for (int o = 1; o < scores.Length; o++) if (scores[o] > scores[best]) best = o;");
+                w.Line("return best;");
+            }
+            w.Line();
+            w.Line("/// <summary>Advances one timestep (as Step), writes the class probabilities [OutputSize] into <paramref name=\"probabilities\"/> and returns the most probable class (ArgMax).</summary>");
+            using (w.Block("public int StepAndClassify(float[] input, float[] probabilities)"))
+            {
+                w.Line("Step(input, probabilities);");
+                w.Line("return ArgMax(probabilities);");
+            }
+            c.Il += 45 + 12;
+            c.Methods += 2;
             w.Line();
         }
     }
@@ -1117,15 +1137,17 @@ public static class NanoFrameworkEmitter
             w.Line("/// <summary>σ(x) = 0.5·tanh(x/2) + 0.5: one Math.Tanh(double) call.</summary>");
             w.Line("private static float Sigmoid(float x) { return 0.5f * (float)System.Math.Tanh(0.5 * x) + 0.5f; }");
             w.Line();
+            // nanoFramework.System.Math declares double overloads only (float ones were [Obsolete(error)], then removed):
+            // the argument is widened explicitly so the call binds to Tanh(double) against every package version.
             w.Line("/// <summary>tanh(x): one Math.Tanh(double) call.</summary>");
-            w.Line("private static float Tanh(float x) { return (float)System.Math.Tanh(x); }");
+            w.Line("private static float Tanh(float x) { return (float)System.Math.Tanh((double)x); }");
             w.Line();
             c.Il += 40;
             c.Methods += 2;
             if (softmax)
             {
                 w.Line("/// <summary>exp(x) for the softmax: one Math.Exp(double) call.</summary>");
-                w.Line("private static float Exp(float x) { return (float)System.Math.Exp(x); }");
+                w.Line("private static float Exp(float x) { return (float)System.Math.Exp((double)x); }");
                 w.Line();
                 c.Il += 12;
                 c.Methods++;

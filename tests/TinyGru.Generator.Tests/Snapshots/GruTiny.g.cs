@@ -26,6 +26,14 @@ namespace Sensors
         public const int LayerCount = 1;
         /// <summary>Floats of recurrent state: every layer's hidden size, layer 0 first.</summary>
         public const int StateSize = 8;
+        /// <summary>The model's name (from its file's metadata, else the file name).</summary>
+        public const string ModelName = "gru_tiny";
+        /// <summary>SHA-256 (hex) of the model file this code was generated from.</summary>
+        public const string ModelSha256 = "c00ea4f6190a96e6db7d3db239d9ebceb5fb69912ea5194897bf6054ca8b1f03";
+        /// <summary>Version of TinyGru that generated this code.</summary>
+        public const string TinyGruVersion = "0.1.0";
+        int global::TinyGru.IGruModel.InputSize => InputSize;
+        int global::TinyGru.IGruModel.OutputSize => OutputSize;
 
         /// <summary>Hidden state of layer 0: [8] padded to 8 (padding stays 0).</summary>
         [global::System.Runtime.CompilerServices.InlineArray(8)]
