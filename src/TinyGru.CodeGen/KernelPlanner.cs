@@ -29,6 +29,18 @@ public static class KernelPlanner
     /// <summary>Registers a pass needs beside its accumulators: the broadcast input and the weight vector.</summary>
     public const int ScratchRegisters = 2;
 
+    /// <summary>
+    /// IL basic blocks (estimated) the multiply-adds of one scratch layer method stay under. Every written-out
+    /// multiply-add is a JIT-folded <c>IsSupported ? … : …</c> (two on 128-bit: FMA3, then AdvSimd) and an int8 load one
+    /// more; the JIT sizes a method before folding them and compiles one past its limits (2,000 blocks, 2,000 locals,
+    /// 20,000 IL instructions) with MinOpts — seen in the listing of the int8-weights H = 32 layer on the 128-bit path,
+    /// which went from 331 to 2,495 ns. 1,200 leaves room for the activations and the rest of the method.
+    /// </summary>
+    public const int MaxBasicBlocks = 1200;
+
+    /// <summary>Estimated IL basic blocks one written-out multiply-add brings (its IsSupported branches, and the int8 load's).</summary>
+    public static int BlocksPerMultiplyAdd(int width, bool int8) => (width == 1 ? 0 : width == 4 ? 4 : 2) + (int8 && width > 1 ? 3 : 0);
+
     /// <summary>Statements a written-out tanh or sigmoid takes.</summary>
     public const int ActivationStatements = 8;
 
@@ -46,6 +58,7 @@ public static class KernelPlanner
             if (w < 4) w = 1;
             bool int8 = l.RowScales is not null;
             var resident = Resident(m.Convention, l, w, registers, budget, int8);
+            // (a layer that does not fit registers, budget or blocks streams through scratch)
             if (resident is not null)
             {
                 layers.Add(new LayerSchedule(w, resident.Value.Sets, resident.Value.Live, resident.Value.Statements, null, null, null));
@@ -58,7 +71,7 @@ public static class KernelPlanner
         if (model.Head is { } h)
         {
             int w = Math.Min(width, h.Weights.Granule);
-            head = HeadPass(h.Weights, w < 4 ? 1 : w, registers, budget);
+            head = HeadPass(h.Weights, w < 4 ? 1 : w, registers, budget, h.RowScales is not null);
         }
         int total = layers.Sum(l => l.Statements) + (head?.Statements ?? 0);
         bool inline = model.EmbeddedFloats <= InlineLayersUpToFloats && total <= budget;
@@ -78,7 +91,8 @@ public static class KernelPlanner
             // U_r·h, U_z·h, U_n·h per partial sum (W's and U's row scales differ).
             int live = vectors * (int8 ? 3 + 3 * sets : 1 + 3 * sets) + ScratchRegisters;
             int statements = (l.Spec.InputSize + l.Spec.HiddenSize) * (3 * vectors + 1) + vectors * (8 + 3 * ActivationStatements);
-            if (live <= registers && statements <= budget) return (sets, live, statements);
+            int blocks = (l.Spec.InputSize + l.Spec.HiddenSize) * 3 * vectors * BlocksPerMultiplyAdd(w, int8);
+            if (live <= registers && statements <= budget && blocks <= MaxBasicBlocks) return (sets, live, statements);
         }
         return null;
     }
@@ -86,7 +100,7 @@ public static class KernelPlanner
     /// <summary>How compact a matrix pass is written: straight-line columns, a column loop, or loops over columns and row blocks.</summary>
     private enum Form { Unrolled, ColumnLoop, RowAndColumnLoops }
 
-    private static MatVecSchedule MatVec(PackedMatrix m, int w, int registers, Form form)
+    private static MatVecSchedule MatVec(PackedMatrix m, int w, int registers, Form form, bool int8)
     {
         int passes = 0, accumulators = 0, sets = 1;
         foreach (var chunk in m.Chunks)
@@ -105,32 +119,36 @@ public static class KernelPlanner
         // A row loop covers the full chunks in one body; a trailing partial chunk keeps its own passes.
         int fullRows = m.Chunks[0].Rows;
         int writtenPasses = loopRows ? 1 + m.Chunks.Where(c => c.Rows != fullRows).Sum(c => c.Rows / w / Math.Max(1, Math.Min(accumulators, c.Rows / w))) : passes;
-        return new MatVecSchedule(w, accumulators, sets, unrolled, loopRows, passes, writtenPasses * perPass);
+        int fmasPerPass = (unrolled ? m.Columns : 2 * sets) * accumulators; // a column loop writes its sets twice (loop and rest)
+        return new MatVecSchedule(w, accumulators, sets, unrolled, loopRows, passes, writtenPasses * perPass, writtenPasses * fmasPerPass * BlocksPerMultiplyAdd(w, int8));
     }
 
     /// <summary>The three matrix passes of a scratch layer in the least compact form that keeps the layer within budget.</summary>
     private static (MatVecSchedule Input, MatVecSchedule Rz, MatVecSchedule N, int Statements) ScratchLayer(LayerPlan l, int w, int registers, int budget)
     {
+        bool int8 = l.RowScales is not null;
         int elementwise = (l.PaddedHidden / w <= UnrollVectors ? l.PaddedHidden / w : 1) * (4 + 3 * ActivationStatements);
         (MatVecSchedule, MatVecSchedule, MatVecSchedule, int) With(Form form)
         {
-            var input = MatVec(l.InputWeights, w, registers, form);
-            var rz = MatVec(l.RecurrentRzWeights, w, registers, form);
-            var n = MatVec(l.RecurrentNWeights, w, registers, form);
+            var input = MatVec(l.InputWeights, w, registers, form, int8);
+            var rz = MatVec(l.RecurrentRzWeights, w, registers, form, int8);
+            var n = MatVec(l.RecurrentNWeights, w, registers, form, int8);
             return (input, rz, n, input.Statements + rz.Statements + n.Statements + 2 * elementwise);
         }
+        bool Fits((MatVecSchedule Input, MatVecSchedule Rz, MatVecSchedule N, int Statements) p) =>
+            p.Statements <= budget && p.Input.BasicBlocks + p.Rz.BasicBlocks + p.N.BasicBlocks <= MaxBasicBlocks;
         var unrolled = With(Form.Unrolled);
-        if (unrolled.Item4 <= budget) return unrolled;
+        if (Fits(unrolled)) return unrolled;
         var columnLoops = With(Form.ColumnLoop);
-        return columnLoops.Item4 <= budget ? columnLoops : With(Form.RowAndColumnLoops);
+        return Fits(columnLoops) ? columnLoops : With(Form.RowAndColumnLoops);
     }
 
-    private static MatVecSchedule HeadPass(PackedMatrix m, int w, int registers, int budget)
+    private static MatVecSchedule HeadPass(PackedMatrix m, int w, int registers, int budget, bool int8)
     {
-        var unrolled = MatVec(m, w, registers, Form.Unrolled);
-        if (unrolled.Statements <= budget) return unrolled;
-        var columnLoop = MatVec(m, w, registers, Form.ColumnLoop);
-        return columnLoop.Statements <= budget ? columnLoop : MatVec(m, w, registers, Form.RowAndColumnLoops);
+        var unrolled = MatVec(m, w, registers, Form.Unrolled, int8);
+        if (unrolled.Statements <= budget && unrolled.BasicBlocks <= MaxBasicBlocks) return unrolled;
+        var columnLoop = MatVec(m, w, registers, Form.ColumnLoop, int8);
+        return columnLoop.Statements <= budget && columnLoop.BasicBlocks <= MaxBasicBlocks ? columnLoop : MatVec(m, w, registers, Form.RowAndColumnLoops, int8);
     }
 
     private static int SetsFor(int accumulators, int columns) =>
@@ -219,8 +237,9 @@ public sealed class LayerSchedule
 /// <summary>How one packed matrix is streamed on one path. Immutable.</summary>
 public sealed class MatVecSchedule
 {
-    internal MatVecSchedule(int width, int accumulators, int partialSums, bool unrolledColumns, bool loopedRows, int passes, int statements)
+    internal MatVecSchedule(int width, int accumulators, int partialSums, bool unrolledColumns, bool loopedRows, int passes, int statements, int basicBlocks)
     {
+        BasicBlocks = basicBlocks;
         LoopedRows = loopedRows;
         Width = width;
         Accumulators = accumulators;
@@ -250,6 +269,9 @@ public sealed class MatVecSchedule
 
     /// <summary>Passes over the matrix's columns.</summary>
     public int Passes { get; }
+
+    /// <summary>IL basic blocks of the pass's multiply-adds (see <see cref="KernelPlanner.MaxBasicBlocks"/>).</summary>
+    public int BasicBlocks { get; }
 
     /// <summary>Planned statements.</summary>
     public int Statements { get; }

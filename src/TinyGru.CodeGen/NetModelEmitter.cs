@@ -484,10 +484,14 @@ public static class NetModelEmitter
             string r = recurrent ? rh : "r", z = recurrent ? zh : "z";
             for (int i = 0; i < vectors; i++)
             {
-                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd(Weight(Add(offset, i * width)), v, Acc(r, i, set))};");
-                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd(Weight(Add(offset, hp + i * width)), v, Acc(z, i, set))};");
+                // Weights in locals, as in EmitPass: the multiply-add repeats its operands in each folded branch.
+                w.Line($"var {v}r{i} = {Weight(Add(offset, i * width))};");
+                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd($"{v}r{i}", v, Acc(r, i, set))};");
+                w.Line($"var {v}z{i} = {Weight(Add(offset, hp + i * width))};");
+                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd($"{v}z{i}", v, Acc(z, i, set))};");
                 string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
-                w.Line($"{n} = {f.MultiplyAdd(Weight(Add(offset, 2 * hp + i * width)), v, n)};");
+                w.Line($"var {v}n{i} = {Weight(Add(offset, 2 * hp + i * width))};");
+                w.Line($"{n} = {f.MultiplyAdd($"{v}n{i}", v, n)};");
             }
         }
         if (inputs <= RegisterLayerUnrollColumns)
@@ -686,8 +690,11 @@ public static class NetModelEmitter
         {
             for (int a = 0; a < count; a++)
             {
+                // The weight in a local: the multiply-add names its operands in each folded branch, and an int8 load
+                // repeated there tripled the IL until the JIT compiled the method with MinOpts (100× slower, measured).
                 string weight = int8 ? f.LoadInt8("wp", I(columnOffset * stride + a * width)) : f.Load("wp", I(columnOffset * stride + a * width));
-                w.Line($"{Acc(a, set)} = {f.MultiplyAdd(weight, v, Acc(a, set))};");
+                w.Line($"var {v}w{a} = {weight};");
+                w.Line($"{Acc(a, set)} = {f.MultiplyAdd($"{v}w{a}", v, Acc(a, set))};");
             }
         }
         w.Line($"// rows {row}.. +{count * width}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
@@ -734,7 +741,11 @@ public static class NetModelEmitter
                 3 => $"({Acc(a, 0)} + {Acc(a, 1)}) + {Acc(a, 2)}",
                 _ => $"({Acc(a, 0)} + {Acc(a, 1)}) + ({Acc(a, 2)} + {Acc(a, 3)})",
             };
-            if (int8) sum = f.MultiplyAdd(sum, f.Load("sp", Add(row, a * width)), f.Load("bp", Add(row, a * width)));
+            if (int8)
+            {
+                w.Line($"var s{a} = {sum};");
+                sum = f.MultiplyAdd($"s{a}", f.Load("sp", Add(row, a * width)), f.Load("bp", Add(row, a * width)));
+            }
             w.Line(f.Store(sum, result, Add(row, a * width)));
         }
     }
@@ -836,6 +847,11 @@ public static class NetModelEmitter
             if (_floats is not null)
             {
                 EmitArray(w, _name, _floats, _doc);
+                return;
+            }
+            if (_int8!.Length > 4 * CommentedArrayFloats)
+            {
+                EmitStringBackedArray(w, _name, "sbyte", (byte[])(Array)_int8, _int8.Length, _doc);
                 return;
             }
             // sbyte is one byte: the compiler points the span at the literal's bytes in the image (no allocation, any build).
@@ -941,6 +957,13 @@ public static class NetModelEmitter
     /// </summary>
     internal static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
     {
+        if (values.Length > CommentedArrayFloats)
+        {
+            var bytes = new byte[values.Length * 4];
+            for (int i = 0; i < values.Length; i++) Array.Copy(LittleEndianBytes(values[i]), 0, bytes, 4 * i, 4);
+            EmitStringBackedArray(w, name, "float", bytes, values.Length, doc);
+            return;
+        }
         w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
         w.Line("private static " + ReadOnlySpan + " " + name);
         w.Line("{");
@@ -960,6 +983,34 @@ public static class NetModelEmitter
         }
         w.Outdent();
         w.Line("});");
+        w.Outdent();
+        w.Line("}");
+    }
+
+    /// <summary>
+    /// A large array as one string literal whose UTF-16 code units are the data's little-endian bytes, reinterpreted
+    /// as <paramref name="elementType"/>. An initializer of N bytes is N syntax nodes and constants for the compiler (an
+    /// accepted H = 512 model took 3.9 GB and 3 CPU-minutes to build); one literal token is a few bytes per element.
+    /// The literal is a frozen, interned object (NativeAOT: in the image), so reading it allocates nothing; its characters
+    /// start 12 bytes into the object, 4-byte aligned like float data. Printable ASCII stays as is, the rest is escaped.
+    /// </summary>
+    internal static void EmitStringBackedArray(IndentedWriter w, string name, string elementType, byte[] bytes, int length, string doc)
+    {
+        w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
+        w.Line($"private static global::System.ReadOnlySpan<{elementType}> {name}");
+        w.Line("{");
+        w.Indent();
+        w.Line(AggressiveInlining);
+        var text = new System.Text.StringBuilder(bytes.Length * 3 + 16);
+        text.Append('"');
+        for (int i = 0; i < bytes.Length; i += 2)
+        {
+            int unit = bytes[i] | (i + 1 < bytes.Length ? bytes[i + 1] << 8 : 0);
+            if (unit >= 0x20 && unit < 0x7F && unit != '"' && unit != '\\') text.Append((char)unit);
+            else text.Append("\\u").Append(unit.ToString("X4", CultureInfo.InvariantCulture));
+        }
+        text.Append('"');
+        w.Line($"get => {MemoryMarshal}.Cast<char, {elementType}>({text}).Slice(0, {I(length)});");
         w.Outdent();
         w.Line("}");
     }

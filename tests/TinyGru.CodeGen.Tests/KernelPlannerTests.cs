@@ -56,6 +56,27 @@ public class KernelPlannerTests
                 Assert.True(statements <= path.MethodBudget, $"{name} {method} on the {path.Width}-float path: {statements} statements > {path.MethodBudget}");
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NoScratchLayerHasMoreBasicBlocksThanTheJitOptimizes(string name, int inputs, int hidden, int layers, int outputs, bool int8, GateConvention convention)
+    {
+        foreach (var path in EveryPath(Model(inputs, hidden, layers, outputs, int8, convention)))
+            foreach (var layer in path.Layers.Where(l => !l.RegisterResident))
+            {
+                int blocks = layer.Input!.BasicBlocks + layer.RecurrentRz!.BasicBlocks + layer.RecurrentN!.BasicBlocks;
+                Assert.True(blocks <= KernelPlanner.MaxBasicBlocks, $"{name} on the {path.Width}-float path: {blocks} blocks");
+            }
+    }
+
+    [Fact]
+    public void Int8WeightsH32On128BitsLoopsOverColumnsToStayOutOfMinOpts()
+    {
+        // Unrolled, its 144 W multiply-adds with int8 loads were ≈ 900 IL blocks beside U's: the JIT chose MinOpts.
+        var path = KernelPlanner.Plan(Model(6, 32, 1, 6, true, GateConvention.ResetAfter), 4);
+        Assert.False(path.Layers[0].Input!.UnrolledColumns);
+        Assert.True(KernelPlanner.Plan(Model(6, 32, 1, 6, false, GateConvention.ResetAfter), 4).Layers[0].Input!.UnrolledColumns);
+    }
+
     [Fact]
     public void ThePathOf128BitsIsPlannedForBothX64AndArm64AndTheSmallerRegisterFile()
     {
