@@ -10,20 +10,11 @@ namespace TinyGru.CodeGen;
 /// </summary>
 public static class NetModelEmitter
 {
-    /// <summary>Input columns up to which a matrix pass is unrolled into straight-line code with constant offsets.</summary>
-    public const int UnrollColumns = 16;
-
     /// <summary>
     /// Input columns up to which a register-resident layer's W·x is unrolled. Its h columns always are (such a layer has
     /// H ≤ 32 by construction): the H = 32 step measured 10 % faster than with a 2-column loop.
     /// </summary>
     public const int RegisterLayerUnrollColumns = 32;
-
-    /// <summary>Vectors per elementwise pass up to which the gate update is unrolled.</summary>
-    public const int UnrollVectors = 4;
-
-    /// <summary>Models with at most this many embedded floats get their layer methods inlined into the step.</summary>
-    public const int InlineLayersUpToFloats = 2048;
 
     private const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
@@ -386,10 +377,12 @@ public static class NetModelEmitter
         var m = plan.Model;
         int hpMax = plan.MaxPaddedHidden;
         bool resetBefore = m.Convention == GateConvention.ResetBefore;
-        // Small models fit the JIT's inlining budget whole: one method saves the calls and the spills around them.
-        bool inline = plan.EmbeddedFloats <= InlineLayersUpToFloats;
+        // Every schedule decision comes from the path's plan (KernelPlanner); this method only renders it.
+        var pathPlan = KernelPlanner.Plan(plan, path.Width);
+        // Small models fit in one method: it saves the calls and the spills around them.
+        bool inline = pathPlan.InlineLayers;
         string skipLocalsInit = options.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
-        bool[] registerLayers = plan.Layers.Select(l => l.RunsInRegisters(m.Convention, path.Narrowed(l.Granule).Width)).ToArray();
+        bool[] registerLayers = pathPlan.Layers.Select(l => l.RegisterResident).ToArray();
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
         // Never inlined into Step (and so into the user's caller): the JIT's inlining budget is per compiled method, and
         // a caller that absorbed the whole step ran out of it and called Tanh instead of inlining it (2× slower, measured).
@@ -434,6 +427,7 @@ public static class NetModelEmitter
         for (int k = 0; k < plan.Layers.Count; k++)
         {
             var l = plan.Layers[k];
+            var schedule = pathPlan.Layers[k];
             var f = path.Narrowed(l.Granule);
             string h = "h";
             w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
@@ -441,27 +435,27 @@ public static class NetModelEmitter
             if (registerLayers[k])
             {
                 using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h)"))
-                    EmitRegisterLayer(w, f, k, l);
+                    EmitRegisterLayer(w, f, k, l, schedule.ResidentPartialSums);
                 w.Line();
                 continue;
             }
             using (w.Block($"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
             {
                 w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
-                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, "x", $"Layer{k}InputBias", "gx", Int8(l, $"Layer{k}InputRowScales"));
+                EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, schedule.Input!, "x", $"Layer{k}InputBias", "gx", Int8(l, $"Layer{k}InputRowScales"));
                 w.Line($"// gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]");
-                EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, h, $"Layer{k}RecurrentRzBias", "ghRz", Int8(l, $"Layer{k}RecurrentRzRowScales"));
+                EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, schedule.RecurrentRz!, h, $"Layer{k}RecurrentRzBias", "ghRz", Int8(l, $"Layer{k}RecurrentRzRowScales"));
                 int hp = l.PaddedHidden;
                 if (!resetBefore)
                 {
                     w.Line($"// gh_n = U_n·h + b_hn   [H, H] · [H]");
-                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, h, $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, h, $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
                     w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
                     EmitElementwise(w, f, hp, (o, body) =>
                     {
-                        body.Add($"var r = {f.Sigmoid($"{f.Load("gx", o)} + {f.Load("ghRz", o)}")};");
-                        body.Add($"var z = {f.Sigmoid($"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}")};");
-                        body.Add($"var n = {f.Tanh($"{f.Load("gx", Add(o, 2 * hp))} + r * {f.Load("ghN", o)}")};");
+                        body.AddRange(f.Sigmoid("r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
+                        body.AddRange(f.Sigmoid("z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
+                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + r * {f.Load("ghN", o)}"));
                         body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
                     });
                 }
@@ -470,17 +464,18 @@ public static class NetModelEmitter
                     w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z) (kept in gh_z), rh = r ⊙ h");
                     EmitElementwise(w, f, hp, (o, body) =>
                     {
-                        body.Add($"var r = {f.Sigmoid($"{f.Load("gx", o)} + {f.Load("ghRz", o)}")};");
-                        body.Add(f.Store(f.Sigmoid($"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"), "ghRz", Add(o, hp)));
+                        body.AddRange(f.Sigmoid("r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
+                        body.AddRange(f.Sigmoid("z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
+                        body.Add(f.Store("z", "ghRz", Add(o, hp)));
                         body.Add(f.Store($"r * {f.Load(h, o)}", "rh", o));
                     });
                     w.Line($"// gh_n = U_n·(r ⊙ h) + b_hn   [H, H] · [H]");
-                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, "rh", $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, "rh", $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
                     w.Line("// n = tanh(gx_n + gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
                     EmitElementwise(w, f, hp, (o, body) =>
                     {
                         body.Add($"var z = {f.Load("ghRz", Add(o, hp))};");
-                        body.Add($"var n = {f.Tanh($"{f.Load("gx", Add(o, 2 * hp))} + {f.Load("ghN", o)}")};");
+                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + {f.Load("ghN", o)}"));
                         body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
                     });
                 }
@@ -491,7 +486,7 @@ public static class NetModelEmitter
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
         if (inline) w.Line(AggressiveInlining);
         using (w.Block($"private static void Output{path.Suffix}(ref float h, ref float output)"))
-            EmitOutput(w, plan, path, "h");
+            EmitOutput(w, plan, path, pathPlan.Head, "h");
         w.Line();
     }
 
@@ -500,7 +495,7 @@ public static class NetModelEmitter
     /// generation time), W_n·x and U_n·h in their own accumulators; the gate update reads them directly, so nothing
     /// but h' is stored.
     /// </summary>
-    private static void EmitRegisterLayer(IndentedWriter w, VectorFlavor f, int k, LayerPlan l)
+    private static void EmitRegisterLayer(IndentedWriter w, VectorFlavor f, int k, LayerPlan l, int sets)
     {
         int width = f.Width, hp = l.PaddedHidden, vectors = hp / width, rows = 3 * hp;
         int inputs = l.Spec.InputSize, hidden = l.Spec.HiddenSize;
@@ -508,8 +503,7 @@ public static class NetModelEmitter
         // W·x is scaled as soon as x's columns are done, off the h → h' critical path.
         bool int8 = l.RowScales is not null;
         string rh = int8 ? "ru" : "r", zh = int8 ? "zu" : "z";
-        // Partial sums for the h columns, which are on the critical path; the x columns are ready early.
-        int sets = vectors == 1 ? 4 : vectors == 2 ? 2 : 1;
+        // Partial sums (planned) for the h columns, which are on the critical path; the x columns are ready early.
         string Acc(string gate, int i, int set) => set == 0 ? $"{gate}{i}" : $"{gate}{i}_{set}";
         if (int8)
         {
@@ -546,10 +540,14 @@ public static class NetModelEmitter
             string r = recurrent ? rh : "r", z = recurrent ? zh : "z";
             for (int i = 0; i < vectors; i++)
             {
-                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd(Weight(Add(offset, i * width)), v, Acc(r, i, set))};");
-                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd(Weight(Add(offset, hp + i * width)), v, Acc(z, i, set))};");
+                // Weights in locals, as in EmitPass: the multiply-add repeats its operands in each folded branch.
+                w.Line($"var {v}r{i} = {Weight(Add(offset, i * width))};");
+                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd($"{v}r{i}", v, Acc(r, i, set))};");
+                w.Line($"var {v}z{i} = {Weight(Add(offset, hp + i * width))};");
+                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd($"{v}z{i}", v, Acc(z, i, set))};");
                 string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
-                w.Line($"{n} = {f.MultiplyAdd(Weight(Add(offset, 2 * hp + i * width)), v, n)};");
+                w.Line($"var {v}n{i} = {Weight(Add(offset, 2 * hp + i * width))};");
+                w.Line($"{n} = {f.MultiplyAdd($"{v}n{i}", v, n)};");
             }
         }
         if (inputs <= RegisterLayerUnrollColumns)
@@ -598,23 +596,23 @@ public static class NetModelEmitter
                 if (int8)
                 {
                     w.Line($"var nh = {f.MultiplyAdd(Sum("nh"), f.Load("sh", I(2 * hp + i * width)), f.Load("bhn", I(i * width)))};");
-                    w.Line($"var tr = {f.Tanh(f.MultiplyAdd(Sum(rh), f.Load("sh", I(i * width)), $"r{i}"))};");
-                    w.Line($"var tz = {f.Tanh(f.MultiplyAdd(Sum(zh), f.Load("sh", I(hp + i * width)), $"z{i}"))};");
+                    foreach (var line in f.Tanh("tr", f.MultiplyAdd(Sum(rh), f.Load("sh", I(i * width)), $"r{i}"))) w.Line(line);
+                    foreach (var line in f.Tanh("tz", f.MultiplyAdd(Sum(zh), f.Load("sh", I(hp + i * width)), $"z{i}"))) w.Line(line);
                 }
                 else
                 {
                     w.Line($"var nh = {Sum("nh")};");
-                    w.Line($"var tr = {f.Tanh(Sum("r"))};");
-                    w.Line($"var tz = {f.Tanh(Sum("z"))};");
+                    foreach (var line in f.Tanh("tr", Sum("r"))) w.Line(line);
+                    foreach (var line in f.Tanh("tz", Sum("z"))) w.Line(line);
                 }
                 w.Line($"var zh = {f.MultiplyAdd("tz", half, half)} * {f.Load("h", I(i * width))};");
-                w.Line($"var n = {f.Tanh(f.MultiplyAdd("tr", "nh", $"nh + nx{i}"))};");
+                foreach (var line in f.Tanh("n", f.MultiplyAdd("tr", "nh", $"nh + nx{i}"))) w.Line(line);
                 w.Line(f.Store(f.MultiplyAdd("n", $"{half} - tz * {half}", "zh"), "h", I(i * width)));
             }
         }
     }
 
-    private static void EmitOutput(IndentedWriter w, NetModelPlan plan, VectorFlavor path, string last)
+    private static void EmitOutput(IndentedWriter w, NetModelPlan plan, VectorFlavor path, MatVecSchedule? headSchedule, string last)
     {
         var m = plan.Model;
         string y = last;
@@ -632,17 +630,25 @@ public static class NetModelEmitter
                 w.Line($"{Span} ySpan = stackalloc float[{I(head.PaddedOutputs)}];");
                 w.Line($"ref float yh = ref {MemoryMarshal}.GetReference(ySpan);");
             }
-            EmitMatVec(w, f, "HeadWeights", head.Weights, last, "HeadBias", "yh", head.RowScales is null ? null : "HeadRowScales");
+            EmitMatVec(w, f, "HeadWeights", head.Weights, headSchedule!, last, "HeadBias", "yh", head.RowScales is null ? null : "HeadRowScales");
             y = "yh";
             switch (head.Spec.Activation)
             {
                 case HeadActivation.Sigmoid:
                     w.Line("// y = σ(y)");
-                    w.Line($"for (int o = 0; o < {I(o)}; o++) {Unsafe}.Add(ref yh, o) = global::TinyGru.Kernels.Sigmoid.Scalar({Unsafe}.Add(ref yh, o));");
+                    using (w.Block($"for (int o = 0; o < {I(o)}; o++)"))
+                    {
+                        foreach (var line in VectorFlavor.Scalar.Sigmoid("s", $"{Unsafe}.Add(ref yh, o)")) w.Line(line);
+                        w.Line($"{Unsafe}.Add(ref yh, o) = s;");
+                    }
                     break;
                 case HeadActivation.Tanh:
                     w.Line("// y = tanh(y)");
-                    w.Line($"for (int o = 0; o < {I(o)}; o++) {Unsafe}.Add(ref yh, o) = global::TinyGru.Kernels.Tanh.Scalar({Unsafe}.Add(ref yh, o));");
+                    using (w.Block($"for (int o = 0; o < {I(o)}; o++)"))
+                    {
+                        foreach (var line in VectorFlavor.Scalar.Tanh("t", $"{Unsafe}.Add(ref yh, o)")) w.Line(line);
+                        w.Line($"{Unsafe}.Add(ref yh, o) = t;");
+                    }
                     break;
                 case HeadActivation.Softmax:
                     w.Line("// y = softmax(y) = e^(y − max y) / Σ e^(y − max y)");
@@ -651,7 +657,17 @@ public static class NetModelEmitter
                     w.Line("float sum = 0f;");
                     using (w.Block($"for (int o = 0; o < {I(o)}; o++)"))
                     {
-                        w.Line($"float e = global::TinyGru.Kernels.Exp.Scalar({Unsafe}.Add(ref yh, o) - max);");
+                        // e^(y − max) as TinyGru.Kernels.Exp.Scalar, written out (no call left to the inliner).
+                        const string E = "global::TinyGru.Kernels.Exp";
+                        w.Line($"float ex = global::System.Math.Min(global::System.Math.Max({Unsafe}.Add(ref yh, o) - max, {E}.Min), {E}.Max);");
+                        w.Line($"float et = ex * {E}.Log2E + {E}.RoundingMagic;");
+                        w.Line($"float en = et - {E}.RoundingMagic;");
+                        w.Line($"float er = en * {E}.NegLn2Hi + ex;");
+                        w.Line($"er = en * {E}.NegLn2Lo + er;");
+                        w.Line($"float ep = {E}.P0 * er + {E}.P1;");
+                        foreach (var c in new[] { "P2", "P3", "P4", "P5" }) w.Line($"ep = ep * er + {E}.{c};");
+                        w.Line("ep = ep * (er * er) + er + 1f;");
+                        w.Line("float e = ep * global::System.BitConverter.Int32BitsToSingle((global::System.BitConverter.SingleToInt32Bits(et) + 127) << 23);");
                         w.Line($"{Unsafe}.Add(ref yh, o) = e;");
                         w.Line("sum += e;");
                     }
@@ -681,78 +697,112 @@ public static class NetModelEmitter
     /// the accumulators sum q·x in float32 from zero, and each row's sum is multiplied by its scale and added to the bias
     /// once at the end (a row's scale is one lane of one vector, so this is one multiply-add per accumulator).
     /// </summary>
-    private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, string input, string bias, string result, string? rowScales = null)
+    private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, MatVecSchedule schedule, string input, string bias, string result, string? rowScales = null)
+    {
+        int width = f.Width;
+        int fullRows = m.Chunks[0].Rows;
+        int loopedChunks = schedule.LoopedRows ? m.Chunks.TakeWhile(c => c.Rows == fullRows).Count() : 0;
+        if (loopedChunks > 0)
+        {
+            // Compact form for large matrices: every full chunk has the same shape, so one loop over their passes
+            // (row block r: chunk r / chunkRows, rows r % chunkRows within it) streams them all.
+            int passVectors = PassVectors(schedule, fullRows / width);
+            int passRows = passVectors * width;
+            w.Line($"// rows 0..{loopedChunks * fullRows - 1}: {loopedChunks * fullRows / passRows} passes of {passRows} rows in a loop");
+            using (w.Block($"for (int row = 0; row < {I(loopedChunks * fullRows)}; row += {I(passRows)})"))
+                EmitPass(w, f, weights, m.Columns, fullRows, $"row / {I(fullRows)} * {I(fullRows * m.Columns)} + row % {I(fullRows)}", "row", passVectors, schedule.UnrolledColumns, input, bias, result, rowScales);
+        }
+        foreach (var chunk in m.Chunks.Skip(loopedChunks))
+        {
+            // Each pass streams its rows' slice of every column; the planner sized it to the register file.
+            int passVectors = PassVectors(schedule, chunk.Rows / width);
+            for (int start = 0; start < chunk.Rows; start += passVectors * width)
+                using (w.Block())
+                    EmitPass(w, f, weights, m.Columns, chunk.Rows, I(chunk.Offset + start), I(chunk.Start + start), passVectors, schedule.UnrolledColumns, input, bias, result, rowScales);
+        }
+    }
+
+    /// <summary>Accumulators per pass over a chunk of <paramref name="vectors"/> vectors: the planned count, dividing the chunk.</summary>
+    private static int PassVectors(MatVecSchedule schedule, int vectors)
+    {
+        int passVectors = Math.Max(1, Math.Min(schedule.Accumulators, vectors));
+        while (vectors % passVectors != 0) passVectors--;
+        return passVectors;
+    }
+
+    /// <summary>
+    /// One pass: <paramref name="count"/> vector accumulators over rows [row, row + count·width), streaming the weights
+    /// from <paramref name="weightOffset"/> with a stride of <paramref name="stride"/> (the chunk's rows) per column.
+    /// </summary>
+    private static void EmitPass(IndentedWriter w, VectorFlavor f, string weights, int columns, int stride, string weightOffset, string row, int count,
+        bool unrolledColumns, string input, string bias, string result, string? rowScales)
     {
         bool int8 = rowScales is not null;
         int width = f.Width;
-        foreach (var chunk in m.Chunks)
+        int sets = Math.Max(1, Math.Min(columns, Math.Min(4, KernelPlanner.ChainsForFullRate / count)));
+        string Acc(int a, int set) => set == 0 ? $"a{a}" : $"a{a}_{set}";
+        string Column(string c) => c == "0" ? input : $"{Unsafe}.Add(ref {input}, {c})";
+        void Fmas(string v, int set, int columnOffset)
         {
-            for (int start = 0; start < chunk.Rows; start += PackedMatrix.AccumulatorsPerChunk * width)
+            for (int a = 0; a < count; a++)
             {
-                int count = Math.Min(PackedMatrix.AccumulatorsPerChunk, (chunk.Rows - start) / width);
-                int sets = Math.Min(m.Columns, count <= 2 ? 4 : count <= 4 ? 2 : 1);
-                int row = chunk.Start + start;
-                string Acc(int a, int set) => set == 0 ? $"a{a}" : $"a{a}_{set}";
-                string Column(string c) => c == "0" ? input : $"{Unsafe}.Add(ref {input}, {c})";
-                void Fmas(string v, int set, int columnOffset)
-                {
-                    for (int a = 0; a < count; a++)
-                    {
-                        string weight = int8 ? f.LoadInt8("wp", I(columnOffset * chunk.Rows + a * width)) : f.Load("wp", I(columnOffset * chunk.Rows + a * width));
-                        w.Line($"{Acc(a, set)} = {f.MultiplyAdd(weight, v, Acc(a, set))};");
-                    }
-                }
-                using (w.Block())
-                {
-                    w.Line($"// rows {row}..{row + count * width - 1}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
-                    w.Line($"ref {(int8 ? "sbyte" : "float")} wp = ref {Unsafe}.Add(ref {MemoryMarshal}.GetReference({weights}), {I(chunk.Offset + start)});");
-                    w.Line($"ref float bp = ref {MemoryMarshal}.GetReference({bias});");
-                    if (int8) w.Line($"ref float sp = ref {MemoryMarshal}.GetReference({rowScales});");
-                    for (int a = 0; a < count; a++)
-                    {
-                        w.Line($"var {Acc(a, 0)} = {(int8 ? f.Zero : f.Load("bp", I(row + a * width)))};");
-                        for (int set = 1; set < sets; set++) w.Line($"var {Acc(a, set)} = {f.Zero};");
-                    }
-                    if (m.Columns <= UnrollColumns)
-                    {
-                        for (int c = 0; c < m.Columns; c++)
-                        {
-                            w.Line($"var v{c} = {f.Broadcast(Column(I(c)))};");
-                            Fmas("v" + c, c % sets, c);
-                        }
-                    }
-                    else
-                    {
-                        int looped = m.Columns - m.Columns % sets;
-                        using (w.Block($"for (int j = 0; j < {I(looped)}; j += {I(sets)})"))
-                        {
-                            for (int set = 0; set < sets; set++)
-                            {
-                                w.Line($"var v{set} = {f.Broadcast(Column(set == 0 ? "j" : $"j + {I(set)}"))};");
-                                Fmas("v" + set, set, set);
-                            }
-                            w.Line($"wp = ref {Unsafe}.Add(ref wp, {I(sets * chunk.Rows)});");
-                        }
-                        for (int c = looped; c < m.Columns; c++)
-                        {
-                            w.Line($"var rest{c - looped} = {f.Broadcast(Column(I(c)))};");
-                            Fmas("rest" + (c - looped), c - looped, c - looped);
-                        }
-                    }
-                    for (int a = 0; a < count; a++)
-                    {
-                        string sum = sets switch
-                        {
-                            1 => Acc(a, 0),
-                            2 => $"{Acc(a, 0)} + {Acc(a, 1)}",
-                            3 => $"({Acc(a, 0)} + {Acc(a, 1)}) + {Acc(a, 2)}",
-                            _ => $"({Acc(a, 0)} + {Acc(a, 1)}) + ({Acc(a, 2)} + {Acc(a, 3)})",
-                        };
-                        if (int8) sum = f.MultiplyAdd(sum, f.Load("sp", I(row + a * width)), f.Load("bp", I(row + a * width)));
-                        w.Line(f.Store(sum, result, I(row + a * width)));
-                    }
-                }
+                // The weight in a local: the multiply-add names its operands in each folded branch, and an int8 load
+                // repeated there tripled the IL until the JIT compiled the method with MinOpts (100× slower, measured).
+                string weight = int8 ? f.LoadInt8("wp", I(columnOffset * stride + a * width)) : f.Load("wp", I(columnOffset * stride + a * width));
+                w.Line($"var {v}w{a} = {weight};");
+                w.Line($"{Acc(a, set)} = {f.MultiplyAdd($"{v}w{a}", v, Acc(a, set))};");
             }
+        }
+        w.Line($"// rows {row}.. +{count * width}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
+        w.Line($"ref {(int8 ? "sbyte" : "float")} wp = ref {Unsafe}.Add(ref {MemoryMarshal}.GetReference({weights}), {weightOffset});");
+        w.Line($"ref float bp = ref {MemoryMarshal}.GetReference({bias});");
+        if (int8) w.Line($"ref float sp = ref {MemoryMarshal}.GetReference({rowScales});");
+        for (int a = 0; a < count; a++)
+        {
+            w.Line($"var {Acc(a, 0)} = {(int8 ? f.Zero : f.Load("bp", Add(row, a * width)))};");
+            for (int set = 1; set < sets; set++) w.Line($"var {Acc(a, set)} = {f.Zero};");
+        }
+        if (unrolledColumns)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                w.Line($"var v{c} = {f.Broadcast(Column(I(c)))};");
+                Fmas("v" + c, c % sets, c);
+            }
+        }
+        else
+        {
+            int looped = columns - columns % sets;
+            using (w.Block($"for (int j = 0; j < {I(looped)}; j += {I(sets)})"))
+            {
+                for (int set = 0; set < sets; set++)
+                {
+                    w.Line($"var v{set} = {f.Broadcast(Column(set == 0 ? "j" : $"j + {I(set)}"))};");
+                    Fmas("v" + set, set, set);
+                }
+                w.Line($"wp = ref {Unsafe}.Add(ref wp, {I(sets * stride)});");
+            }
+            for (int c = looped; c < columns; c++)
+            {
+                w.Line($"var rest{c - looped} = {f.Broadcast(Column(I(c)))};");
+                Fmas("rest" + (c - looped), c - looped, c - looped);
+            }
+        }
+        for (int a = 0; a < count; a++)
+        {
+            string sum = sets switch
+            {
+                1 => Acc(a, 0),
+                2 => $"{Acc(a, 0)} + {Acc(a, 1)}",
+                3 => $"({Acc(a, 0)} + {Acc(a, 1)}) + {Acc(a, 2)}",
+                _ => $"({Acc(a, 0)} + {Acc(a, 1)}) + ({Acc(a, 2)} + {Acc(a, 3)})",
+            };
+            if (int8)
+            {
+                w.Line($"var s{a} = {sum};");
+                sum = f.MultiplyAdd($"s{a}", f.Load("sp", Add(row, a * width)), f.Load("bp", Add(row, a * width)));
+            }
+            w.Line(f.Store(sum, result, Add(row, a * width)));
         }
     }
 
@@ -760,7 +810,7 @@ public static class NetModelEmitter
     private static void EmitElementwise(IndentedWriter w, VectorFlavor f, int paddedLength, Action<string, List<string>> body)
     {
         int steps = paddedLength / f.Width;
-        if (steps <= UnrollVectors)
+        if (steps <= KernelPlanner.UnrollVectors)
         {
             for (int s = 0; s < steps; s++)
             {
@@ -853,6 +903,11 @@ public static class NetModelEmitter
             if (_floats is not null)
             {
                 EmitArray(w, _name, _floats, _doc);
+                return;
+            }
+            if (_int8!.Length > 4 * CommentedArrayFloats)
+            {
+                EmitStringBackedArray(w, _name, "sbyte", (byte[])(Array)_int8, _int8.Length, _doc);
                 return;
             }
             // sbyte is one byte: the compiler points the span at the literal's bytes in the image (no allocation, any build).
@@ -958,6 +1013,13 @@ public static class NetModelEmitter
     /// </summary>
     internal static void EmitArray(IndentedWriter w, string name, float[] values, string doc)
     {
+        if (values.Length > CommentedArrayFloats)
+        {
+            var bytes = new byte[values.Length * 4];
+            for (int i = 0; i < values.Length; i++) Array.Copy(LittleEndianBytes(values[i]), 0, bytes, 4 * i, 4);
+            EmitStringBackedArray(w, name, "float", bytes, values.Length, doc);
+            return;
+        }
         w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
         w.Line("private static " + ReadOnlySpan + " " + name);
         w.Line("{");
@@ -977,6 +1039,34 @@ public static class NetModelEmitter
         }
         w.Outdent();
         w.Line("});");
+        w.Outdent();
+        w.Line("}");
+    }
+
+    /// <summary>
+    /// A large array as one string literal whose UTF-16 code units are the data's little-endian bytes, reinterpreted
+    /// as <paramref name="elementType"/>. An initializer of N bytes is N syntax nodes and constants for the compiler (an
+    /// accepted H = 512 model took 3.9 GB and 3 CPU-minutes to build); one literal token is a few bytes per element.
+    /// The literal is a frozen, interned object (NativeAOT: in the image), so reading it allocates nothing; its characters
+    /// start 12 bytes into the object, 4-byte aligned like float data. Printable ASCII stays as is, the rest is escaped.
+    /// </summary>
+    internal static void EmitStringBackedArray(IndentedWriter w, string name, string elementType, byte[] bytes, int length, string doc)
+    {
+        w.Line($"/// <summary>{CSharpLiterals.XmlText(doc)}</summary>");
+        w.Line($"private static global::System.ReadOnlySpan<{elementType}> {name}");
+        w.Line("{");
+        w.Indent();
+        w.Line(AggressiveInlining);
+        var text = new System.Text.StringBuilder(bytes.Length * 3 + 16);
+        text.Append('"');
+        for (int i = 0; i < bytes.Length; i += 2)
+        {
+            int unit = bytes[i] | (i + 1 < bytes.Length ? bytes[i + 1] << 8 : 0);
+            if (unit >= 0x20 && unit < 0x7F && unit != '"' && unit != '\\') text.Append((char)unit);
+            else text.Append("\\u").Append(unit.ToString("X4", CultureInfo.InvariantCulture));
+        }
+        text.Append('"');
+        w.Line($"get => {MemoryMarshal}.Cast<char, {elementType}>({text}).Slice(0, {I(length)});");
         w.Outdent();
         w.Line("}");
     }

@@ -74,13 +74,54 @@ internal sealed class VectorFlavor
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{VectorClass}.Create({scalar})";
 
-    public string MultiplyAdd(string a, string b, string c) => $"global::TinyGru.Kernels.MultiplyAdd.{KernelSuffix}({a}, {b}, {c})";
+    /// <summary>
+    /// a·b + c written out: fused where the CPU has FMA (x86 FMA3 / AVX-512F, ARM64 AdvSimd), unfused otherwise, as
+    /// <c>TinyGru.Kernels.MultiplyAdd</c> computes it. The IsSupported checks fold at JIT time to one instruction with no
+    /// call to inline: hundreds of kernel inlines per method exhausted the JIT's inlining budget and became calls.
+    /// </summary>
+    public string MultiplyAdd(string a, string b, string c)
+    {
+        const string X86 = "global::System.Runtime.Intrinsics.X86";
+        const string Arm = "global::System.Runtime.Intrinsics.Arm";
+        static string P(string e) => e.Contains(' ') ? "(" + e + ")" : e;
+        string unfused = $"{P(a)} * {P(b)} + {P(c)}";
+        return Width switch
+        {
+            1 => unfused,
+            16 => $"({X86}.Avx512F.IsSupported ? {X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c}) : {unfused})",
+            8 => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {unfused})",
+            _ => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {Arm}.AdvSimd.IsSupported ? {Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b}) : {unfused})",
+        };
+    }
 
-    public string Sigmoid(string x) => $"global::TinyGru.Kernels.Sigmoid.{KernelSuffix}({x})";
+    /// <summary>
+    /// Statements declaring <c>var {result} = tanh({x})</c>, the function of <c>TinyGru.Kernels.Tanh</c> operation for
+    /// operation (same constants, same Estrin order), written out so no call depends on the inliner. Temporaries are
+    /// named after <paramref name="result"/>.
+    /// </summary>
+    public IEnumerable<string> Tanh(string result, string x)
+    {
+        const string K = "global::TinyGru.Kernels.Tanh";
+        string C(string name) => Broadcast($"{K}.{name}");
+        string Min(string a, string b) => IsScalar ? $"global::System.Math.Min({a}, {b})" : $"{VectorClass}.Min({a}, {b})";
+        string Max(string a, string b) => IsScalar ? $"global::System.Math.Max({a}, {b})" : $"{VectorClass}.Max({a}, {b})";
+        string t = result + "_";
+        yield return $"var {t}x = {x};";
+        yield return $"var {t}y = {Min($"{t}x * {t}x", Broadcast($"{K}.Clamp * {K}.Clamp"))};";
+        yield return $"var {t}c = {Min(Max($"{t}x", Broadcast($"-{K}.Clamp")), C("Clamp"))};";
+        yield return $"var {t}y2 = {t}y * {t}y;";
+        yield return $"var {t}p = {MultiplyAdd($"{t}y2 * {t}y2", MultiplyAdd($"{t}y2", C("A13"), MultiplyAdd($"{t}y", C("A11"), C("A9"))), MultiplyAdd($"{t}y2", MultiplyAdd($"{t}y", C("A7"), C("A5")), MultiplyAdd($"{t}y", C("A3"), C("A1"))))};";
+        yield return $"var {t}q = {MultiplyAdd($"{t}y2", MultiplyAdd($"{t}y", C("B6"), C("B4")), MultiplyAdd($"{t}y", C("B2"), C("B0")))};";
+        yield return $"var {result} = {t}c * {t}p * ({One} / {t}q);";
+    }
 
-    public string Tanh(string x) => $"global::TinyGru.Kernels.Tanh.{KernelSuffix}({x})";
-
-    private string KernelSuffix => IsScalar ? "Scalar" : "V" + Bits.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Statements declaring <c>var {result} = σ({x})</c> = ½ + ½·tanh(x/2), as <c>TinyGru.Kernels.Sigmoid</c>.</summary>
+    public IEnumerable<string> Sigmoid(string result, string x)
+    {
+        string half = Broadcast("0.5f");
+        foreach (var line in Tanh(result + "_t", $"{half} * ({x})")) yield return line;
+        yield return $"var {result} = {MultiplyAdd($"{result}_t", half, half)};";
+    }
 
     /// <summary>The condition under which the JIT runs this path.</summary>
     public string Accelerated => VectorClass + ".IsHardwareAccelerated";

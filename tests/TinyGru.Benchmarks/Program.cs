@@ -6,6 +6,8 @@ if (args.Length > 0 && args[0] == "--write-models")
     BenchmarkModels.Write(Path.Combine(AppContext.BaseDirectory, "../../../models"));
     return 0;
 }
+if (args.Length > 0 && args[0] == "--paths")
+    return PathHarness.Run(args.Skip(1).ToArray());
 if (args.Length > 0 && args[0] == "--harness")
     return StepHarness.Run(args.Skip(1).ToArray());
 BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks<>).Assembly).Run(args);

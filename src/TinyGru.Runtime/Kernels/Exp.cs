@@ -12,14 +12,23 @@ namespace TinyGru.Kernels;
 /// </summary>
 public static class Exp
 {
-    private const float Max = 88f;
-    private const float Min = -87f;
-    private const float Log2E = 1.44269504088896341f;
-    private const float RoundingMagic = 12582912f;  // 1.5·2^23
-    private const float NegLn2Hi = -0.693359375f;   // −ln 2 split so that n·ln2Hi is exact
-    private const float NegLn2Lo = 2.12194440e-4f;
-    private const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f;
-    private const float P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
+    // Public so generated code writes the same function out inline (it must not depend on the JIT inlining a call).
+    /// <summary>Largest argument (e^88 is near float's maximum).</summary>
+    public const float Max = 88f;
+    /// <summary>Smallest argument (e^−87 is near float's smallest normal).</summary>
+    public const float Min = -87f;
+    /// <summary>log2(e).</summary>
+    public const float Log2E = 1.44269504088896341f;
+    /// <summary>1.5·2^23: adding it rounds to an integer held in the low mantissa bits.</summary>
+    public const float RoundingMagic = 12582912f;
+    /// <summary>−ln 2, high part (n·NegLn2Hi is exact).</summary>
+    public const float NegLn2Hi = -0.693359375f;
+    /// <summary>−ln 2, low part.</summary>
+    public const float NegLn2Lo = 2.12194440e-4f;
+    /// <summary>Polynomial coefficients of e^r on [−ln2/2, ln2/2].</summary>
+    public const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f;
+    /// <summary>Polynomial coefficients of e^r on [−ln2/2, ln2/2].</summary>
+    public const float P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
 
     /// <summary>Scalar path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

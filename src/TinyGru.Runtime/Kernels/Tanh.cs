@@ -13,12 +13,19 @@ namespace TinyGru.Kernels;
 /// </summary>
 public static class Tanh
 {
-    private const float Clamp = 7.90531110763549805f;
-    private const float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f;
-    private const float A7 = 5.12229709037114e-08f, A9 = -8.60467152213735e-11f, A11 = 2.00018790482477e-13f;
-    private const float A13 = -2.76076847742355e-16f;
-    private const float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f;
-    private const float B6 = 1.19825839466702e-06f;
+    // Public so generated code writes the same function out inline (it must not depend on the JIT inlining a call).
+    /// <summary>|x| beyond which tanh(x) rounds to ±1 in float32.</summary>
+    public const float Clamp = 7.90531110763549805f;
+    /// <summary>Numerator coefficients (odd powers).</summary>
+    public const float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f;
+    /// <summary>Numerator coefficients (odd powers).</summary>
+    public const float A7 = 5.12229709037114e-08f, A9 = -8.60467152213735e-11f, A11 = 2.00018790482477e-13f;
+    /// <summary>Numerator coefficient of x¹³.</summary>
+    public const float A13 = -2.76076847742355e-16f;
+    /// <summary>Denominator coefficients (even powers).</summary>
+    public const float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f;
+    /// <summary>Denominator coefficient of x⁶.</summary>
+    public const float B6 = 1.19825839466702e-06f;
 
     /// <summary>Scalar path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

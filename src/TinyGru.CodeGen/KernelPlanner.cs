@@ -1,0 +1,278 @@
+using TinyGru.Model;
+
+namespace TinyGru.CodeGen;
+
+/// <summary>
+/// Turns a <see cref="NetModelPlan"/> (the packed layout) and the <see cref="TargetProfile"/>s one SIMD width runs on
+/// into an immutable <see cref="PathPlan"/>: accumulators per weight pass and partial sums that fit the register file,
+/// column unrolling or loops, register residency, method boundaries and sizes within the budget. The emitter renders
+/// plans and decides nothing itself. A 128-bit path runs on x64 (16 registers) and ARM64 (32): it is planned for the
+/// smaller file, so it never spills on either.
+/// </summary>
+public static class KernelPlanner
+{
+    /// <summary>
+    /// FMA latency × issue rate on the targets (4 cycles × 2 per cycle): a pass needs this many independent accumulator
+    /// chains to issue at full rate, so passes with fewer accumulators split columns over partial sums.
+    /// </summary>
+    public const int ChainsForFullRate = 8;
+
+    /// <summary>Input columns up to which a matrix pass is straight-line code with constant offsets (when within budget).</summary>
+    public const int UnrollColumns = 16;
+
+    /// <summary>Vectors per elementwise pass up to which the gate update is unrolled.</summary>
+    public const int UnrollVectors = 4;
+
+    /// <summary>Models with at most this many embedded floats get their layer methods inlined into the step (if within budget).</summary>
+    public const int InlineLayersUpToFloats = 2048;
+
+    /// <summary>Registers a pass needs beside its accumulators: the broadcast input and the weight vector.</summary>
+    public const int ScratchRegisters = 2;
+
+    /// <summary>
+    /// IL basic blocks (estimated) the multiply-adds of one scratch layer method stay under. Every written-out
+    /// multiply-add is a JIT-folded <c>IsSupported ? … : …</c> (two on 128-bit: FMA3, then AdvSimd) and an int8 load one
+    /// more; the JIT sizes a method before folding them and compiles one past its limits (2,000 blocks, 2,000 locals,
+    /// 20,000 IL instructions) with MinOpts — seen in the listing of the int8-weights H = 32 layer on the 128-bit path,
+    /// which went from 331 to 2,495 ns. 1,200 leaves room for the activations and the rest of the method.
+    /// </summary>
+    public const int MaxBasicBlocks = 1200;
+
+    /// <summary>Estimated IL basic blocks one written-out multiply-add brings (its IsSupported branches, and the int8 load's).</summary>
+    public static int BlocksPerMultiplyAdd(int width, bool int8) => (width == 1 ? 0 : width == 4 ? 4 : 2) + (int8 && width > 1 ? 3 : 0);
+
+    /// <summary>Statements a written-out tanh or sigmoid takes.</summary>
+    public const int ActivationStatements = 8;
+
+    /// <summary>Plans the path of <paramref name="width"/> floats (1 = scalar) for <paramref name="model"/>.</summary>
+    public static PathPlan Plan(NetModelPlan model, int width)
+    {
+        var profiles = width == 1 ? new[] { TargetProfile.Scalar } : TargetProfile.ForWidth(width).ToArray();
+        int registers = profiles.Min(p => p.VectorRegisters);
+        int budget = profiles.Min(p => p.MethodBudget);
+        var m = model.Model;
+        var layers = new List<LayerSchedule>();
+        foreach (var l in model.Layers)
+        {
+            int w = Math.Min(width, l.Granule);
+            if (w < 4) w = 1;
+            bool int8 = l.RowScales is not null;
+            var resident = Resident(m.Convention, l, w, registers, budget, int8);
+            // (a layer that does not fit registers, budget or blocks streams through scratch)
+            if (resident is not null)
+            {
+                layers.Add(new LayerSchedule(w, resident.Value.Sets, resident.Value.Live, resident.Value.Statements, null, null, null));
+                continue;
+            }
+            var (input, rz, n, statements) = ScratchLayer(l, w, registers, budget);
+            layers.Add(new LayerSchedule(w, 0, 0, statements, input, rz, n));
+        }
+        MatVecSchedule? head = null;
+        if (model.Head is { } h)
+        {
+            int w = Math.Min(width, h.Weights.Granule);
+            head = HeadPass(h.Weights, w < 4 ? 1 : w, registers, budget, h.RowScales is not null);
+        }
+        int total = layers.Sum(l => l.Statements) + (head?.Statements ?? 0);
+        bool inline = model.EmbeddedFloats <= InlineLayersUpToFloats && total <= budget;
+        return new PathPlan(width, profiles, registers, budget, inline, layers, head);
+    }
+
+    private static (int Sets, int Live, int Statements)? Resident(GateConvention convention, LayerPlan l, int w, int registers, int budget, bool int8)
+    {
+        // The fused [W | U] data exists only when the layer's native width runs it in registers (LayerPlan.UsesFusedWeights).
+        if (convention != GateConvention.ResetAfter || w == 1 || !l.UsesFusedWeights(convention) || w > l.Granule) return null;
+        int vectors = l.PaddedHidden / w;
+        if (4 * vectors > 8) return null; // the h → h' chain is as long as the gate vectors: beyond 8 a scratch layer streams better
+        // Live vectors: r, z, W_n·x, and the recurrent sums (U_n·h; int8 also U_r·h and U_z·h apart) per partial sum.
+        foreach (int sets in new[] { vectors == 1 ? 4 : vectors == 2 ? 2 : 1, 2, 1 })
+        {
+            // float: W_n·x, and r, z, U_n·h per partial sum (r and z carry W·x and U·h together); int8: r, z, W_n·x, and
+            // U_r·h, U_z·h, U_n·h per partial sum (W's and U's row scales differ).
+            int live = vectors * (int8 ? 3 + 3 * sets : 1 + 3 * sets) + ScratchRegisters;
+            int statements = (l.Spec.InputSize + l.Spec.HiddenSize) * (3 * vectors + 1) + vectors * (8 + 3 * ActivationStatements);
+            int blocks = (l.Spec.InputSize + l.Spec.HiddenSize) * 3 * vectors * BlocksPerMultiplyAdd(w, int8);
+            if (live <= registers && statements <= budget && blocks <= MaxBasicBlocks) return (sets, live, statements);
+        }
+        return null;
+    }
+
+    /// <summary>How compact a matrix pass is written: straight-line columns, a column loop, or loops over columns and row blocks.</summary>
+    private enum Form { Unrolled, ColumnLoop, RowAndColumnLoops }
+
+    private static MatVecSchedule MatVec(PackedMatrix m, int w, int registers, Form form, bool int8)
+    {
+        int passes = 0, accumulators = 0, sets = 1;
+        foreach (var chunk in m.Chunks)
+        {
+            int vectors = chunk.Rows / w;
+            // The widest pass that fits the register file with its partial sums and divides the chunk (sequential streams).
+            int acc = Math.Min(vectors, registers - ScratchRegisters);
+            while (acc > 1 && (vectors % acc != 0 || acc * SetsFor(acc, m.Columns) + ScratchRegisters > registers)) acc--;
+            accumulators = Math.Max(accumulators, acc);
+            sets = Math.Max(sets, SetsFor(acc, m.Columns));
+            passes += vectors / acc;
+        }
+        bool unrolled = form == Form.Unrolled && m.Columns <= UnrollColumns;
+        int perPass = unrolled ? m.Columns * (accumulators + 1) + 2 * accumulators + 3 : sets * (accumulators + 1) + 2 * accumulators + 6;
+        bool loopRows = form == Form.RowAndColumnLoops;
+        // A row loop covers the full chunks in one body; a trailing partial chunk keeps its own passes.
+        int fullRows = m.Chunks[0].Rows;
+        int writtenPasses = loopRows ? 1 + m.Chunks.Where(c => c.Rows != fullRows).Sum(c => c.Rows / w / Math.Max(1, Math.Min(accumulators, c.Rows / w))) : passes;
+        int fmasPerPass = (unrolled ? m.Columns : 2 * sets) * accumulators; // a column loop writes its sets twice (loop and rest)
+        return new MatVecSchedule(w, accumulators, sets, unrolled, loopRows, passes, writtenPasses * perPass, writtenPasses * fmasPerPass * BlocksPerMultiplyAdd(w, int8));
+    }
+
+    /// <summary>The three matrix passes of a scratch layer in the least compact form that keeps the layer within budget.</summary>
+    private static (MatVecSchedule Input, MatVecSchedule Rz, MatVecSchedule N, int Statements) ScratchLayer(LayerPlan l, int w, int registers, int budget)
+    {
+        bool int8 = l.RowScales is not null;
+        int elementwise = (l.PaddedHidden / w <= UnrollVectors ? l.PaddedHidden / w : 1) * (4 + 3 * ActivationStatements);
+        (MatVecSchedule, MatVecSchedule, MatVecSchedule, int) With(Form form)
+        {
+            var input = MatVec(l.InputWeights, w, registers, form, int8);
+            var rz = MatVec(l.RecurrentRzWeights, w, registers, form, int8);
+            var n = MatVec(l.RecurrentNWeights, w, registers, form, int8);
+            return (input, rz, n, input.Statements + rz.Statements + n.Statements + 2 * elementwise);
+        }
+        bool Fits((MatVecSchedule Input, MatVecSchedule Rz, MatVecSchedule N, int Statements) p) =>
+            p.Statements <= budget && p.Input.BasicBlocks + p.Rz.BasicBlocks + p.N.BasicBlocks <= MaxBasicBlocks;
+        var unrolled = With(Form.Unrolled);
+        if (Fits(unrolled)) return unrolled;
+        var columnLoops = With(Form.ColumnLoop);
+        return Fits(columnLoops) ? columnLoops : With(Form.RowAndColumnLoops);
+    }
+
+    private static MatVecSchedule HeadPass(PackedMatrix m, int w, int registers, int budget, bool int8)
+    {
+        var unrolled = MatVec(m, w, registers, Form.Unrolled, int8);
+        if (unrolled.Statements <= budget && unrolled.BasicBlocks <= MaxBasicBlocks) return unrolled;
+        var columnLoop = MatVec(m, w, registers, Form.ColumnLoop, int8);
+        return columnLoop.Statements <= budget && columnLoop.BasicBlocks <= MaxBasicBlocks ? columnLoop : MatVec(m, w, registers, Form.RowAndColumnLoops, int8);
+    }
+
+    private static int SetsFor(int accumulators, int columns) =>
+        Math.Max(1, Math.Min(columns, Math.Min(4, ChainsForFullRate / Math.Max(1, accumulators))));
+}
+
+/// <summary>One SIMD width's plan for one model. Immutable.</summary>
+public sealed class PathPlan
+{
+    internal PathPlan(int width, IReadOnlyList<TargetProfile> profiles, int registers, int budget, bool inlineLayers, IReadOnlyList<LayerSchedule> layers, MatVecSchedule? head)
+    {
+        Width = width;
+        Profiles = profiles;
+        Registers = registers;
+        MethodBudget = budget;
+        InlineLayers = inlineLayers;
+        Layers = layers;
+        Head = head;
+    }
+
+    /// <summary>Floats per vector of the path (1 = scalar).</summary>
+    public int Width { get; }
+
+    /// <summary>The targets that run this path.</summary>
+    public IReadOnlyList<TargetProfile> Profiles { get; }
+
+    /// <summary>Vector registers the plan may keep live (the smallest file among <see cref="Profiles"/>).</summary>
+    public int Registers { get; }
+
+    /// <summary>Statements per method the plan stays within.</summary>
+    public int MethodBudget { get; }
+
+    /// <summary>True when the layer and output methods are small enough to be inlined into the path's core.</summary>
+    public bool InlineLayers { get; }
+
+    /// <summary>Per-layer schedules.</summary>
+    public IReadOnlyList<LayerSchedule> Layers { get; }
+
+    /// <summary>The head's matrix pass, or null.</summary>
+    public MatVecSchedule? Head { get; }
+
+    /// <summary>Statements of each hot method (Layer{k}, Output), as planned.</summary>
+    public IEnumerable<(string Method, int Statements)> Methods =>
+        Layers.Select((l, k) => ($"Layer{k}", l.Statements)).Append(("Output", Head?.Statements ?? 4));
+}
+
+/// <summary>One layer on one path. Immutable.</summary>
+public sealed class LayerSchedule
+{
+    internal LayerSchedule(int width, int residentPartialSums, int liveVectors, int statements, MatVecSchedule? input, MatVecSchedule? recurrentRz, MatVecSchedule? recurrentN)
+    {
+        Width = width;
+        ResidentPartialSums = residentPartialSums;
+        LiveVectors = liveVectors;
+        Statements = statements;
+        Input = input;
+        RecurrentRz = recurrentRz;
+        RecurrentN = recurrentN;
+    }
+
+    /// <summary>Floats per vector this layer uses on the path (narrowed to the layer's granule).</summary>
+    public int Width { get; }
+
+    /// <summary>True when the whole layer runs in registers (no scratch on the h → h' path).</summary>
+    public bool RegisterResident => Input is null;
+
+    /// <summary>Partial sums per recurrent accumulator of a register-resident layer (0 otherwise).</summary>
+    public int ResidentPartialSums { get; }
+
+    /// <summary>Vectors live at once in a register-resident layer (0 otherwise).</summary>
+    public int LiveVectors { get; }
+
+    /// <summary>Planned statement count of the layer method.</summary>
+    public int Statements { get; }
+
+    /// <summary>W·x pass (scratch layers).</summary>
+    public MatVecSchedule? Input { get; }
+
+    /// <summary>U_rz·h pass (scratch layers).</summary>
+    public MatVecSchedule? RecurrentRz { get; }
+
+    /// <summary>U_n·h pass (scratch layers).</summary>
+    public MatVecSchedule? RecurrentN { get; }
+}
+
+/// <summary>How one packed matrix is streamed on one path. Immutable.</summary>
+public sealed class MatVecSchedule
+{
+    internal MatVecSchedule(int width, int accumulators, int partialSums, bool unrolledColumns, bool loopedRows, int passes, int statements, int basicBlocks)
+    {
+        BasicBlocks = basicBlocks;
+        LoopedRows = loopedRows;
+        Width = width;
+        Accumulators = accumulators;
+        PartialSums = partialSums;
+        UnrolledColumns = unrolledColumns;
+        Passes = passes;
+        Statements = statements;
+    }
+
+    /// <summary>Floats per vector.</summary>
+    public int Width { get; }
+
+    /// <summary>Vector accumulators per pass over the columns (each pass streams its rows' weights sequentially).</summary>
+    public int Accumulators { get; }
+
+    /// <summary>Partial sums each accumulator's columns are split over (FMA latency hiding for short passes).</summary>
+    public int PartialSums { get; }
+
+    /// <summary>Vectors live in a pass: accumulators × partial sums + broadcast + weight.</summary>
+    public int LiveVectors => Accumulators * PartialSums + KernelPlanner.ScratchRegisters;
+
+    /// <summary>True when the columns are straight-line code, false when they are a loop.</summary>
+    public bool UnrolledColumns { get; }
+
+    /// <summary>True when the passes over full chunks are one loop (compact code for large matrices).</summary>
+    public bool LoopedRows { get; }
+
+    /// <summary>Passes over the matrix's columns.</summary>
+    public int Passes { get; }
+
+    /// <summary>IL basic blocks of the pass's multiply-adds (see <see cref="KernelPlanner.MaxBasicBlocks"/>).</summary>
+    public int BasicBlocks { get; }
+
+    /// <summary>Planned statements.</summary>
+    public int Statements { get; }
+}

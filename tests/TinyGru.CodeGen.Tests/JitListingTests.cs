@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
+using TinyGru.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TinyGru.CodeGen.Tests;
+
+/// <summary>
+/// No hot generated method depends on the JIT's inliner: a generated model runs in a child process under
+/// DOTNET_TieredCompilation=0 DOTNET_JitDisasm='Core* Layer* Output*' through every public Step{path} the machine
+/// can run, and no listed method may call into TinyGru.Kernels (a call means an FMA or activation was not inlined).
+/// </summary>
+public class JitListingTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, int, int, int, int, string> Cases() => new()
+    {
+        { "small", 6, 32, 1, 6, "float" },
+        { "medium", 16, 64, 2, 10, "float" },
+        { "large", 40, 128, 1, 12, "float" },
+        { "small", 6, 32, 1, 6, "int8-weights" },
+        { "medium", 16, 64, 2, 10, "int8-weights" },
+        { "large", 40, 128, 1, 12, "int8-weights" },
+    };
+
+    private static GruModel Model(int inputs, int hidden, int layers, int outputs, string precision, HeadActivation activation = HeadActivation.None)
+    {
+        var model = RandomModels.Create(new Random(hidden + layers), GateConvention.ResetAfter, inputs, Enumerable.Repeat(hidden, layers).ToArray(), outputs, activation);
+        return precision switch
+        {
+            "int8-weights" => ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights),
+            "int8" => ModelQuantizer.Quantize(model, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1)),
+            _ => model,
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NoHotMethodCallsAKernel(string name, int inputs, int hidden, int layers, int outputs, string precision)
+    {
+        var calls = KernelCalls(Model(inputs, hidden, layers, outputs, precision), out int listed);
+        output.WriteLine($"{name} {precision}: {listed} hot methods listed, {calls.Count} kernel calls");
+        foreach (var call in calls.Take(20)) output.WriteLine(call);
+        Assert.True(listed >= 3, "the JIT listing names no Core/Layer/Output method: the switches did not take effect");
+        Assert.Empty(calls);
+    }
+
+    [Theory]
+    [InlineData(HeadActivation.Softmax)]
+    [InlineData(HeadActivation.Sigmoid)]
+    [InlineData(HeadActivation.Tanh)]
+    public void HeadActivationsCallNoKernel(HeadActivation activation)
+    {
+        var calls = KernelCalls(Model(16, 64, 1, 10, "float", activation), out int listed);
+        foreach (var call in calls.Take(20)) output.WriteLine(call);
+        Assert.True(listed >= 3);
+        Assert.Empty(calls);
+    }
+
+    /// <summary>
+    /// Integer-only int8 (NetInt8Emitter, owned by issue #12) is listed too but only reported: its kernels move to
+    /// written-out portable code there. Fails only if the listing itself did not work.
+    /// </summary>
+    [Theory]
+    [InlineData("medium", 16, 64, 2, 10)]
+    [InlineData("large", 40, 128, 1, 12)]
+    public void Int8KernelCallsAreReported(string name, int inputs, int hidden, int layers, int outputs)
+    {
+        var calls = KernelCalls(Model(inputs, hidden, layers, outputs, "int8"), out int listed);
+        output.WriteLine($"{name} int8: {listed} hot methods listed, {calls.Count} kernel calls (reported, not asserted)");
+        foreach (var group in calls.GroupBy(c => c.Split(':')[0])) output.WriteLine($"  {group.Key}: {group.Count()}");
+        Assert.True(listed >= 3);
+    }
+
+    /// <summary>Compiles the model with a probe Main to an exe on disk and runs it under the listing switches.</summary>
+    private static List<string> KernelCalls(GruModel model, out int listed)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "tinygru-listing-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = "struct", Accessibility = "public", SourceName = "listing.safetensors", SourceHash = "0" };
+            string source = NetModelEmitter.Emit(model, options);
+            var accelerated = new Dictionary<string, bool> { ["512"] = Vector512.IsHardwareAccelerated, ["256"] = Vector256.IsHardwareAccelerated, ["128"] = Vector128.IsHardwareAccelerated, ["Scalar"] = true };
+            var paths = NetModelEmitter.PathSuffixes(model).Where(p => accelerated[p]).ToList();
+            string main = "public static class Program { public static void Main() { var m = new Probe.M(); var x = new float[Probe.M.InputSize]; var y = new float[Probe.M.OutputSize];\n" +
+                          "for (int i = 0; i < x.Length; i++) x[i] = System.MathF.Sin(i + 1);\n" +
+                          string.Concat(paths.Select(p => $"for (int i = 0; i < 3; i++) m.Step{p}(x, y);\n")) + "} }";
+            var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+                .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+                .Append(typeof(TinyGru.IGruModel).Assembly.Location)
+                .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
+            var compilation = CSharpCompilation.Create("ListingProbe",
+                new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12)), CSharpSyntaxTree.ParseText(main) },
+                references, new CSharpCompilationOptions(OutputKind.ConsoleApplication, optimizationLevel: OptimizationLevel.Release));
+            var result = compilation.Emit(Path.Combine(dir, "ListingProbe.dll"));
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics.Take(10)));
+            File.Copy(typeof(TinyGru.IGruModel).Assembly.Location, Path.Combine(dir, Path.GetFileName(typeof(TinyGru.IGruModel).Assembly.Location)));
+            File.WriteAllText(Path.Combine(dir, "ListingProbe.runtimeconfig.json"),
+                $"{{\"runtimeOptions\":{{\"tfm\":\"net{Environment.Version.Major}.0\",\"framework\":{{\"name\":\"Microsoft.NETCore.App\",\"version\":\"{Environment.Version}\"}}}}}}");
+            string listing = Path.Combine(dir, "listing.txt");
+            // The `dotnet` muxer of the framework running this test (…/shared/Microsoft.NETCore.App/<version>/ → …/dotnet).
+            string muxer = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "../../../dotnet" + (OperatingSystem.IsWindows() ? ".exe" : "")));
+            var start = new ProcessStartInfo(muxer)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add(Path.Combine(dir, "ListingProbe.dll"));
+            start.Environment["DOTNET_TieredCompilation"] = "0";
+            start.Environment["DOTNET_JitDisasm"] = "Core* Layer* Output*";
+            start.Environment["DOTNET_JitStdOutFile"] = listing;
+            using (var process = Process.Start(start)!)
+            {
+                string stderr = process.StandardError.ReadToEnd();
+                process.StandardOutput.ReadToEnd();
+                Assert.True(process.WaitForExit(300_000), "listing probe timed out");
+                Assert.True(process.ExitCode == 0, stderr);
+            }
+            return Parse(File.ReadAllText(listing), out listed);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>"Method: call target" for every call into TinyGru.Kernels in a listed method.</summary>
+    internal static List<string> Parse(string listing, out int listed)
+    {
+        var calls = new List<string>();
+        var methods = listing.Split("; Assembly listing for method ");
+        listed = 0;
+        foreach (var method in methods.Skip(1))
+        {
+            string name = method.Substring(0, method.IndexOf('\n')).Trim();
+            if (!Regex.IsMatch(name, @":(Core|Layer|Output)")) continue;
+            listed++;
+            // A method too big for the optimizer is compiled with MinOpts: as bad as a call per FMA.
+            if (name.Contains("MinOpts", StringComparison.Ordinal)) calls.Add(name + ": compiled with MinOpts");
+            foreach (var line in method.Split('\n'))
+                if (Regex.IsMatch(line, @"^\s*call\b") && line.Contains("TinyGru.Kernels", StringComparison.Ordinal))
+                    calls.Add(name + ": " + line.Trim());
+        }
+        return calls;
+    }
+}

@@ -1,0 +1,132 @@
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
+using TinyGru.Tests;
+using Xunit;
+
+namespace TinyGru.CodeGen.Tests;
+
+/// <summary>The planner's decisions, asserted on plans (no code is run): register files, budgets, residency.</summary>
+public class KernelPlannerTests
+{
+    /// <summary>The four peer cases of the benchmarks (I/H/layers/O), float and int8-weights, both conventions.</summary>
+    public static TheoryData<string, int, int, int, int, bool, GateConvention> Cases()
+    {
+        var data = new TheoryData<string, int, int, int, int, bool, GateConvention>();
+        foreach (var (name, i, h, l, o) in new[] { ("tiny", 3, 8, 1, 4), ("small", 6, 32, 1, 6), ("medium", 16, 64, 2, 10), ("large", 40, 128, 1, 12), ("wide", 8, 256, 1, 4) })
+            foreach (bool int8 in new[] { false, true })
+                foreach (var c in new[] { GateConvention.ResetAfter, GateConvention.ResetBefore })
+                    data.Add(name, i, h, l, o, int8, c);
+        return data;
+    }
+
+    private static NetModelPlan Model(int inputs, int hidden, int layers, int outputs, bool int8, GateConvention convention)
+    {
+        var model = RandomModels.Create(new Random(hidden), convention, inputs, Enumerable.Repeat(hidden, layers).ToArray(), outputs, HeadActivation.None);
+        return NetModelPlan.Create(int8 ? ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights) : model);
+    }
+
+    private static IEnumerable<PathPlan> EveryPath(NetModelPlan plan) =>
+        new[] { 16, 8, 4, 1 }.Where(width => width == 1 || plan.WidestGranule >= width).Select(width => KernelPlanner.Plan(plan, width));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LiveVectorsFitEveryProfileThatRunsThePath(string name, int inputs, int hidden, int layers, int outputs, bool int8, GateConvention convention)
+    {
+        _ = name;
+        foreach (var path in EveryPath(Model(inputs, hidden, layers, outputs, int8, convention)))
+        {
+            int smallestFile = path.Profiles.Min(p => p.VectorRegisters);
+            foreach (var layer in path.Layers)
+            {
+                if (layer.RegisterResident) Assert.InRange(layer.LiveVectors, 1, smallestFile);
+                else
+                    foreach (var pass in new[] { layer.Input!, layer.RecurrentRz!, layer.RecurrentN! })
+                        Assert.InRange(pass.LiveVectors, 1, smallestFile);
+            }
+            if (path.Head is { } head) Assert.InRange(head.LiveVectors, 1, smallestFile);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NoMethodIsOverBudgetOnAnyProfile(string name, int inputs, int hidden, int layers, int outputs, bool int8, GateConvention convention)
+    {
+        foreach (var path in EveryPath(Model(inputs, hidden, layers, outputs, int8, convention)))
+            foreach (var (method, statements) in path.Methods)
+                Assert.True(statements <= path.MethodBudget, $"{name} {method} on the {path.Width}-float path: {statements} statements > {path.MethodBudget}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void NoScratchLayerHasMoreBasicBlocksThanTheJitOptimizes(string name, int inputs, int hidden, int layers, int outputs, bool int8, GateConvention convention)
+    {
+        foreach (var path in EveryPath(Model(inputs, hidden, layers, outputs, int8, convention)))
+            foreach (var layer in path.Layers.Where(l => !l.RegisterResident))
+            {
+                int blocks = layer.Input!.BasicBlocks + layer.RecurrentRz!.BasicBlocks + layer.RecurrentN!.BasicBlocks;
+                Assert.True(blocks <= KernelPlanner.MaxBasicBlocks, $"{name} on the {path.Width}-float path: {blocks} blocks");
+            }
+    }
+
+    [Fact]
+    public void Int8WeightsH32On128BitsLoopsOverColumnsToStayOutOfMinOpts()
+    {
+        // Unrolled, its 144 W multiply-adds with int8 loads were ≈ 900 IL blocks beside U's: the JIT chose MinOpts.
+        var path = KernelPlanner.Plan(Model(6, 32, 1, 6, true, GateConvention.ResetAfter), 4);
+        Assert.False(path.Layers[0].Input!.UnrolledColumns);
+        Assert.True(KernelPlanner.Plan(Model(6, 32, 1, 6, false, GateConvention.ResetAfter), 4).Layers[0].Input!.UnrolledColumns);
+    }
+
+    [Fact]
+    public void ThePathOf128BitsIsPlannedForBothX64AndArm64AndTheSmallerRegisterFile()
+    {
+        var path = KernelPlanner.Plan(Model(16, 64, 2, 10, false, GateConvention.ResetAfter), 4);
+        Assert.Contains(TargetProfile.X64Sse42, path.Profiles);
+        Assert.Contains(TargetProfile.Arm64AdvSimd, path.Profiles);
+        Assert.Equal(16, path.Registers);
+        // 64 rows × 3 gates per chunk: 8 accumulators + broadcast + weight fit 16 registers; the chunk is walked in 4 passes.
+        Assert.Equal(8, path.Layers[0].Input!.Accumulators);
+        Assert.False(TargetProfile.X64Sse42.HasFusedMultiplyAdd);
+        Assert.True(TargetProfile.Arm64AdvSimd.HasFusedMultiplyAdd);
+        Assert.Equal(32, TargetProfile.Arm64AdvSimd.VectorRegisters);
+    }
+
+    [Fact]
+    public void HiddenSize32IsRegisterResidentWhereItsGateVectorsFitTheRegisterFile()
+    {
+        var plan = Model(6, 32, 1, 6, false, GateConvention.ResetAfter);
+        // 512 bits: 2 vectors per gate, 4 gates + partial sums = 16 live of 32 registers.
+        var p512 = KernelPlanner.Plan(plan, 16);
+        Assert.True(p512.Layers[0].RegisterResident);
+        Assert.True(p512.Layers[0].LiveVectors <= 32);
+        // 256 and 128 bits: 16 and 32 gate vectors alone fill or exceed 16 registers: the layer streams through scratch.
+        Assert.False(KernelPlanner.Plan(plan, 8).Layers[0].RegisterResident);
+        Assert.False(KernelPlanner.Plan(plan, 4).Layers[0].RegisterResident);
+        // H = 8 fits every vector path.
+        var tiny = Model(3, 8, 1, 4, false, GateConvention.ResetAfter);
+        Assert.True(KernelPlanner.Plan(tiny, 8).Layers[0].RegisterResident);
+        Assert.True(KernelPlanner.Plan(tiny, 4).Layers[0].RegisterResident);
+    }
+
+    [Fact]
+    public void Int8WeightsResidentLayersTakeFewerPartialSumsOnSixteenRegisters()
+    {
+        var plan = Model(3, 8, 1, 4, true, GateConvention.ResetAfter);
+        var p256 = KernelPlanner.Plan(plan, 8);
+        Assert.True(p256.Layers[0].RegisterResident);
+        // 4 partial sums would need 3 + 3·4 + 2 = 17 of 16 registers.
+        Assert.Equal(2, p256.Layers[0].ResidentPartialSums);
+        Assert.True(p256.Layers[0].LiveVectors <= 16);
+    }
+
+    [Fact]
+    public void WideMatricesLoopOverColumnsInsteadOfUnrolling()
+    {
+        var plan = Model(8, 256, 1, 4, false, GateConvention.ResetAfter);
+        foreach (var path in EveryPath(plan))
+        {
+            Assert.False(path.Layers[0].RecurrentRz!.UnrolledColumns);
+            Assert.False(path.InlineLayers);
+        }
+    }
+}
