@@ -675,7 +675,8 @@ internal static class NetInt8Emitter
             w.Line($"var (vl, vh) = {V128}.Widen(v);");
             w.Line("var pl = wl * vl;");
             w.Line("var ph = wh * vh;");
-            w.Line($"return acc + {V128}.Create(pl.GetElement(0) + pl.GetElement(1), pl.GetElement(2) + pl.GetElement(3), ph.GetElement(0) + ph.GetElement(1), ph.GetElement(2) + ph.GetElement(3));");
+            string E(string v, int i) => $"{V128}.GetElement({v}, {i})";
+            w.Line($"return acc + {V128}.Create({E("pl", 0)} + {E("pl", 1)}, {E("pl", 2)} + {E("pl", 3)}, {E("ph", 0)} + {E("ph", 1)}, {E("ph", 2)} + {E("ph", 3)});");
         }
         w.Line();
     }
