@@ -137,6 +137,25 @@ internal static class GeneratedCodeCases
         return (model, Enumerable.Repeat(f.X, 100 / f.Steps + 1).SelectMany(x => x).ToArray());
     }
 
+    /// <summary>
+    /// FNV-1a (64-bit) of the values' bits, as hex: compares runs across machines. Not SHA-256, whose .NET
+    /// implementation needs OpenSSL, which the emulated ARM64 system does not have.
+    /// </summary>
+    public static string Digest(float[] values)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (float v in values)
+        {
+            uint bits = (uint)BitConverter.SingleToInt32Bits(v);
+            for (int b = 0; b < 4; b++)
+            {
+                hash ^= (bits >> (8 * b)) & 0xFF;
+                hash *= 1099511628211UL;
+            }
+        }
+        return hash.ToString("X16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Whether an integer-only int8 model also gets the AllowUnsafe variant (8-lane gate update on the x86 SIMD paths).</summary>
     public static bool HasVectorGates(GruModel model) =>
         model.Convention == GateConvention.ResetAfter && model.Layers.Any(l => l.HiddenSize >= 8);

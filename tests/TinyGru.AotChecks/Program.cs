@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Security.Cryptography;
 using TinyGru.AotChecks;
 using TinyGru.Runtime;
 using TinyGru.Tests;
@@ -11,7 +9,7 @@ using X86 = System.Runtime.Intrinsics.X86;
 // a NativeAOT program: every case on every path the CPU can run, against the reference engines it runs itself and, for
 // fixtures, PyTorch/ONNX Runtime's outputs; allocation per step. Exits 1 on any failure.
 // Usage: TinyGru.AotChecks [--digests FILE] [--subset]
-//   --digests FILE: one SHA-256 per case of its 128-bit path's outputs, to compare runs across machines;
+//   --digests FILE: one digest (GeneratedCodeCases.Digest) per case of its 128-bit path's outputs, to compare runs across machines;
 //   --subset: accept a build whose cases were emitted with a name prefix (a quicker local build); otherwise every case must be compiled in.
 string? digestFile = null;
 bool subset = false;
@@ -116,8 +114,7 @@ for (int n = 0; n < Math.Min(cases.Count, runners.Length); n++)
         }
         if (path == (runner.Paths.Contains("128") ? "128" : "Scalar"))
         {
-            var bytes = MemoryMarshal.AsBytes(actual.AsSpan()).ToArray();
-            digests.Add($"{c.Name} {label} {Convert.ToHexString(SHA256.HashData(bytes))}");
+            digests.Add($"{c.Name} {label} {GeneratedCodeCases.Digest(actual)}");
         }
     }
 
