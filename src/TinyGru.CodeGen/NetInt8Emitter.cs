@@ -8,7 +8,8 @@ namespace TinyGru.CodeGen;
 /// Emits the integer-only code of a <see cref="ModelPrecision.Int8"/> model: the operations of
 /// <see cref="FixedPoint"/> on the numbers of <see cref="FixedPointGruModel"/>, so that the generated Step produces the
 /// bits <c>Int8ReferenceEngine</c> produces. Weights are int8 in the <see cref="Int8Matrix"/> layout; the matrix
-/// passes have a scalar form and 128/256/512-bit forms (sign-extend to int16, multiply-add adjacent pairs into int32);
+/// passes have a scalar form and 128/256/512-bit forms (sign-extend to int16, multiply-add adjacent pairs into int32;
+/// 128-bit on x86 and ARM64);
 /// requantization, the table activations and the state update are scalar integer code shared by every path.
 /// </summary>
 internal static class NetInt8Emitter
@@ -21,12 +22,17 @@ internal static class NetInt8Emitter
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
     private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
-    /// <summary>Path suffixes, widest first, and the condition the dispatcher tests.</summary>
+    /// <summary>
+    /// Path suffixes, widest first, and the condition the dispatcher tests. The widths ask
+    /// <c>VectorN.IsHardwareAccelerated</c> first, like the float dispatcher, so that the same runtime switches
+    /// (<c>DOTNET_PreferredVectorBitWidth</c>, <c>DOTNET_EnableHWIntrinsic</c>, docs/arm64.md) move both; the 512- and
+    /// 256-bit kernels are x86-only (vpmovsxbw/vpmaddwd), the 128-bit one runs on SSE2 and on ARM64 AdvSimd.
+    /// </summary>
     internal static readonly (string Suffix, string Condition)[] Paths =
     {
-        ("512", X86 + ".Avx512BW.IsSupported"),
-        ("256", X86 + ".Avx2.IsSupported"),
-        ("128", X86 + ".Sse2.IsSupported"),
+        ("512", Intrinsics + ".Vector512.IsHardwareAccelerated && " + X86 + ".Avx512BW.IsSupported"),
+        ("256", Intrinsics + ".Vector256.IsHardwareAccelerated && " + X86 + ".Avx2.IsSupported"),
+        ("128", Intrinsics + ".Vector128.IsHardwareAccelerated"),
         ("Scalar", ""),
     };
 
@@ -216,7 +222,7 @@ internal static class NetInt8Emitter
         foreach (var (suffix, _) in Paths)
         {
             bool scalar = suffix == "Scalar";
-            w.Line($"/// <summary>Step on the {(scalar ? "scalar" : suffix + "-bit")} path whatever the CPU (for tests and benchmarks; <see cref=\"Step\"/> picks the widest supported path{(scalar ? "" : "; throws PlatformNotSupportedException where the CPU lacks it")}).</summary>");
+            w.Line($"/// <summary>Step on the {(scalar ? "scalar" : suffix + "-bit")} path whatever the CPU (for tests and benchmarks; <see cref=\"Step\"/> picks the widest supported path{(scalar ? "" : suffix == "128" ? "; runs on any CPU, SIMD on x86 and ARM64" : "; x86 only, throws PlatformNotSupportedException where the CPU lacks it")}).</summary>");
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             using (w.Block($"public void Step{suffix}({ReadOnlySpan} input, {Span} output)"))
             {
@@ -653,8 +659,25 @@ internal static class NetInt8Emitter
         w.Line(Inline);
         w.Line($"private static {Intrinsics}.Vector256<int> Madd256({Intrinsics}.Vector256<int> acc, {Intrinsics}.Vector256<short> w, {Intrinsics}.Vector256<short> v) =>");
         w.Line($"    {X86}.AvxVnni.IsSupported ? {X86}.AvxVnni.MultiplyWideningAndAdd(acc, w, v) : {X86}.Avx2.Add(acc, {X86}.Avx2.MultiplyAddAdjacent(w, v));");
+        // 128-bit: pmaddwd on x86; on ARM64 the two widening multiplies (smull, smull2) and one pairwise add (addp) form
+        // the same adjacent-pair sums. Dp's sdot multiplies int8 by int8 and x here is int16 (x − zp spans ±255, h is
+        // Q0.15), so it does not apply. The portable form is for any other Vector128 platform.
+        string V128 = Intrinsics + ".Vector128";
+        string Arm = Intrinsics + ".Arm";
+        w.Line("/// <summary>acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane: pmaddwd (SSE2), smull/smull2/addp (ARM64 AdvSimd), or portable widening.</summary>");
         w.Line(Inline);
-        w.Line($"private static {Intrinsics}.Vector128<int> Madd128({Intrinsics}.Vector128<int> acc, {Intrinsics}.Vector128<short> w, {Intrinsics}.Vector128<short> v) => {X86}.Sse2.Add(acc, {X86}.Sse2.MultiplyAddAdjacent(w, v));");
+        using (w.Block($"private static {V128}<int> Madd128({V128}<int> acc, {V128}<short> w, {V128}<short> v)"))
+        {
+            w.Line($"if ({X86}.Sse2.IsSupported) return {X86}.Sse2.Add(acc, {X86}.Sse2.MultiplyAddAdjacent(w, v));");
+            w.Line($"if ({Arm}.AdvSimd.Arm64.IsSupported)");
+            w.Line($"    return {Arm}.AdvSimd.Add(acc, {Arm}.AdvSimd.Arm64.AddPairwise({Arm}.AdvSimd.MultiplyWideningLower({V128}.GetLower(w), {V128}.GetLower(v)), {Arm}.AdvSimd.MultiplyWideningUpper(w, v)));");
+            w.Line($"var (wl, wh) = {V128}.Widen(w);");
+            w.Line($"var (vl, vh) = {V128}.Widen(v);");
+            w.Line("var pl = wl * vl;");
+            w.Line("var ph = wh * vh;");
+            string E(string v, int i) => $"{V128}.GetElement({v}, {i})";
+            w.Line($"return acc + {V128}.Create({E("pl", 0)} + {E("pl", 1)}, {E("pl", 2)} + {E("pl", 3)}, {E("ph", 0)} + {E("ph", 1)}, {E("ph", 2)} + {E("ph", 3)});");
+        }
         w.Line();
     }
 

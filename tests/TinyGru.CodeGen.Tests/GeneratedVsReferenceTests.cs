@@ -11,18 +11,8 @@ public class GeneratedVsReferenceTests
     public static TheoryData<GateConvention, int, int[], int, HeadActivation> Shapes()
     {
         var data = new TheoryData<GateConvention, int, int[], int, HeadActivation>();
-        foreach (var c in new[] { GateConvention.ResetAfter, GateConvention.ResetBefore })
-        {
-            data.Add(c, 1, new[] { 1 }, 1, HeadActivation.None);
-            data.Add(c, 3, new[] { 3 }, 2, HeadActivation.Softmax);
-            data.Add(c, 2, new[] { 7 }, 3, HeadActivation.Sigmoid);
-            data.Add(c, 5, new[] { 8 }, 4, HeadActivation.Tanh);
-            data.Add(c, 4, new[] { 9 }, 9, HeadActivation.None);
-            data.Add(c, 17, new[] { 31, 33 }, 7, HeadActivation.Softmax);
-            data.Add(c, 6, new[] { 64 }, 16, HeadActivation.None);
-            data.Add(c, 40, new[] { 127 }, 12, HeadActivation.None);
-            data.Add(c, 3, new[] { 16, 8, 5 }, 17, HeadActivation.None);
-        }
+        foreach (var c in GeneratedCodeCases.Conventions)
+            foreach (var (i, h, o, a) in GeneratedCodeCases.FloatShapes) data.Add(c, i, h, o, a);
         return data;
     }
 
@@ -30,12 +20,8 @@ public class GeneratedVsReferenceTests
     [MemberData(nameof(Shapes))]
     public void EveryPathMatchesTheReferenceEngine(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation)
     {
-        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs);
-        // PyTorch's initialization scale U(−1/√H, 1/√H): realistic magnitudes for float32 sums.
-        float scale = 1f / MathF.Sqrt(hidden.Max());
-        var model = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, scale);
-        int steps = 25;
-        var seq = Enumerable.Range(0, steps * inputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var (model, seq) = GeneratedCodeCases.FloatSweep(convention, inputs, hidden, outputs, activation);
+        int steps = seq.Length / inputs;
         var expected = new float[steps * outputs];
         new GruReferenceEngine(model).Run(seq, expected);
 

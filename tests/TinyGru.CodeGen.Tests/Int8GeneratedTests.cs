@@ -30,11 +30,11 @@ public class Int8GeneratedTests
                "long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(x, y); return System.GC.GetAllocatedBytesForCurrentThread() - before; }\n";
     }
 
+    /// <summary>The 512- and 256-bit int8 kernels are x86-only; the 128-bit and scalar paths run on any CPU.</summary>
     private static bool Supported(string path) => path switch
     {
         "512" => Avx512BW.IsSupported,
         "256" => Avx2.IsSupported,
-        "128" => Sse2.IsSupported,
         _ => true,
     };
 
@@ -50,7 +50,7 @@ public class Int8GeneratedTests
 
         var variants = new List<CompiledModel> { CompiledModel.Compile(model, extraProbe: Probe(model)) };
         // With unsafe code allowed, reset-after layers of H ≥ 8 get the 8-lane gate update (AVX2 gathers) on the SIMD paths.
-        if (model.Convention == GateConvention.ResetAfter && model.Layers.Any(l => l.HiddenSize >= 8))
+        if (GeneratedCodeCases.HasVectorGates(model))
         {
             var vector = CompiledModel.Compile(model, extraProbe: Probe(model), allowUnsafe: true);
             Assert.Contains("GatesV(", vector.Source);
@@ -97,19 +97,8 @@ public class Int8GeneratedTests
     public static TheoryData<GateConvention, int, int[], int, HeadActivation, int> Shapes()
     {
         var data = new TheoryData<GateConvention, int, int[], int, HeadActivation, int>();
-        foreach (var c in new[] { GateConvention.ResetAfter, GateConvention.ResetBefore })
-        {
-            // last: 0 plain, 1 no head, 2 normalization + output scaling
-            data.Add(c, 1, new[] { 1 }, 1, HeadActivation.None, 0);
-            data.Add(c, 3, new[] { 3 }, 2, HeadActivation.Softmax, 0);
-            data.Add(c, 2, new[] { 7 }, 3, HeadActivation.Sigmoid, 2);
-            data.Add(c, 5, new[] { 8 }, 4, HeadActivation.Tanh, 0);
-            data.Add(c, 4, new[] { 9 }, 9, HeadActivation.None, 1);
-            data.Add(c, 17, new[] { 31, 33 }, 7, HeadActivation.Softmax, 2);
-            data.Add(c, 6, new[] { 64 }, 16, HeadActivation.None, 0);
-            data.Add(c, 40, new[] { 127 }, 12, HeadActivation.Softmax, 0);
-            data.Add(c, 3, new[] { 16, 8, 5 }, 17, HeadActivation.None, 1);
-        }
+        foreach (var c in GeneratedCodeCases.Conventions)
+            foreach (var (i, h, o, a, v) in GeneratedCodeCases.Int8Shapes) data.Add(c, i, h, o, a, v);
         return data;
     }
 
@@ -117,16 +106,8 @@ public class Int8GeneratedTests
     [MemberData(nameof(Shapes))]
     public void EveryPathMatchesTheInt8ReferenceBitForBit(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant)
     {
-        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
-        // Larger than PyTorch's initialization so that gates and the state reach the saturated ends of the tables.
-        float scale = 2f / MathF.Sqrt(hidden.Max());
-        var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, scale);
-        var model = RandomModels.Variant(b, rng, variant, outputScaleSpread: 10);
-        int steps = 120;
-        var seq = Inputs(rng, steps, inputs, variant == 2 ? 8 : 2);
-        // Calibrate on most of the range only: some inputs saturate at the int8 ends.
-        var calibration = CalibrationRange.Observe(model, Rows(Inputs(rng, 20, inputs, variant == 2 ? 6 : 1.5), inputs));
-        AssertBitExact(ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration), seq);
+        var (model, seq) = GeneratedCodeCases.Int8Sweep(convention, inputs, hidden, outputs, activation, variant);
+        AssertBitExact(model, seq);
     }
 
     [Theory]
@@ -136,14 +117,8 @@ public class Int8GeneratedTests
     [InlineData("gru_reset_before")]
     public void FixturesQuantizedToInt8MatchBitForBit(string name)
     {
-        var fixture = ReferenceFixture.Load(name);
-        string file = File.Exists(ReferenceFixture.PathOf(name + ".safetensors")) ? name + ".safetensors" : name + ".onnx";
-        var model = ModelLoader.Load(ReferenceFixture.PathOf(file));
-        var calibration = CalibrationRange.Observe(model, Rows(fixture.X, fixture.InputSize));
-        var int8 = ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration);
-        // The fixture's sequence, repeated to ≥ 100 steps (the state carries on).
-        var seq = Enumerable.Repeat(fixture.X, (100 + fixture.Steps - 1) / fixture.Steps + 1).SelectMany(x => x).ToArray();
-        AssertBitExact(int8, seq);
+        var (model, seq) = GeneratedCodeCases.Int8Fixture(name, GeneratedCodeCases.Fixtures.Single(f => f.Name == name).File);
+        AssertBitExact(model, seq);
     }
 
     /// <summary>
@@ -222,6 +197,23 @@ public class Int8GeneratedTests
         var compiled = CompiledModel.Compile(model, extraProbe: probe);
         var x = Inputs(rng, 1, 6, 1);
         Assert.Equal(0, CompiledModel.LeastOfThree(() => compiled.Call<long>("Allocated", x, 10_000)));
+    }
+
+    /// <summary>
+    /// Integer-only code is self-contained: no call into TinyGru.Kernels (float kernels) anywhere, the pair multiply-add
+    /// has an ARM64 form, and the dispatcher asks VectorN.IsHardwareAccelerated like the float one (same switches).
+    /// </summary>
+    [Fact]
+    public void GeneratedInt8CodeCallsNoKernelsAndDispatchesOnTheFloatSwitches()
+    {
+        var b = RandomModels.Create(new Random(4), GateConvention.ResetAfter, 5, new[] { 16 }, 3, HeadActivation.Softmax);
+        var model = ModelQuantizer.Quantize(b, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+        string source = NetModelEmitter.Emit(model, new NetEmitOptions { TypeName = "M", SourceName = "m.safetensors", AllowUnsafe = true });
+        Assert.DoesNotContain("TinyGru.Kernels", source);
+        Assert.Contains("AdvSimd.Arm64.AddPairwise(", source);
+        Assert.Contains("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) Core512(", source);
+        Assert.Contains("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Avx2.IsSupported) Core256(", source);
+        Assert.Contains("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Core128(", source);
     }
 
     [Fact]

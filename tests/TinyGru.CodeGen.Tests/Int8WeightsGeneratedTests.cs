@@ -79,20 +79,8 @@ public class Int8WeightsGeneratedTests(ITestOutputHelper output)
     public static TheoryData<GateConvention, int, int[], int, HeadActivation, int> Shapes()
     {
         var data = new TheoryData<GateConvention, int, int[], int, HeadActivation, int>();
-        foreach (var c in new[] { GateConvention.ResetAfter, GateConvention.ResetBefore })
-        {
-            // last: 0 plain, 1 no head, 2 normalization + output scaling
-            data.Add(c, 1, new[] { 1 }, 1, HeadActivation.None, 0);
-            data.Add(c, 3, new[] { 3 }, 2, HeadActivation.Softmax, 1);
-            data.Add(c, 2, new[] { 7 }, 3, HeadActivation.Sigmoid, 2);
-            data.Add(c, 5, new[] { 8 }, 4, HeadActivation.Tanh, 0);
-            data.Add(c, 4, new[] { 9 }, 9, HeadActivation.None, 1);
-            data.Add(c, 17, new[] { 31, 33 }, 7, HeadActivation.Softmax, 2);
-            data.Add(c, 6, new[] { 32 }, 5, HeadActivation.None, 0);
-            data.Add(c, 40, new[] { 64 }, 16, HeadActivation.None, 1);
-            data.Add(c, 12, new[] { 127 }, 12, HeadActivation.Tanh, 0);
-            data.Add(c, 3, new[] { 16, 8, 5 }, 17, HeadActivation.None, 1);
-        }
+        foreach (var c in GeneratedCodeCases.Conventions)
+            foreach (var (i, h, o, a, v) in GeneratedCodeCases.Int8WeightsShapes) data.Add(c, i, h, o, a, v);
         return data;
     }
 
@@ -100,26 +88,19 @@ public class Int8WeightsGeneratedTests(ITestOutputHelper output)
     [MemberData(nameof(Shapes))]
     public void EveryPathMatchesTheReferenceEngine(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant)
     {
-        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
-        // Twice PyTorch's initialization scale: gates reach their saturated ends as well as the middle.
-        var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, 2f / MathF.Sqrt(hidden.Max()));
-        var model = RandomModels.Variant(b, rng, variant);
-        var seq = Inputs(rng, 60 * inputs, variant == 2 ? 8 : 2);
-        AssertMatchesReference(ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights), seq);
+        var (model, seq) = GeneratedCodeCases.Int8WeightsSweep(convention, inputs, hidden, outputs, activation, variant);
+        AssertMatchesReference(model, seq);
     }
 
     [Theory]
-    [InlineData("gru_small_int8w.safetensors", "gru_small")]
-    [InlineData("gru_tiny.safetensors", "gru_tiny")]
-    [InlineData("gru_stacked.safetensors", "gru_stacked")]
-    [InlineData("gru_reset_before.onnx", "gru_reset_before")]
-    public void FixturesMatchTheReferenceEngine(string file, string fixture)
+    [InlineData("gru_small")]
+    [InlineData("gru_tiny")]
+    [InlineData("gru_stacked")]
+    [InlineData("gru_reset_before")]
+    public void FixturesMatchTheReferenceEngine(string fixture)
     {
-        var model = ModelLoader.Load(ReferenceFixture.PathOf(file));
-        // gru_small_int8w is stored as int8-weights; the other fixtures are quantized here as `tinygru quantize` does.
-        if (model.Precision != ModelPrecision.Int8Weights) model = ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights);
-        var f = ReferenceFixture.Load(fixture);
-        var seq = Enumerable.Repeat(f.X, 100 / f.Steps + 1).SelectMany(x => x).ToArray();
+        // gru_small is read from its stored int8-weights file; the other fixtures are quantized as `tinygru quantize` does.
+        var (model, seq) = GeneratedCodeCases.Int8WeightsFixture(fixture, GeneratedCodeCases.Fixtures.Single(f => f.Name == fixture).File);
         AssertMatchesReference(model, seq);
     }
 

@@ -1,0 +1,206 @@
+using TinyGru.Model;
+using TinyGru.Model.Quantization;
+
+namespace TinyGru.Tests;
+
+/// <summary>Which generated code a case exercises and how it is judged.</summary>
+internal enum GeneratedCodeKind
+{
+    /// <summary>float32: within 1e-6 of GruReferenceEngine (and 1e-5 of PyTorch/ONNX Runtime for fixtures).</summary>
+    Float,
+    /// <summary>int8-weights: within 1e-5 of GruReferenceEngine, outputs and state.</summary>
+    Int8Weights,
+    /// <summary>integer-only int8: Int8ReferenceEngine's bits, outputs and Q0.15 state.</summary>
+    Int8,
+}
+
+/// <summary>One generated-code check: a model, the sequence it runs, and (fixtures) PyTorch's outputs.</summary>
+internal sealed record GeneratedCodeCase(string Name, GeneratedCodeKind Kind, GruModel Model, float[] Sequence, bool AllowUnsafe = false, ReferenceFixture? Fixture = null);
+
+/// <summary>
+/// The generated-code checks' cases, in one place: the xunit theories (TinyGru.CodeGen.Tests) build their models and
+/// sequences here, and the NativeAOT harness (tests/TinyGru.AotChecks) runs <see cref="All"/> on ARM64 under emulation.
+/// Models come from seeded <see cref="Random"/>s, so every process builds the same ones.
+/// </summary>
+internal static class GeneratedCodeCases
+{
+    public static readonly GateConvention[] Conventions = { GateConvention.ResetAfter, GateConvention.ResetBefore };
+
+    /// <summary>Float sweep: (inputs, hidden, outputs, activation) for each convention.</summary>
+    public static readonly (int Inputs, int[] Hidden, int Outputs, HeadActivation Activation)[] FloatShapes =
+    {
+        (1, new[] { 1 }, 1, HeadActivation.None),
+        (3, new[] { 3 }, 2, HeadActivation.Softmax),
+        (2, new[] { 7 }, 3, HeadActivation.Sigmoid),
+        (5, new[] { 8 }, 4, HeadActivation.Tanh),
+        (4, new[] { 9 }, 9, HeadActivation.None),
+        (17, new[] { 31, 33 }, 7, HeadActivation.Softmax),
+        (6, new[] { 64 }, 16, HeadActivation.None),
+        (40, new[] { 127 }, 12, HeadActivation.None),
+        (3, new[] { 16, 8, 5 }, 17, HeadActivation.None),
+    };
+
+    /// <summary>int8-weights sweep; the last item is the variant (0 plain, 1 no head, 2 normalization + output scaling).</summary>
+    public static readonly (int Inputs, int[] Hidden, int Outputs, HeadActivation Activation, int Variant)[] Int8WeightsShapes =
+    {
+        (1, new[] { 1 }, 1, HeadActivation.None, 0),
+        (3, new[] { 3 }, 2, HeadActivation.Softmax, 1),
+        (2, new[] { 7 }, 3, HeadActivation.Sigmoid, 2),
+        (5, new[] { 8 }, 4, HeadActivation.Tanh, 0),
+        (4, new[] { 9 }, 9, HeadActivation.None, 1),
+        (17, new[] { 31, 33 }, 7, HeadActivation.Softmax, 2),
+        (6, new[] { 32 }, 5, HeadActivation.None, 0),
+        (40, new[] { 64 }, 16, HeadActivation.None, 1),
+        (12, new[] { 127 }, 12, HeadActivation.Tanh, 0),
+        (3, new[] { 16, 8, 5 }, 17, HeadActivation.None, 1),
+    };
+
+    /// <summary>Integer-only int8 sweep, variants as for <see cref="Int8WeightsShapes"/>.</summary>
+    public static readonly (int Inputs, int[] Hidden, int Outputs, HeadActivation Activation, int Variant)[] Int8Shapes =
+    {
+        (1, new[] { 1 }, 1, HeadActivation.None, 0),
+        (3, new[] { 3 }, 2, HeadActivation.Softmax, 0),
+        (2, new[] { 7 }, 3, HeadActivation.Sigmoid, 2),
+        (5, new[] { 8 }, 4, HeadActivation.Tanh, 0),
+        (4, new[] { 9 }, 9, HeadActivation.None, 1),
+        (17, new[] { 31, 33 }, 7, HeadActivation.Softmax, 2),
+        (6, new[] { 64 }, 16, HeadActivation.None, 0),
+        (40, new[] { 127 }, 12, HeadActivation.Softmax, 0),
+        (3, new[] { 16, 8, 5 }, 17, HeadActivation.None, 1),
+    };
+
+    /// <summary>The forward fixtures (PyTorch / ONNX spec) and the file each model is read from.</summary>
+    public static readonly (string Name, string File)[] Fixtures =
+    {
+        ("gru_tiny", "gru_tiny.safetensors"),
+        ("gru_small", "gru_small.safetensors"),
+        ("gru_stacked", "gru_stacked.safetensors"),
+        ("gru_reset_before", "gru_reset_before.onnx"),
+    };
+
+    private static float[] Uniform(Random rng, int count, double spread) =>
+        Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * spread)).ToArray();
+
+    private static IEnumerable<float[]> Rows(float[] seq, int inputs) =>
+        Enumerable.Range(0, seq.Length / inputs).Select(t => seq.AsSpan(t * inputs, inputs).ToArray());
+
+    /// <summary>A float sweep model (PyTorch's initialization scale) and 25 steps of inputs in ±2.</summary>
+    public static (GruModel Model, float[] Sequence) FloatSweep(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation)
+    {
+        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs);
+        var model = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, 1f / MathF.Sqrt(hidden.Max()));
+        var seq = Enumerable.Range(0, 25 * inputs).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        return (model, seq);
+    }
+
+    /// <summary>An int8-weights sweep model (twice PyTorch's scale, so gates saturate too) and 60 steps.</summary>
+    public static (GruModel Model, float[] Sequence) Int8WeightsSweep(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant)
+    {
+        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
+        var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, 2f / MathF.Sqrt(hidden.Max()));
+        var model = RandomModels.Variant(b, rng, variant);
+        var seq = Uniform(rng, 60 * inputs, variant == 2 ? 8 : 2);
+        return (ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights), seq);
+    }
+
+    /// <summary>An integer-only int8 sweep model, calibrated on most of the input range so that some inputs saturate, and 120 steps.</summary>
+    public static (GruModel Model, float[] Sequence) Int8Sweep(GateConvention convention, int inputs, int[] hidden, int outputs, HeadActivation activation, int variant)
+    {
+        var rng = new Random(inputs * 1000 + hidden.Sum() * 10 + outputs + variant);
+        // Larger than PyTorch's initialization so that gates and the state reach the saturated ends of the tables.
+        var b = RandomModels.Create(rng, convention, inputs, hidden, outputs, activation, 2f / MathF.Sqrt(hidden.Max()));
+        var model = RandomModels.Variant(b, rng, variant, outputScaleSpread: 10);
+        var seq = Uniform(rng, 120 * inputs, variant == 2 ? 8 : 2);
+        var calibration = CalibrationRange.Observe(model, Rows(Uniform(rng, 20 * inputs, variant == 2 ? 6 : 1.5), inputs));
+        return (ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration), seq);
+    }
+
+    /// <summary>A fixture's float model and its PyTorch/ONNX outputs.</summary>
+    public static (GruModel Model, ReferenceFixture Fixture) FloatFixture(string name, string file) =>
+        (ModelLoader.Load(ReferenceFixture.PathOf(file)), ReferenceFixture.Load(name));
+
+    /// <summary>A fixture quantized to integer-only int8, calibrated on its inputs, and its sequence repeated to ≥ 100 steps.</summary>
+    public static (GruModel Model, float[] Sequence) Int8Fixture(string name, string file)
+    {
+        var (model, fixture) = FloatFixture(name, file);
+        var calibration = CalibrationRange.Observe(model, Rows(fixture.X, fixture.InputSize));
+        var seq = Enumerable.Repeat(fixture.X, (100 + fixture.Steps - 1) / fixture.Steps + 1).SelectMany(x => x).ToArray();
+        return (ModelQuantizer.Quantize(model, ModelPrecision.Int8, calibration), seq);
+    }
+
+    /// <summary>A fixture as int8-weights (as `tinygru quantize` does; gru_small's stored int8-weights file for gru_small) and its sequence repeated to ≥ 100 steps.</summary>
+    public static (GruModel Model, float[] Sequence) Int8WeightsFixture(string name, string file)
+    {
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(name == "gru_small" ? "gru_small_int8w.safetensors" : file));
+        if (model.Precision != ModelPrecision.Int8Weights) model = ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights);
+        var f = ReferenceFixture.Load(name);
+        return (model, Enumerable.Repeat(f.X, 100 / f.Steps + 1).SelectMany(x => x).ToArray());
+    }
+
+    /// <summary>
+    /// FNV-1a (64-bit) of the values' bits, as hex: compares runs across machines. Not SHA-256, whose .NET
+    /// implementation needs OpenSSL, which the emulated ARM64 system does not have.
+    /// </summary>
+    public static string Digest(float[] values)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (float v in values)
+        {
+            uint bits = (uint)BitConverter.SingleToInt32Bits(v);
+            for (int b = 0; b < 4; b++)
+            {
+                hash ^= (bits >> (8 * b)) & 0xFF;
+                hash *= 1099511628211UL;
+            }
+        }
+        return hash.ToString("X16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether an integer-only int8 model also gets the AllowUnsafe variant (8-lane gate update on the x86 SIMD paths).</summary>
+    public static bool HasVectorGates(GruModel model) =>
+        model.Convention == GateConvention.ResetAfter && model.Layers.Any(l => l.HiddenSize >= 8);
+
+    private static string Shape(GateConvention c, int inputs, int[] hidden, int outputs, HeadActivation activation) =>
+        $"{(c == GateConvention.ResetAfter ? "after" : "before")}_{inputs}x{string.Join("-", hidden)}x{outputs}_{activation.ToString().ToLowerInvariant()}";
+
+    /// <summary>Every case, in a fixed order (the harness's generated code is emitted in this order and matched by name).</summary>
+    public static IEnumerable<GeneratedCodeCase> All()
+    {
+        foreach (var (name, file) in Fixtures)
+        {
+            var (model, fixture) = FloatFixture(name, file);
+            yield return new GeneratedCodeCase("float_fixture_" + name, GeneratedCodeKind.Float, model, fixture.X, Fixture: fixture);
+        }
+        foreach (var c in Conventions)
+            foreach (var (i, h, o, a) in FloatShapes)
+            {
+                var (model, seq) = FloatSweep(c, i, h, o, a);
+                yield return new GeneratedCodeCase("float_" + Shape(c, i, h, o, a), GeneratedCodeKind.Float, model, seq);
+            }
+        foreach (var (name, file) in Fixtures)
+        {
+            var (model, seq) = Int8WeightsFixture(name, file);
+            yield return new GeneratedCodeCase("int8w_fixture_" + name, GeneratedCodeKind.Int8Weights, model, seq);
+        }
+        foreach (var c in Conventions)
+            foreach (var (i, h, o, a, v) in Int8WeightsShapes)
+            {
+                var (model, seq) = Int8WeightsSweep(c, i, h, o, a, v);
+                yield return new GeneratedCodeCase($"int8w_{Shape(c, i, h, o, a)}_v{v}", GeneratedCodeKind.Int8Weights, model, seq);
+            }
+        foreach (var (name, file) in Fixtures)
+        {
+            var (model, seq) = Int8Fixture(name, file);
+            yield return new GeneratedCodeCase("int8_fixture_" + name, GeneratedCodeKind.Int8, model, seq);
+            if (HasVectorGates(model)) yield return new GeneratedCodeCase("int8_fixture_" + name + "_unsafe", GeneratedCodeKind.Int8, model, seq, AllowUnsafe: true);
+        }
+        foreach (var c in Conventions)
+            foreach (var (i, h, o, a, v) in Int8Shapes)
+            {
+                var (model, seq) = Int8Sweep(c, i, h, o, a, v);
+                string name = $"int8_{Shape(c, i, h, o, a)}_v{v}";
+                yield return new GeneratedCodeCase(name, GeneratedCodeKind.Int8, model, seq);
+                if (HasVectorGates(model)) yield return new GeneratedCodeCase(name + "_unsafe", GeneratedCodeKind.Int8, model, seq, AllowUnsafe: true);
+            }
+    }
+}
