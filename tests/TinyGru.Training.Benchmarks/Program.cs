@@ -9,7 +9,7 @@ using TinyGru.Training;
 // much of a second core was really there.
 int runs = 7;
 var tasks = new List<string>();
-bool qat = false, control = false, breakdown = false;
+bool qat = false, control = false, breakdown = false, ablation = false;
 int? fineTuneEpochs = null;
 double? fineTuneLr = null;
 for (int i = 0; i < args.Length; i++)
@@ -18,11 +18,17 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--qat") qat = true;
     else if (args[i] == "--control") control = true;
     else if (args[i] == "--breakdown") breakdown = true;
+    else if (args[i] == "--ablation") ablation = true;
     else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
 if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
+if (ablation)
+{
+    DigitsAblation.Run(runs);
+    return;
+}
 if (breakdown)
 {
     Breakdown.Run(tasks, runs);
