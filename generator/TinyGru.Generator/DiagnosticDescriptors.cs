@@ -67,6 +67,11 @@ internal static class DiagnosticDescriptors
         "'{0}' must be a partial class that is not nested in another type when TinyGruTarget is nanoframework",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SeriesTransformNotSupported = new(
+        "TGRU013", "Generated code does not support series transforms yet",
+        "{0} has a series transform (differenced inputs or a residual forecast); generated code does not support series transforms yet: run it with TinyGru.Runtime's GruReferenceEngine, or train with --transform none",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "TGRU099", "TinyGru generator error",
         "TinyGru could not generate '{0}': {1}. Please report this with the model file.",

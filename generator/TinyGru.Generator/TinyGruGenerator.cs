@@ -53,6 +53,12 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         foreach (var d in request.Diagnostics) context.ReportDiagnostic(ToDiagnostic(d));
         if (request.File?.Model is not { } model) return;
         var target = request.Target;
+        if (model.SeriesTransform is not null)
+        {
+            // Checked at the boundary, before any emitter: generated code does not apply series transforms yet.
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SeriesTransformNotSupported, LocationInfo.FileStart(request.File.Path).ToLocation(), request.File.FileName));
+            return;
+        }
         if (request.Environment.IsNanoFramework)
         {
             EmitNanoFramework(context, request, model);
@@ -134,7 +140,7 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         DiagnosticDescriptors.AmbiguousModelFile, DiagnosticDescriptors.UnsupportedEnvironment, DiagnosticDescriptors.ModelTooLarge,
         DiagnosticDescriptors.GenericType, DiagnosticDescriptors.InvalidPath, DiagnosticDescriptors.UnsupportedTypeKind,
         DiagnosticDescriptors.InvalidSetting, DiagnosticDescriptors.NanoFrameworkDoesNotFit, DiagnosticDescriptors.NanoFrameworkTypeKind,
-        DiagnosticDescriptors.InternalError,
+        DiagnosticDescriptors.SeriesTransformNotSupported, DiagnosticDescriptors.InternalError,
     };
 }
 

@@ -33,7 +33,7 @@ internal static class EvalCommand
             string dataPath = parse.GetValue(data.Data)!;
             var table = CsvTable.Read(dataPath);
             bool classes = spec.EffectiveTask == LearningTask.Classification;
-            var examples = SequenceExamples.Load(table, spec, classes ? ClassesOf(m) : null);
+            var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, m), classes ? ClassesOf(m) : null); // a differenced model gets one more row per window
             bool testOnly = spec.TestEvery is not null || spec.TestFraction is not null;
             var indices = testOnly ? DataSplit.Of(examples, spec, dataPath).Test : Enumerable.Range(0, examples.Count).ToArray();
             ModelEvaluation evaluation;
