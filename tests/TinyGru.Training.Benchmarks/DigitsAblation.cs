@@ -5,11 +5,11 @@ using TinyGru.Training;
 /// set-up over the same seeds and prints test accuracies and the median. Variants change only how the pixels are
 /// scaled before training (the reference divides by 16; TinyGru z-scores with training statistics), since the
 /// initialization, Adam (β, ε, bias correction), loss and batch order already follow PyTorch's formulas and are
-/// held to PyTorch autograd by the gradient fixtures. Run: <c>-- --ablation digits --runs 9</c>.
+/// held to PyTorch autograd by the gradient fixtures. Run: <c>-- --ablation digits --runs 9 [--variants 1,4]</c>.
 /// </summary>
 internal static class DigitsAblation
 {
-    public static void Run(int runs)
+    public static void Run(int runs, IReadOnlyCollection<int>? only = null)
     {
         var job = TrainingJob.Prepare(CsvTable.Read(Path.Combine(AppContext.BaseDirectory, "data", "digits.csv")), ReferenceTasks.DigitsData);
         var e = job.Examples;
@@ -21,7 +21,7 @@ internal static class DigitsAblation
             ("one mean and std for all features", Pooled(job, centerPerFeature: false)),
             ("mean per feature, one std for all", Pooled(job, centerPerFeature: true)),
         };
-        foreach (var (name, scale) in variants)
+        foreach (var (name, scale) in variants.Where((_, i) => only is null || only.Count == 0 || only.Contains(i + 1)))
         {
             var train = Scaled(e, job.Split.Train, scale);
             var test = Scaled(e, job.Split.Test, scale);

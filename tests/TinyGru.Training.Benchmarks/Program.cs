@@ -11,6 +11,7 @@ int runs = 7;
 var tasks = new List<string>();
 bool qat = false, control = false, breakdown = false, ablation = false;
 string? forecast = null;
+var variants = new List<int>();
 int? fineTuneEpochs = null;
 double? fineTuneLr = null;
 for (int i = 0; i < args.Length; i++)
@@ -21,6 +22,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--breakdown") breakdown = true;
     else if (args[i] == "--ablation") ablation = true;
     else if (args[i] == "--forecast") forecast = args[++i];
+    else if (args[i] == "--variants") variants.AddRange(args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)));
     else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
@@ -33,7 +35,7 @@ if (forecast is not null)
 }
 if (ablation)
 {
-    DigitsAblation.Run(runs);
+    DigitsAblation.Run(runs, variants);
     return;
 }
 if (breakdown)
