@@ -103,6 +103,12 @@ public class TrainCommandTests
             Assert.Equal(double.Parse(m.Metadata.Provenance["metric.test_rmse"], Inv), rmse, 3);
         }
 
+        // eval --plot draws actual, forecast and the last-value baseline.
+        var plot = dir.File("forecast.png");
+        var drawn = CliRun.Of("eval", model, "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--test-fraction", "0.2", "--plot", plot);
+        Assert.True(drawn.ExitCode == 0, drawn.Stderr);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(plot).Take(4));
+
         // A levels model of the same data does worse than the differenced one on the drifting test part.
         var levels = dir.File("levels.safetensors");
         Assert.Equal(0, CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--hidden", "8",
