@@ -67,6 +67,11 @@ internal static class DiagnosticDescriptors
         "'{0}' must be a partial class that is not nested in another type when TinyGruTarget is nanoframework",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SeriesTransformNotSupported = new(
+        "TGRU013", "Generated code does not support series transforms yet",
+        "{0} has a series transform (differenced inputs or a residual forecast); generated code does not support series transforms yet: run it with TinyGru.Runtime's GruReferenceEngine, or train with --transform none",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor ModelMatchedByFileName = new(
         "TGRU020", "Model file matched by file name only",
         "Model file '{0}' is not an AdditionalFiles item at that path; using '{1}', the only item with that file name. Write the path relative to the project folder to bind it exactly.",

@@ -19,9 +19,11 @@ internal static class EvalCommand
         var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
         var data = new DataOptions();
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
+        var plot = new Option<string?>("--plot") { Description = "forecasts: draw the actual values, the forecast and the last-value baseline of the first target to this PNG file" };
         var command = new Command("eval", "Evaluate a model on CSV data (the test part with --test-every/--test-fraction, else every row)") { model };
         data.AddTo(command, withValidation: false);
         command.Options.Add(json);
+        command.Options.Add(plot);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             string modelPath = parse.GetValue(model)!;
@@ -33,18 +35,39 @@ internal static class EvalCommand
             string dataPath = parse.GetValue(data.Data)!;
             var table = CsvTable.Read(dataPath);
             bool classes = spec.EffectiveTask == LearningTask.Classification;
-            var examples = SequenceExamples.Load(table, spec, classes ? ClassesOf(m) : null);
+            var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, m), classes ? ClassesOf(m) : null); // a differenced model gets one more row per window
             bool testOnly = spec.TestEvery is not null || spec.TestFraction is not null;
             var indices = testOnly ? DataSplit.Of(examples, spec, dataPath).Test : Enumerable.Range(0, examples.Count).ToArray();
             ModelEvaluation evaluation;
             try { evaluation = ModelEvaluation.Of(m, examples, indices); }
             catch (TrainingException e) { throw new CliException($"{dataPath}: {e.Message}"); }
             string part = testOnly ? $"{indices.Length} test examples of {examples.Count}" : $"all {examples.Count} examples";
+            if (parse.GetValue(plot) is { } plotPath)
+            {
+                if (examples.LastValues is null) throw new CliException("--plot draws forecasts; evaluate a series (--layout series)");
+                AtomicFile.RequireFolder(plotPath);
+                AtomicFile.WriteAllBytes(plotPath, ForecastPlot(Path.GetFileName(dataPath), examples, indices, evaluation, spec.Horizon));
+            }
             if (parse.GetValue(json)) stdout.Write(Json(modelPath, dataPath, testOnly, evaluation));
             else Print(new TrainingConsole(stdout, OutputMode.Live).Console, modelPath, m, dataPath, part, evaluation);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Actual, forecast and last-value baseline of the first target at the row each window forecasts (0-based data row;
+    /// with --every-step, the forecast after each window's last step).
+    /// </summary>
+    private static byte[] ForecastPlot(string data, SequenceExamples examples, IReadOnlyList<int> indices, ModelEvaluation e, int horizon)
+    {
+        int o = examples.OutputSize, per = examples.TargetsPerSequence, last = per - 1;
+        double At(float[] values, int n) => values[(n * per + last) * o];
+        var rows = indices.Select(n => (double)(n + examples.Steps - 1 + horizon)).ToArray();
+        return TrainingPlot.RenderForecast($"{data}: {examples.OutputNames[0]}, forecast vs actual", examples.OutputNames[0], rows,
+            indices.Select(n => At(examples.Targets!, n)).ToArray(),
+            Enumerable.Range(0, indices.Count).Select(i => (double)e.Predictions[(i * per + last) * o]).ToArray(),
+            indices.Select(n => At(examples.LastValues!, n)).ToArray());
     }
 
     /// <summary>The task a model was trained for, when its metadata says.</summary>

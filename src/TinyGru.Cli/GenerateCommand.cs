@@ -2,6 +2,7 @@ using System.CommandLine;
 using TinyGru.CodeGen;
 using TinyGru.CodeGen.NanoFramework;
 using TinyGru.Model;
+using TinyGru.Training;
 
 namespace TinyGru.Cli;
 
@@ -51,6 +52,8 @@ internal static class GenerateCommand
             string path = parse.GetValue(model)!;
             var bytes = ModelFileBytes.Read(path);
             var m = ModelLoader.Load(bytes, path);
+            if (m.SeriesTransform is not null)   // at the boundary: the emitters do not apply series transforms yet
+                throw new CliException($"{path}: the model has a series transform ({SeriesTransforms.Name(m.SeriesTransform)}); generated code does not support series transforms yet — run it with TinyGru.Runtime's GruReferenceEngine or tinygru predict, or train with --transform none");
             string outPath = parse.GetValue(output)!;
             AtomicFile.CheckOutputPath(outPath, path);
             if (nano)

@@ -39,7 +39,7 @@ internal static class QuantizeCommand
             var m = ModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };
-            var examples = SequenceExamples.Load(CsvTable.Read(dataPath), spec,
+            var examples = SequenceExamples.Load(CsvTable.Read(dataPath), SeriesTransforms.LoadingSpec(spec, m),
                 spec.EffectiveTask == LearningTask.Classification ? EvalCommand.ClassesOf(m) : null);
             bool split = spec.TestEvery is not null || spec.TestFraction is not null;
             var all = Enumerable.Range(0, examples.Count).ToArray();

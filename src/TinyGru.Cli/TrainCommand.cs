@@ -33,13 +33,18 @@ internal static class TrainCommand
         var plot = new Option<string?>("--plot") { Description = "write loss and metric curves to this PNG file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors" };
         var json = new Option<bool>("--json") { Description = "print the results as JSON" };
+        var transform = new Option<string>("--transform")
+        {
+            Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best), none (levels), or difference (the network sees changes and forecasts the change of each target, added back to its last value)",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "none", "difference");
         var qat = QatOption();
         var headroom = HeadroomOption();
         var precision = PrecisionOption();
 
         var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
         data.AddTo(command, withValidation: true);
-        foreach (var option in new Option[] { hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
+        foreach (var option in new Option[] { transform, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
@@ -69,7 +74,27 @@ internal static class TrainCommand
             var view = new TrainingConsole(stdout, mode);
             string dataPath = parse.GetValue(data.Data)!;
             double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
-            var job = TrainingJob.Prepare(CsvTable.Read(dataPath), spec, quantizationAware, inputHeadroom);
+            var table = CsvTable.Read(dataPath);
+            string? choice = null;
+            var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
+            if (spec.Layout != DataLayout.Series)
+            {
+                if (kind == SeriesTransformKind.Difference) throw new CliException("--transform difference applies to --layout series");
+                kind = SeriesTransformKind.None;
+            }
+            else if (kind == SeriesTransformKind.Auto)
+            {
+                // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
+                SeriesTransformKind chosen;
+                IReadOnlyList<SeriesTransforms.Candidate> candidates;
+                try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options); }
+                catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
+                choice = SeriesTransforms.Describe(chosen, candidates);
+                if (mode == OutputMode.Live) stdout.WriteLine($"transform: {choice}");
+                kind = chosen;
+            }
+            var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
+            job.TransformChoice = choice;
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);
             view.Summary(outcome);

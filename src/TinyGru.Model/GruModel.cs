@@ -243,11 +243,33 @@ public sealed class GruModel
     /// <summary>Number of trainable parameters (layers and head; normalization excluded).</summary>
     public long ParameterCount => Layers.Sum(l => l.ParameterCount) + (Head?.ParameterCount ?? 0);
 
+    /// <summary>
+    /// The series transform of a forecasting model (format version 3), or null: the engines take raw values and return
+    /// values in the user's units through it. Validated against the model's sizes when set.
+    /// </summary>
+    public SeriesTransform? SeriesTransform { get; private set; }
+
+    /// <summary>Returns a copy with <paramref name="transform"/> as its series transform (null: none).</summary>
+    public GruModel WithSeriesTransform(SeriesTransform? transform)
+    {
+        transform?.Validate(InputSize, OutputSize);
+        var copy = new GruModel(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, Quantization);
+        copy.SeriesTransform = transform;
+        return copy;
+    }
+
+    /// <summary><paramref name="copy"/> of this model, given this model's series transform.</summary>
+    private GruModel Carrying(GruModel copy)
+    {
+        copy.SeriesTransform = SeriesTransform;
+        return copy;
+    }
+
     /// <summary>Returns a copy with other metadata.</summary>
     public GruModel WithMetadata(ModelMetadata metadata) =>
-        new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization);
+        Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization));
 
     /// <summary>Returns the float32 model (the dequantized weights, without the int8 form).</summary>
     public GruModel WithoutQuantization() =>
-        Quantization is null ? this : new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata);
+        Quantization is null ? this : Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata));
 }

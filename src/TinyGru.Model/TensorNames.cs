@@ -79,6 +79,12 @@ public static class MetadataKeys
     /// <summary>Class labels as a JSON array of strings.</summary>
     public const string Labels = "tinygru.labels";
 
+    /// <summary>Series transform (version 3): 0-based indices of the features the network sees as changes, comma-separated.</summary>
+    public const string DifferencedInputs = "tinygru.transform.differenced_inputs";
+
+    /// <summary>Series transform (version 3): per output, the feature whose last raw value is added back (−1: none), comma-separated.</summary>
+    public const string ResidualInputs = "tinygru.transform.residual_inputs";
+
     /// <summary>Prefix of free-form provenance keys.</summary>
     public const string ProvenancePrefix = "provenance.";
 }

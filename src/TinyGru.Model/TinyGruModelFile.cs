@@ -11,8 +11,11 @@ namespace TinyGru.Model;
 /// </summary>
 public static class TinyGruModelFile
 {
-    /// <summary>The newest format version this code reads and writes: 2 for quantized models, float32 models are written as 1.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// The newest format version this code reads and writes: 3 for models with a series transform, 2 for quantized
+    /// models, 1 for other float32 models (each the lowest version that can hold the model).
+    /// </summary>
+    public const int FormatVersion = 3;
 
     /// <summary>True when the parsed file declares itself a TinyGru model.</summary>
     public static bool IsTinyGru(SafetensorsFile file) =>
@@ -109,9 +112,11 @@ public static class TinyGruModelFile
             throw reader.Fail(unused, "is not part of a TinyGru model file (see docs/model-format.md for the tensor names)");
 
         var metadata = ReadMetadata(reader, meta);
+        var transform = ReadSeriesTransform(reader, meta, version, (int)inputs, (int)outputs);
         try
         {
-            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization);
+            var model = new GruModel(convention, layers, head, norm, scaling, metadata, quantization);
+            return transform is null ? model : model.WithSeriesTransform(transform);
         }
         catch (ModelFormatException e) when (e.FileName is null)
         {
@@ -167,7 +172,7 @@ public static class TinyGruModelFile
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataKeys.Format] = MetadataKeys.FormatValue,
-            [MetadataKeys.Version] = (quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.Version] = (model.SeriesTransform is not null ? 3 : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Convention] = ConventionName(model.Convention),
             [MetadataKeys.Layers] = model.Layers.Count.ToString(CultureInfo.InvariantCulture),
         };
@@ -187,6 +192,11 @@ public static class TinyGruModelFile
             meta[MetadataKeys.Labels] = sb.Append(']').ToString();
         }
         foreach (var p in md.Provenance) meta[MetadataKeys.ProvenancePrefix + p.Key] = p.Value;
+        if (model.SeriesTransform is { } transform)
+        {
+            meta[MetadataKeys.DifferencedInputs] = transform.DifferencedText();
+            meta[MetadataKeys.ResidualInputs] = transform.ResidualText();
+        }
         return SafetensorsFile.Serialize(tensors, meta);
     }
 
@@ -242,6 +252,21 @@ public static class TinyGruModelFile
         var provenance = meta.Where(kv => kv.Key.StartsWith(MetadataKeys.ProvenancePrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key.Substring(MetadataKeys.ProvenancePrefix.Length), kv => kv.Value, StringComparer.Ordinal);
         return new ModelMetadata(Optional(meta, MetadataKeys.Name), task, labels, provenance);
+    }
+
+    /// <summary>The optional series transform (version 3 metadata keys), or null.</summary>
+    private static SeriesTransform? ReadSeriesTransform(SafetensorsTensorReader reader, IReadOnlyDictionary<string, string> meta, int version, int inputs, int outputs)
+    {
+        var differenced = Optional(meta, MetadataKeys.DifferencedInputs);
+        var residual = Optional(meta, MetadataKeys.ResidualInputs);
+        if (differenced is null && residual is null) return null;
+        string key = differenced is not null ? MetadataKeys.DifferencedInputs : MetadataKeys.ResidualInputs;
+        if (version < 3) throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; models with a series transform ({key}) are format version 3");
+        var transform = SeriesTransform.Parse(differenced, residual, inputs, outputs, out var error);
+        if (transform is null) throw reader.FailMetadata(error!.StartsWith("has", StringComparison.Ordinal) || error.StartsWith("residual", StringComparison.Ordinal) ? MetadataKeys.ResidualInputs : MetadataKeys.DifferencedInputs, error);
+        if (!transform.DifferencesInputs && !transform.IsResidual)
+            throw reader.FailMetadata(key, "describes no transform (no differenced input, no residual output); leave both keys out");
+        return transform;
     }
 
     private static string Required(SafetensorsTensorReader reader, IReadOnlyDictionary<string, string> meta, string key) =>

@@ -12,6 +12,7 @@ public sealed class GruReferenceEngine : IGruModel
     private readonly GruModel _model;
     private readonly float[][] _h;     // per layer: hidden state [H_k]
     private readonly float[] _x;       // normalized input [I]
+    private readonly float[] _changes; // what the network sees before normalization, with a series transform [I]
     private readonly double[] _gx;     // W·x + b_i  [3H_max]
     private readonly double[] _gh;     // U·h + b_h  [3H_max]
     private readonly float[] _rh;      // r ⊙ h, reset-before only [H_max]
@@ -24,6 +25,8 @@ public sealed class GruReferenceEngine : IGruModel
         int maxH = model.Layers.Max(l => l.HiddenSize);
         _h = model.Layers.Select(l => new float[l.HiddenSize]).ToArray();
         _x = new float[model.InputSize];
+        _changes = new float[model.InputSize];
+        SeriesState = model.SeriesTransform is { } transform ? new SeriesTransformState(transform) : null;
         _gx = new double[3 * maxH];
         _gh = new double[3 * maxH];
         _rh = new float[maxH];
@@ -42,10 +45,18 @@ public sealed class GruReferenceEngine : IGruModel
     /// <summary>The current hidden state of layer <paramref name="layer"/>.</summary>
     public ReadOnlySpan<float> HiddenState(int layer) => _h[layer];
 
-    /// <summary>Sets every hidden state to zero.</summary>
+    /// <summary>
+    /// The state of the model's <see cref="SeriesTransform"/> (the previous raw input of differenced features), or
+    /// null without one. Part of the recurrent state: <see cref="Reset"/> clears it; copy it with
+    /// <see cref="SeriesTransformState.CopyTo"/> beside the hidden state.
+    /// </summary>
+    public SeriesTransformState? SeriesState { get; }
+
+    /// <summary>Sets every hidden state to zero and forgets the previous input of a series transform.</summary>
     public void Reset()
     {
         foreach (var h in _h) Array.Clear(h);
+        SeriesState?.Reset();
     }
 
     /// <summary>Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O].</summary>
@@ -53,6 +64,13 @@ public sealed class GruReferenceEngine : IGruModel
     {
         if (input.Length != InputSize || output.Length != OutputSize)
             throw new ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input.Length} and {output.Length}");
+
+        var raw = input;
+        if (SeriesState is { } series)
+        {
+            series.Apply(raw, _changes);                                // changes of differenced features
+            input = _changes;
+        }
 
         // x' = (x − mean) / std
         var norm = _model.InputNormalization;
@@ -74,6 +92,8 @@ public sealed class GruReferenceEngine : IGruModel
         var scaling = _model.OutputScaling;
         for (int o = 0; o < _y.Length; o++)
             output[o] = scaling is null ? _y[o] : _y[o] * scaling.Scale[o] + scaling.Offset[o];
+
+        SeriesState?.AddBack(raw, output);                              // residual: + the last observed target
     }
 
     /// <summary>Runs a whole sequence from the current state: <paramref name="sequence"/> [T, I] → <paramref name="outputs"/> [T, O].</summary>

@@ -14,6 +14,7 @@ public sealed class Int8ReferenceEngine : IGruModel
     private readonly GruModel _model;
     private readonly int[][] _h;    // per layer: hidden state [H_k], Q0.15
     private readonly int[] _x;      // quantized input minus zero point [I]
+    private readonly float[] _changes; // what the network sees before normalization, with a series transform [I]
     private readonly int[] _px;     // requantized W·x [3H_max], Q.12
     private readonly int[] _ph;     // requantized U·h [3H_max], Q.12
     private readonly int[] _r;      // reset gate [H_max], Q0.15 (reset-before: r ⊙ h)
@@ -28,6 +29,8 @@ public sealed class Int8ReferenceEngine : IGruModel
         int maxH = model.Layers.Max(l => l.HiddenSize);
         _h = model.Layers.Select(l => new int[l.HiddenSize]).ToArray();
         _x = new int[model.InputSize];
+        _changes = new float[model.InputSize];
+        SeriesState = model.SeriesTransform is { } transform ? new SeriesTransformState(transform) : null;
         _px = new int[3 * maxH];
         _ph = new int[3 * maxH];
         _r = new int[maxH];
@@ -47,10 +50,18 @@ public sealed class Int8ReferenceEngine : IGruModel
     /// <summary>The last step's head output before the activation, in Q.12 (the last layer's Q0.15 state without a head).</summary>
     public ReadOnlySpan<int> Logits => _logits;
 
-    /// <summary>Sets every hidden state to zero.</summary>
+    /// <summary>
+    /// The state of the model's <see cref="SeriesTransform"/> (the previous raw input of differenced features), or
+    /// null without one. Part of the recurrent state: <see cref="Reset"/> clears it; copy it with
+    /// <see cref="SeriesTransformState.CopyTo"/> beside the hidden state.
+    /// </summary>
+    public SeriesTransformState? SeriesState { get; }
+
+    /// <summary>Sets every hidden state to zero and forgets the previous input of a series transform.</summary>
     public void Reset()
     {
         foreach (var h in _h) Array.Clear(h);
+        SeriesState?.Reset();
     }
 
     /// <summary>Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O].</summary>
@@ -60,6 +71,7 @@ public sealed class Int8ReferenceEngine : IGruModel
             throw new ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input.Length} and {output.Length}");
         StepToLogits(input);
         WriteOutput(output);
+        SeriesState?.AddBack(input, output);                                               // residual, in float
     }
 
     /// <summary>Advances one timestep and returns the index of the largest output, compared in integers.</summary>
@@ -85,6 +97,12 @@ public sealed class Int8ReferenceEngine : IGruModel
 
     private void StepToLogits(ReadOnlySpan<float> input)
     {
+        if (SeriesState is { } series)
+        {
+            series.Apply(input, _changes);                                                 // float, before quantization
+            input = _changes;
+        }
+
         // xq = clamp(round((x − mean) · 1/(std·s_x)) + zp, −128, 127); the layer sees xq − zp
         for (int i = 0; i < _x.Length; i++)
             _x[i] = FixedPoint.QuantizeInput((input[i] - _fp.InputMean[i]) * _fp.InputMultiplier[i], _fp.InputZeroPoint) - _fp.InputZeroPoint;

@@ -67,6 +67,79 @@ public class TrainCommandTests
         Assert.Contains("confusion matrix", eval.Stdout);
     }
 
+    /// <summary>A trending series: a line rising 2 per step, a sine on top and noise — its test part lies above every training value.</summary>
+    private static string WriteTrend(TempFolder dir, int rows = 200)
+    {
+        var random = new Random(3);
+        var lines = new List<string> { "t,level" };
+        for (int i = 0; i < rows; i++) lines.Add($"{i},{(2.0 * i + 10 * Math.Sin(i * 0.4) + random.NextDouble()).ToString("F3", Inv)}");
+        return Write(dir, "trend.csv", lines);
+    }
+
+    // Issue 16: on a trend, levels saturate outside the training range; auto must pick differencing (on validation
+    // windows of the training part), say so, record it, and the model must beat the last value on the test part.
+    [Fact]
+    public void AutoTransformDifferencesATrendAndEveryCommandFollowsTheModel()
+    {
+        using var dir = new TempFolder();
+        var data = WriteTrend(dir);
+        var model = dir.File("trend.safetensors");
+        var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--hidden", "8",
+            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "-o", model);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Matches(@"transform: none [0-9.]+, difference [0-9.]+ \(validation RMSE\): difference", run.Stdout);
+        var m = ModelLoader.Load(model);
+        Assert.Equal("difference", m.Metadata.Provenance["train.transform"]);
+        Assert.Contains("(validation RMSE): difference", m.Metadata.Provenance["train.transform_choice"]);
+        Assert.NotNull(m.SeriesTransform);
+        Assert.Equal(new[] { 0 }, m.SeriesTransform!.ResidualInputs);
+
+        var eval = CliRun.Of("eval", model, "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--test-fraction", "0.2", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using (var json = JsonDocument.Parse(eval.Stdout))
+        {
+            double rmse = json.RootElement.GetProperty("rmse").GetDouble(), naive = json.RootElement.GetProperty("naiveRmse").GetDouble();
+            Assert.True(rmse < naive, $"RMSE {rmse} should beat the last-value baseline {naive}");
+            Assert.Equal(double.Parse(m.Metadata.Provenance["metric.test_rmse"], Inv), rmse, 3);
+        }
+
+        // eval --plot draws actual, forecast and the last-value baseline.
+        var plot = dir.File("forecast.png");
+        var drawn = CliRun.Of("eval", model, "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--test-fraction", "0.2", "--plot", plot);
+        Assert.True(drawn.ExitCode == 0, drawn.Stderr);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(plot).Take(4));
+
+        // A levels model of the same data does worse than the differenced one on the drifting test part.
+        var levels = dir.File("levels.safetensors");
+        Assert.Equal(0, CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--hidden", "8",
+            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "--transform", "none", "-o", levels).ExitCode);
+        Assert.Null(ModelLoader.Load(levels).SeriesTransform);
+        Assert.True(double.Parse(ModelLoader.Load(levels).Metadata.Provenance["metric.test_rmse"], Inv) > double.Parse(m.Metadata.Provenance["metric.test_rmse"], Inv));
+
+        // quantize calibrates on the changes the network sees; the int8 model keeps the transform.
+        var int8 = dir.File("trend-int8.safetensors");
+        var quantize = CliRun.Of("quantize", model, "--calibration", data, "--layout", "series", "--target", "level", "--window", "10", "--test-fraction", "0.2", "--precision", "int8", "-o", int8);
+        Assert.True(quantize.ExitCode == 0, quantize.Stderr);
+        Assert.NotNull(ModelLoader.Load(int8).SeriesTransform);
+
+        // Generated code does not apply transforms yet: generate refuses with one line and writes nothing.
+        var code = dir.File("Trend.cs");
+        var generate = CliRun.Of("generate", model, "-o", code);
+        Assert.Equal(1, generate.ExitCode);
+        Assert.Contains("generated code does not support series transforms yet", generate.Stderr);
+        Assert.Single(generate.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(code));
+    }
+
+    [Fact]
+    public void TransformDifferenceNeedsASeries()
+    {
+        using var dir = new TempFolder();
+        var run = CliRun.Of("train", "--data", WriteClasses(dir), "--layout", "sequences", "--label", "kind", "--steps", "4", "--transform", "difference", "-o", dir.File("m.safetensors"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--transform difference applies to --layout series", run.Stderr);
+    }
+
     [Fact]
     public void TrainsAForecastWithAPlotAndEvalReportsTheNaiveBaseline()
     {

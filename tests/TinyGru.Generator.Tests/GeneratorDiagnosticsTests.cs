@@ -107,6 +107,22 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
+    public void SeriesTransformIsRefusedUntilTheEmittersSupportIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("tinygru-gen");
+        try
+        {
+            var model = ModelLoader.Load(Tiny);
+            var path = Path.Combine(dir.FullName, "differenced.safetensors");
+            File.WriteAllBytes(path, TinyGruModelFile.Serialize(model.WithSeriesTransform(SeriesTransform.Difference(model.InputSize, new[] { 0, 1, 2, -1 }))));
+            var d = Single("[TinyGru.TinyGruModel(\"differenced.safetensors\")] public partial struct M { }", new[] { path }, "TGRU013");
+            Assert.Contains("generated code does not support series transforms yet", d.GetMessage());
+            Assert.EndsWith("differenced.safetensors", d.Location.GetLineSpan().Path);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void AmbiguousFileName()
     {
         var dir = Directory.CreateTempSubdirectory("tinygru-gen");

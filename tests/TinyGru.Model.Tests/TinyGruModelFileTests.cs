@@ -68,8 +68,40 @@ public class TinyGruModelFileTests
 
     [Fact]
     public void NewerVersionIsRefused() =>
-        Assert.Contains("metadata 'tinygru.version': is 3; this TinyGru reads model files up to version 2",
-            Mutated(m => { m["tinygru.version"] = "3"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.version': is 4; this TinyGru reads model files up to version 3",
+            Mutated(m => { m["tinygru.version"] = "4"; return m; }).Message);
+
+    [Fact]
+    public void SeriesTransformRoundTripsAsVersion3()
+    {
+        var transform = new SeriesTransform(new[] { true, false, true }, new[] { 2, -1 });
+        var m = Sample().WithSeriesTransform(transform);
+        var file = SafetensorsFile.Parse(TinyGruModelFile.Serialize(m), "m");
+        Assert.Equal("3", file.Metadata["tinygru.version"]);
+        Assert.Equal("0,2", file.Metadata["tinygru.transform.differenced_inputs"]);
+        Assert.Equal("2,-1", file.Metadata["tinygru.transform.residual_inputs"]);
+        var back = ModelLoader.Load(TinyGruModelFile.Serialize(m), "m.safetensors");
+        Assert.Equal(transform.DifferencedInputs, back.SeriesTransform!.DifferencedInputs);
+        Assert.Equal(transform.ResidualInputs, back.SeriesTransform.ResidualInputs);
+        Assert.Equal(back.SeriesTransform.ResidualInputs, back.WithMetadata(ModelMetadata.Empty).SeriesTransform!.ResidualInputs); // copies keep it
+        // A model without a transform is still written as version 1 (older readers load it) and has none.
+        Assert.Equal("1", SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample()), "m").Metadata["tinygru.version"]);
+        Assert.Null(ModelLoader.Load(TinyGruModelFile.Serialize(Sample()), "m.safetensors").SeriesTransform);
+    }
+
+    [Fact]
+    public void SeriesTransformNeedsVersion3() =>
+        Assert.Contains("models with a series transform (tinygru.transform.differenced_inputs) are format version 3",
+            Mutated(m => { m["tinygru.transform.differenced_inputs"] = "0"; return m; }).Message);
+
+    [Fact]
+    public void SeriesTransformResidualOutOfRange() =>
+        Assert.Contains("metadata 'tinygru.transform.residual_inputs': residual entry '3' is not −1 or a feature index below 3",
+            Mutated(m => { m["tinygru.version"] = "3"; m["tinygru.transform.residual_inputs"] = "3,-1"; return m; }).Message);
+
+    [Fact]
+    public void SeriesTransformOfWrongSizeIsRejected() =>
+        Assert.Throws<ModelFormatException>(() => Sample().WithSeriesTransform(new SeriesTransform(new[] { true }, new[] { 0, 0 })));
 
     [Fact]
     public void UnknownConvention() =>

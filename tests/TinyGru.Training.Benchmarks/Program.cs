@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using TinyGru.Training;
 
-// Training-time harness for the two reference tasks (docs/benchmarks.md; --qat, --control and --breakdown: docs/qat.md). Each task is trained once to warm up
+// Training-time harness for the two reference tasks (docs/benchmarks.md; --forecast auto|none|difference [tasks]: the forecasting targets of docs/forecasting.md; --ablation digits: the digits scaling ablation; --qat, --control and --breakdown: docs/qat.md). Each task is trained once to warm up
 // the JIT, then --runs more times with the reference settings and seeds 1…runs; it prints every run and the medians.
 // Time is TrainingJob.Run only (data reading and evaluation excluded), as for the PyTorch reference. On Linux it
 // also prints the CPU pressure (PSI "some", % of time a task waited for a CPU): on a shared machine it says how
 // much of a second core was really there.
 int runs = 7;
 var tasks = new List<string>();
-bool qat = false, control = false, breakdown = false;
+bool qat = false, control = false, breakdown = false, ablation = false;
+string? forecast = null;
+var variants = new List<int>();
 int? fineTuneEpochs = null;
 double? fineTuneLr = null;
 for (int i = 0; i < args.Length; i++)
@@ -18,11 +20,24 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--qat") qat = true;
     else if (args[i] == "--control") control = true;
     else if (args[i] == "--breakdown") breakdown = true;
+    else if (args[i] == "--ablation") ablation = true;
+    else if (args[i] == "--forecast") forecast = args[++i];
+    else if (args[i] == "--variants") variants.AddRange(args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)));
     else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
 if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
+if (forecast is not null)
+{
+    ForecastHarness.Run(tasks.Count == 0 ? new[] { "airpassengers", "eustock", "sunspots" } : tasks, runs, forecast);
+    return;
+}
+if (ablation)
+{
+    DigitsAblation.Run(runs, variants);
+    return;
+}
 if (breakdown)
 {
     Breakdown.Run(tasks, runs);

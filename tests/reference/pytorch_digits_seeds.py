@@ -4,7 +4,11 @@ The trainer issue compares TinyGru with one PyTorch run (98.3 %); this script tr
 several seeds so that both spreads can be compared. It needs PyTorch (Debian: apt-get install python3-torch) and is
 never run by CI.
 
-    /usr/bin/python3 tests/reference/pytorch_digits_seeds.py [first_seed] [last_seed]
+    /usr/bin/python3 tests/reference/pytorch_digits_seeds.py [first_seed] [last_seed] [--anchor]
+
+--anchor shuffles with a generator of its own seeded with the seed (as the shared torch_train_anchor.py, the
+script behind issue 16's PyTorch numbers) instead of the global generator after initialization. TinyGru's side of the
+comparison: dotnet run -c Release --project tests/TinyGru.Training.Benchmarks -- --ablation digits --runs 9
 
 Set-up (the reference of docs/benchmarks.md): GRU(8→32) + Linear(32→10), pixels / 16, Adam lr 0.01, batch 32, 40 epochs,
 every 5th sample (index % 5 == 0) held out as test data, one thread.
@@ -34,15 +38,18 @@ class Net(torch.nn.Module):
         return self.head(out[:, -1])
 
 
-first, last = (int(sys.argv[1]), int(sys.argv[2])) if len(sys.argv) == 3 else (1, 10)
+anchor = "--anchor" in sys.argv
+numbers = [a for a in sys.argv[1:] if a != "--anchor"]
+first, last = (int(numbers[0]), int(numbers[1])) if len(numbers) == 2 else (1, 10)
 results = []
 for seed in range(first, last + 1):
     torch.manual_seed(seed)
     net = Net()
     optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    shuffle = torch.Generator().manual_seed(seed) if anchor else None
     start = time.perf_counter()
     for epoch in range(40):
-        order = torch.randperm(len(x_train))
+        order = torch.randperm(len(x_train), generator=shuffle)
         for i in range(0, len(order), 32):
             batch = order[i:i + 32]
             optimizer.zero_grad()

@@ -98,6 +98,6 @@ public static class ModelQuantizer
         }
         var input = precision == ModelPrecision.Int8 ? calibration!.ToInputQuantization() : null;
         var quantization = new ModelQuantization(precision, qLayers, qHead, input);
-        return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization);
+        return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization).WithSeriesTransform(model.SeriesTransform);
     }
 }

@@ -33,6 +33,17 @@ public enum LearningTask
     Forecast,
 }
 
+/// <summary>How a series is transformed before the network sees it (docs/forecasting.md).</summary>
+public enum SeriesTransformKind
+{
+    /// <summary>Levels in, levels out (z-scored).</summary>
+    None,
+    /// <summary>Every feature differenced (x_t − x_{t−1}); each target forecast as its last value plus a predicted change.</summary>
+    Difference,
+    /// <summary>Train each candidate on a validation split of the training part and keep the best (<c>tinygru train</c>'s default for series).</summary>
+    Auto,
+}
+
 /// <summary>The data flags of <c>tinygru train</c> and <c>eval</c>.</summary>
 public sealed record DataSpec
 {
@@ -65,6 +76,9 @@ public sealed record DataSpec
     /// rather than only after the last (sequence-to-sequence). Trains the model to forecast from any amount of history.
     /// </summary>
     public bool EveryStep { get; init; }
+
+    /// <summary>Series layout: the transform to train with (<see cref="SeriesTransformKind.Auto"/> is resolved by <see cref="SeriesTransforms.Choose"/>).</summary>
+    public SeriesTransformKind Transform { get; init; } = SeriesTransformKind.None;
 
     /// <summary>Every K-th sequence (index mod K = 0) is test data.</summary>
     public int? TestEvery { get; init; }

@@ -36,7 +36,7 @@ public sealed record QuantizationReport
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (calibration.Count == 0) throw new TrainingException("there are no calibration examples");
-        var range = CalibrationRange.Observe(model, Rows(examples, calibration)).WithHeadroom(inputHeadroom);
+        var range = CalibrationRange.Observe(model, Rows(examples, calibration, model.SeriesTransform)).WithHeadroom(inputHeadroom);
         var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range);
         var before = ModelEvaluation.Of(model.WithoutQuantization(), examples, evaluation);
         var after = ModelEvaluation.Of(quantized, examples, evaluation);
@@ -58,12 +58,16 @@ public sealed record QuantizationReport
         };
     }
 
-    /// <summary>Every timestep's feature vector [I] of the sequences at <paramref name="indices"/>.</summary>
-    public static IEnumerable<float[]> Rows(SequenceExamples examples, IReadOnlyList<int> indices)
+    /// <summary>
+    /// Every timestep's feature vector [I] of the sequences at <paramref name="indices"/>, as the network sees it before
+    /// normalization: through <paramref name="transform"/> (changes of differenced features) when there is one.
+    /// </summary>
+    public static IEnumerable<float[]> Rows(SequenceExamples examples, IReadOnlyList<int> indices, SeriesTransform? transform = null)
     {
-        int i = examples.InputSize, t = examples.Steps;
+        var source = transform is null ? examples : examples.Transformed(transform);
+        int i = source.InputSize, t = source.Steps;
         foreach (int n in indices)
             for (int s = 0; s < t; s++)
-                yield return examples.Inputs.AsSpan((n * t + s) * i, i).ToArray();
+                yield return source.Inputs.AsSpan((n * t + s) * i, i).ToArray();
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using TinyGru.Model;
+using TinyGru.Runtime;
 
 namespace TinyGru.Training;
 
@@ -99,6 +101,34 @@ public sealed class SequenceExamples
             if (labels is not null) labels[n] = Labels![s];
         }
         return new SequenceSet(Steps, InputSize, inputs, Timing, o, targets, labels);
+    }
+
+    /// <summary>
+    /// The examples as the network of a model with <paramref name="transform"/> sees them: each window run through a
+    /// fresh <see cref="SeriesTransformState"/> (differenced features, 0 on the first step), and each residual target
+    /// replaced by its change from the value it is added back to. <see cref="LastValues"/> stay in the user's units.
+    /// </summary>
+    public SequenceExamples Transformed(SeriesTransform transform)
+    {
+        if (Targets is null) throw new TrainingException("series transforms apply to forecasts");
+        int steps = Steps, inputs = InputSize, o = OutputSize, per = TargetsPerSequence, x = steps * inputs;
+        var state = new SeriesTransformState(transform);
+        var changed = new float[Inputs.Length];
+        var targets = (float[])Targets.Clone();
+        var residual = transform.ResidualInputs;
+        for (int n = 0; n < Count; n++)
+        {
+            state.Reset();
+            for (int t = 0; t < steps; t++)
+                state.Apply(Inputs.AsSpan(n * x + t * inputs, inputs), changed.AsSpan(n * x + t * inputs, inputs));
+            for (int p = 0; p < per; p++)
+            {
+                int step = per == 1 ? steps - 1 : p;                 // the step this target is forecast from
+                for (int j = 0; j < o; j++)
+                    if (residual[j] >= 0) targets[(n * per + p) * o + j] -= Inputs[n * x + step * inputs + residual[j]];
+            }
+        }
+        return new SequenceExamples(Task, steps, FeatureNames, OutputNames, changed, targets, Labels, LastValues, Lines, Timing);
     }
 
     private static SequenceExamples LoadSequences(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses)

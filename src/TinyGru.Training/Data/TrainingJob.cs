@@ -11,20 +11,34 @@ namespace TinyGru.Training;
 /// </summary>
 public sealed class TrainingJob
 {
-    private TrainingJob(string source, DataSpec spec, SequenceExamples examples, DataSplit split, DataStatistics statistics,
+    private TrainingJob(string source, DataSpec spec, SequenceExamples examples, SeriesTransform? transform, DataSplit split, Func<SequenceExamples, DataStatistics> statistics,
         bool quantizationAware, GruModel? baseModel, double inputHeadroom)
     {
         Source = source;
         Spec = spec;
         Examples = examples;
+        Transform = transform;
+        NetworkExamples = transform is null ? examples : examples.Transformed(transform);
         Split = split;
-        Statistics = statistics;
+        Statistics = statistics(NetworkExamples);
         BaseModel = baseModel;
         if (quantizationAware)
-            InputQuantizer = InputFakeQuantizer.Calibrate(statistics.InputNormalization, examples.InputSize, TrainingRows(), inputHeadroom);
-        Train = examples.ToSequenceSet(split.Train, statistics, InputQuantizer);
-        Validation = split.Validation.Length == 0 ? null : examples.ToSequenceSet(split.Validation, statistics, InputQuantizer);
+            InputQuantizer = InputFakeQuantizer.Calibrate(Statistics.InputNormalization, examples.InputSize, TrainingRows(), inputHeadroom);
+        Train = NetworkExamples.ToSequenceSet(split.Train, Statistics, InputQuantizer);
+        Validation = split.Validation.Length == 0 ? null : NetworkExamples.ToSequenceSet(split.Validation, Statistics, InputQuantizer);
     }
+
+    /// <summary>The series transform the model is trained with (differenced inputs, residual targets), or null.</summary>
+    public SeriesTransform? Transform { get; }
+
+    /// <summary>
+    /// <see cref="Examples"/> as the network sees them (through <see cref="Transform"/>; the same object without one):
+    /// what the statistics, the training sets and the calibration rows are made of. Evaluation uses the raw examples.
+    /// </summary>
+    public SequenceExamples NetworkExamples { get; }
+
+    /// <summary>How <c>auto</c> chose <see cref="Transform"/> (each candidate's validation RMSE), recorded in provenance; null otherwise.</summary>
+    public string? TransformChoice { get; set; }
 
     /// <summary>The data file's name.</summary>
     public string Source { get; }
@@ -68,9 +82,12 @@ public sealed class TrainingJob
     /// </summary>
     public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0)
     {
-        var examples = SequenceExamples.Load(table, spec);
+        if (spec.Transform == SeriesTransformKind.Auto)
+            throw new TrainingException("--transform auto is resolved by SeriesTransforms.Choose, which prepares one job per candidate");
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, spec.Transform == SeriesTransformKind.Difference));
+        var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, split, DataStatistics.Compute(examples, split.Train), quantizationAware, null, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train), quantizationAware, null, inputHeadroom);
     }
 
     /// <summary>
@@ -88,7 +105,7 @@ public sealed class TrainingJob
         IReadOnlyList<string>? known = !classes ? null
             : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
             : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var examples = SequenceExamples.Load(table, spec, known);
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model.SeriesTransform?.DifferencesInputs == true), known);
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (model.OutputSize != examples.OutputSize)
@@ -97,16 +114,16 @@ public sealed class TrainingJob
         if (model.Head.Activation != activation)
             throw new TrainingException($"the model's head activation is {model.Head.Activation.ToString().ToLowerInvariant()}; a {examples.Task.ToString().ToLowerInvariant()} task trains a {activation.ToString().ToLowerInvariant()} head");
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, split, DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, model.SeriesTransform, split, _ => DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom);
     }
 
-    /// <summary>Every timestep of every training sequence [I], in the user's units: the calibration rows.</summary>
+    /// <summary>Every timestep of every training sequence [I] as the network sees it before normalization (changes for differenced features): the calibration rows.</summary>
     public IEnumerable<float[]> TrainingRows()
     {
-        int i = Examples.InputSize, x = Examples.Steps * i;
+        int i = NetworkExamples.InputSize, x = NetworkExamples.Steps * i;
         foreach (int s in Split.Train)
-            for (int t = 0; t < Examples.Steps; t++)
-                yield return Examples.Inputs.AsSpan(s * x + t * i, i).ToArray();
+            for (int t = 0; t < NetworkExamples.Steps; t++)
+                yield return NetworkExamples.Inputs.AsSpan(s * x + t * i, i).ToArray();
     }
 
     /// <summary>The loss for a task.</summary>
@@ -184,6 +201,9 @@ public sealed class TrainingJob
             provenance["data.window"] = Examples.Steps.ToString(inv);
             provenance["data.horizon"] = Spec.Horizon.ToString(inv);
             provenance["data.targets"] = Spec.EveryStep ? "every step" : "last step";
+            provenance["train.transform"] = SeriesTransforms.Name(Transform);
+            if (Transform?.DifferencesInputs == true) provenance["data.window"] = $"{Examples.Steps - 1} changes ({Examples.Steps} rows)";
+            if (TransformChoice is not null) provenance["train.transform_choice"] = TransformChoice;
         }
         if (metrics is not null)
             foreach (var m in metrics) provenance["metric." + m.Key] = m.Value;
@@ -196,6 +216,6 @@ public sealed class TrainingJob
         };
         var labels = task == ModelTask.Classification ? Examples.OutputNames : null;
         var metadata = new ModelMetadata(name, task, labels, provenance);
-        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata);
+        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata).WithSeriesTransform(Transform);
     }
 }

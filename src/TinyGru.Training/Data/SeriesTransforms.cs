@@ -1,0 +1,101 @@
+using System.Globalization;
+using TinyGru.Model;
+
+namespace TinyGru.Training;
+
+/// <summary>
+/// Choosing and setting up series transforms (docs/forecasting.md). A differenced model is fed one more row than
+/// <c>--window</c>: its first step after a reset sees no change (0), so <c>--window W</c> gives the network W real
+/// changes, as a differenced PyTorch model of window W sees.
+/// </summary>
+public static class SeriesTransforms
+{
+    /// <summary>The candidates <c>auto</c> compares, in order (ties keep the earlier, simpler one).</summary>
+    public static readonly IReadOnlyList<SeriesTransformKind> Candidates = new[] { SeriesTransformKind.None, SeriesTransformKind.Difference };
+
+    /// <summary>How much lower (relative) a later candidate's validation RMSE must be to replace an earlier one.</summary>
+    public const double PreferenceMargin = 0.15;
+
+    /// <summary>Validation fraction carved from the training part when <c>auto</c> needs one and the user gave none.</summary>
+    public const double CarvedValidationFraction = 0.2;
+
+    /// <summary>The spec the examples are read with: one more row per window when inputs are differenced.</summary>
+    public static DataSpec LoadingSpec(DataSpec spec, bool differencesInputs) =>
+        differencesInputs && spec.Layout == DataLayout.Series && spec.Window is int w ? spec with { Window = w + 1 } : spec;
+
+    /// <summary>The spec to read data for <paramref name="model"/> with (eval, quantize): one more row per window for a differenced model.</summary>
+    public static DataSpec LoadingSpec(DataSpec spec, GruModel model) => LoadingSpec(spec, model.SeriesTransform?.DifferencesInputs == true);
+
+    /// <summary>
+    /// The transform of <paramref name="kind"/> for <paramref name="examples"/>: for <see cref="SeriesTransformKind.Difference"/>
+    /// every feature differenced and every target that is also a feature forecast as a change (null for none).
+    /// </summary>
+    public static SeriesTransform? Create(SeriesTransformKind kind, SequenceExamples examples, DataSpec spec, string source)
+    {
+        if (kind == SeriesTransformKind.None) return null;
+        if (spec.Layout != DataLayout.Series) throw new TrainingException($"{source}: --transform {Name(kind)} applies to --layout series");
+        var features = examples.FeatureNames.ToList();
+        var residual = examples.OutputNames.Select(n => features.IndexOf(n)).ToArray();
+        return SeriesTransform.Difference(examples.InputSize, residual);
+    }
+
+    /// <summary>"none" or "difference".</summary>
+    public static string Name(SeriesTransformKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>The provenance name of a model's transform.</summary>
+    public static string Name(SeriesTransform? transform) =>
+        transform is null ? "none"
+        : transform.DifferencesInputs && transform.IsResidual ? "difference"
+        : transform.DifferencesInputs ? "difference (inputs only; a target is not a feature)"
+        : "residual";
+
+    /// <summary>Parses a --transform value.</summary>
+    public static SeriesTransformKind Parse(string text) => text switch
+    {
+        "none" => SeriesTransformKind.None,
+        "difference" => SeriesTransformKind.Difference,
+        "auto" => SeriesTransformKind.Auto,
+        _ => throw new TrainingException($"--transform: '{text}' is not one of auto, none, difference"),
+    };
+
+    /// <summary>One candidate's result on the validation windows.</summary>
+    /// <param name="Kind">The transform.</param>
+    /// <param name="ValidationRmse">RMSE in the user's units on the validation windows (the reference engine on raw values).</param>
+    public readonly record struct Candidate(SeriesTransformKind Kind, double ValidationRmse);
+
+    /// <summary>
+    /// <c>--transform auto</c>: trains every candidate with <paramref name="options"/> on the training part less its
+    /// validation windows (the user's, or the latest <see cref="CarvedValidationFraction"/> of it when there are
+    /// none), scores each on those windows in the user's units, and returns the best kind and every candidate's
+    /// score. A later candidate replaces an earlier one only when its RMSE is lower by <see cref="PreferenceMargin"/>.
+    /// Never looks at the test part.
+    /// </summary>
+    public static (SeriesTransformKind Chosen, IReadOnlyList<Candidate> Candidates) Choose(CsvTable table, DataSpec spec, TrainingOptions options, CancellationToken cancellation = default)
+    {
+        if (spec.Layout != DataLayout.Series) return (SeriesTransformKind.None, Array.Empty<Candidate>());
+        var scoring = spec.ValidationFraction > 0 ? spec : spec with { ValidationFraction = CarvedValidationFraction };
+        var results = new List<Candidate>();
+        foreach (var kind in Candidates)
+        {
+            var job = TrainingJob.Prepare(table, scoring with { Transform = kind });
+            double rmse;
+            try
+            {
+                var model = job.BuildModel(job.Run(options, cancellation: cancellation), options, null);
+                rmse = ModelEvaluation.Of(model, job.Examples, job.Split.Validation).Rmse!.Value;
+            }
+            catch (TrainingException) { rmse = double.PositiveInfinity; }    // a candidate that diverged loses
+            results.Add(new Candidate(kind, rmse));
+        }
+        // Levels are the simpler model (no state): a later candidate must beat the best so far by PreferenceMargin, more
+        // than the seed-to-seed spread of one validation RMSE (about 10 % on sunspots, whose levels are stationary).
+        var best = results[0];
+        foreach (var c in results.Skip(1))
+            if (c.ValidationRmse < best.ValidationRmse * (1 - PreferenceMargin) || !double.IsFinite(best.ValidationRmse)) best = c;
+        return (best.Kind, results);
+    }
+
+    /// <summary>"none 57.2, difference 20.3 (validation RMSE): difference" for messages and provenance.</summary>
+    public static string Describe(SeriesTransformKind chosen, IReadOnlyList<Candidate> candidates) =>
+        string.Join(", ", candidates.Select(c => $"{Name(c.Kind)} {c.ValidationRmse.ToString("G5", CultureInfo.InvariantCulture)}")) + $" (validation RMSE): {Name(chosen)}";
+}
