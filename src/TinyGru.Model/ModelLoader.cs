@@ -25,8 +25,15 @@ public static class ModelLoader
     public static GruModel Load(byte[] bytes, string source) => Load(bytes, source, out _);
 
     /// <summary>Loads a model and reports which format the file was.</summary>
-    public static GruModel Load(byte[] bytes, string source, out ModelFileKind kind)
+    public static GruModel Load(byte[] bytes, string source, out ModelFileKind kind) => Load(bytes, source, ImportOptions.None, out kind);
+
+    /// <summary>Loads the model at <paramref name="path"/> with what the user supplies in <paramref name="options"/>.</summary>
+    public static GruModel Load(string path, ImportOptions options) => Load(ModelFileBytes.Read(path, null), path, options, out _);
+
+    /// <summary>Loads a model with <paramref name="options"/> (used by the readers that cannot learn everything from the file) and reports its format.</summary>
+    public static GruModel Load(byte[] bytes, string source, ImportOptions options, out ModelFileKind kind)
     {
+        if (options is null) throw new ArgumentNullException(nameof(options));
         if (bytes is null) throw new ArgumentNullException(nameof(bytes));
         if (bytes.Length == 0)
             throw new ModelFormatException(source, null, "the file is empty; expected a TinyGru or PyTorch safetensors file or an ONNX model");
@@ -40,7 +47,7 @@ public static class ModelLoader
                 return TinyGruModelFile.Read(file);
             }
             kind = ModelFileKind.PyTorchStateDict;
-            return StateDictImporter.Read(file);
+            return StateDictImporter.Read(file, options);
         }
         if (onnxName || OnnxImporter.LooksLikeOnnx(bytes))
         {

@@ -11,8 +11,15 @@ namespace TinyGru.Model;
 /// </summary>
 public static class TinyGruModelFile
 {
-    /// <summary>The newest format version this code reads and writes: 2 for quantized models, float32 models are written as 1.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// The newest format version this code reads and writes. A file is written with the lowest version that can hold
+    /// it: 1 for float32 models, 2 for quantized ones, 3 when it has a dense stack, a ReLU head, a token embedding
+    /// or hard-sigmoid gates (<see cref="DenseStackVersion"/>).
+    /// </summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The format version that added hidden dense layers, ReLU, token embeddings and gate activations.</summary>
+    public const int DenseStackVersion = 3;
 
     /// <summary>True when the parsed file declares itself a TinyGru model.</summary>
     public static bool IsTinyGru(SafetensorsFile file) =>
@@ -55,8 +62,19 @@ public static class TinyGruModelFile
             return q.Dequantize();
         }
 
+        // Version 3 (optional): token embedding, gate activation.
+        TokenEmbedding? embedding = null;
+        if (reader.Has(TensorNames.Embedding))
+        {
+            var table = reader.Float32(TensorNames.Embedding, new long?[] { null, null }, "[V, E]", out var eShape);
+            embedding = new TokenEmbedding((int)eShape[0], (int)eShape[1], table);
+        }
+        var gateActivation = GateActivation.Sigmoid;
+        if (Optional(meta, MetadataKeys.GateActivation) is { } gateText && !Activations.TryParseGate(gateText, out gateActivation))
+            throw reader.FailMetadata(MetadataKeys.GateActivation, $"is \"{gateText}\"; expected sigmoid, hard-sigmoid-keras2 or hard-sigmoid-keras3");
+
         var layers = new List<GruLayerSpec>();
-        long? input = null;
+        long? input = embedding?.EmbeddingSize;
         for (int k = 0; k < layerCount; k++)
         {
             var u = Matrix(TensorNames.RecurrentWeights(k), null, null, "[3H, H]", out var uShape, out var uq);
@@ -71,6 +89,23 @@ public static class TinyGruModelFile
             input = h;
         }
 
+        // Version 3 (optional): hidden dense layers dense.0 … dense.{n−1}, activations in tinygru.dense_activations.
+        var hiddenDense = new List<DenseHeadSpec>();
+        string? denseActivationText = Optional(meta, MetadataKeys.DenseActivations);
+        var denseActivations = denseActivationText is null ? Array.Empty<HeadActivation>() : Activations.ParseList(denseActivationText, out string? listError)
+            ?? throw reader.FailMetadata(MetadataKeys.DenseActivations, $"is \"{denseActivationText}\": {listError}");
+        for (int d = 0; reader.Has(TensorNames.DenseWeight(d)) || reader.Has(TensorNames.DenseBias(d)); d++)
+        {
+            if (d >= denseActivations.Length)
+                throw reader.FailMetadata(MetadataKeys.DenseActivations, $"names {denseActivations.Length} activations but the file has dense layer {d} ({TensorNames.DenseWeight(d)}); expected one activation per hidden dense layer");
+            var dw = reader.Float32(TensorNames.DenseWeight(d), new long?[] { null, input }, "[width, input]", out var dShape);
+            var db = reader.Float32(TensorNames.DenseBias(d), new long?[] { dShape[0] }, "[width]");
+            hiddenDense.Add(new DenseHeadSpec((int)input!.Value, (int)dShape[0], dw, db, denseActivations[d]));
+            input = dShape[0];
+        }
+        if (hiddenDense.Count != denseActivations.Length)
+            throw reader.FailMetadata(MetadataKeys.DenseActivations, $"names {denseActivations.Length} activations but the file has {hiddenDense.Count} hidden dense layers");
+
         DenseHeadSpec? head = null;
         QuantizedMatrix? qHead = null;
         if (reader.Has(TensorNames.HeadWeight) || reader.Has(TensorNames.HeadBias))
@@ -79,11 +114,13 @@ public static class TinyGruModelFile
             long o = hwShape[0];
             var hb = reader.Float32(TensorNames.HeadBias, new long?[] { o }, "[O]");
             var activation = ParseActivation(Optional(meta, MetadataKeys.HeadActivation) ?? "none", out ok);
-            if (!ok) throw reader.FailMetadata(MetadataKeys.HeadActivation, $"is \"{meta[MetadataKeys.HeadActivation]}\"; expected none, softmax, sigmoid or tanh");
+            if (!ok) throw reader.FailMetadata(MetadataKeys.HeadActivation, $"is \"{meta[MetadataKeys.HeadActivation]}\"; expected none, softmax, sigmoid, tanh or relu");
             head = new DenseHeadSpec((int)input!.Value, (int)o, hw, hb, activation);
         }
         long outputs = head?.OutputSize ?? input!.Value;
         long inputs = layers[0].InputSize;
+        if (version < DenseStackVersion && (embedding is not null || hiddenDense.Count > 0 || gateActivation != GateActivation.Sigmoid || head?.Activation == HeadActivation.Relu))
+            throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; dense stacks, ReLU, token embeddings and gate activations are format version {DenseStackVersion}");
 
         InputNormalization? norm = null;
         if (reader.Has(TensorNames.InputMean) || reader.Has(TensorNames.InputStd))
@@ -111,7 +148,7 @@ public static class TinyGruModelFile
         var metadata = ReadMetadata(reader, meta);
         try
         {
-            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization);
+            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation);
         }
         catch (ModelFormatException e) when (e.FileName is null)
         {
@@ -133,6 +170,14 @@ public static class TinyGruModelFile
             }
             tensors.Add(TensorData.FromInt8(name, new[] { rows, cols }, q.Values));
             tensors.Add(TensorData.FromFloat32(name + TensorNames.ScaleSuffix, new[] { rows }, q.RowScales));
+        }
+        if (model.Embedding is { } embedding)
+            tensors.Add(TensorData.FromFloat32(TensorNames.Embedding, new long[] { embedding.VocabularySize, embedding.EmbeddingSize }, embedding.Table));
+        for (int d = 0; d < model.HiddenDenseLayers.Count; d++)
+        {
+            var dense = model.HiddenDenseLayers[d];
+            tensors.Add(TensorData.FromFloat32(TensorNames.DenseWeight(d), new long[] { dense.OutputSize, dense.InputSize }, dense.Weight));
+            tensors.Add(TensorData.FromFloat32(TensorNames.DenseBias(d), new long[] { dense.OutputSize }, dense.Bias));
         }
         for (int k = 0; k < model.Layers.Count; k++)
         {
@@ -167,12 +212,14 @@ public static class TinyGruModelFile
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataKeys.Format] = MetadataKeys.FormatValue,
-            [MetadataKeys.Version] = (quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.Version] = (UsesDenseStackVersion(model) ? DenseStackVersion : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Convention] = ConventionName(model.Convention),
             [MetadataKeys.Layers] = model.Layers.Count.ToString(CultureInfo.InvariantCulture),
         };
         if (quant is not null) meta[MetadataKeys.Precision] = ModelPrecisions.Name(quant.Precision);
         if (model.Head is not null) meta[MetadataKeys.HeadActivation] = ActivationName(model.Head.Activation);
+        if (model.HiddenDenseLayers.Count > 0) meta[MetadataKeys.DenseActivations] = Activations.FormatList(model.HiddenDenseLayers.Select(d => d.Activation));
+        if (model.GateActivation != GateActivation.Sigmoid) meta[MetadataKeys.GateActivation] = Activations.Name(model.GateActivation);
         var md = model.Metadata;
         if (md.Name is not null) meta[MetadataKeys.Name] = md.Name;
         if (md.Task != ModelTask.Unspecified) meta[MetadataKeys.Task] = TaskName(md.Task);
@@ -189,6 +236,11 @@ public static class TinyGruModelFile
         foreach (var p in md.Provenance) meta[MetadataKeys.ProvenancePrefix + p.Key] = p.Value;
         return SafetensorsFile.Serialize(tensors, meta);
     }
+
+    /// <summary>True when the model needs format version 3: hidden dense layers, a ReLU head, a token embedding or non-sigmoid gates.</summary>
+    private static bool UsesDenseStackVersion(GruModel model) =>
+        model.Embedding is not null || model.HiddenDenseLayers.Count > 0 || model.GateActivation != GateActivation.Sigmoid
+        || model.Head?.Activation == HeadActivation.Relu;
 
     /// <summary>"reset-after" or "reset-before".</summary>
     public static string ConventionName(GateConvention c) => c == GateConvention.ResetAfter ? "reset-after" : "reset-before";

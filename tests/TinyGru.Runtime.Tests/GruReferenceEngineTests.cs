@@ -81,3 +81,86 @@ public class GruReferenceEngineTests
         return max;
     }
 }
+
+/// <summary>Dense MLP heads, token inputs and hard-sigmoid gates (issue 13) against PyTorch 1.13 and TensorFlow.js 4.22.</summary>
+public class ExtendedArchitectureEngineTests
+{
+    private static GruModel Load(string file, string? activations)
+    {
+        var options = new ImportOptions(activations is null ? null : Activations.ParseList(activations, out _), null);
+        return ModelLoader.Load(ReferenceFixture.PathOf(file), options);
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_head", "gru_mlp_head.safetensors", "relu,none")]
+    [InlineData("gru_mlp_softmax", "gru_mlp_softmax.safetensors", "tanh,softmax")]
+    [InlineData("gru_embedding", "gru_embedding.safetensors", "softmax")]
+    public void StateDictWithActivationsMatchesPyTorch(string fixture, string modelFile, string activations)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = Load(modelFile, activations);
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{modelFile}: max scaled |Δy| = {error:G3}");
+        var h = model.Layers.SelectMany((_, k) => engine.HiddenState(k).ToArray()).ToArray();
+        Assert.True(ReferenceFixture.MaxScaledError(expected.HFinal, h) <= 1e-5, $"{modelFile}: h_final differs");
+    }
+
+    [Fact]
+    public void WrongActivationsAreCaughtByTheFixture()
+    {
+        // The test above can fail: the same weights with the ReLU left out do not match PyTorch.
+        var expected = ReferenceFixture.Load("gru_mlp_head");
+        var engine = new GruReferenceEngine(Load("gru_mlp_head.safetensors", "none,none"));
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        Assert.True(ReferenceFixture.MaxScaledError(expected.Y, y) > 1e-3);
+    }
+
+    [Fact]
+    public void TokenStepMatchesFloatStepAndRejectsOutOfRangeIds()
+    {
+        var model = Load("gru_embedding.safetensors", "softmax");
+        Assert.True(model.IsTokenInput);
+        Assert.Equal(1, model.StepInputSize);
+        var a = new GruReferenceEngine(model);
+        var b = new GruReferenceEngine(model);
+        var ya = new float[4];
+        var yb = new float[4];
+        foreach (int token in new[] { 0, 39, 7, 13 })
+        {
+            a.Step(token, ya);
+            b.Step(new float[] { token }, yb);
+            Assert.Equal(ya, yb);
+        }
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(40, ya));
+        Assert.Contains("40", e.Message);
+        Assert.Contains("vocabulary of 40", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(-1, ya));
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(new float[] { 2.5f }, ya));
+    }
+
+    [Fact]
+    public void TokenStepDoesNotAllocate()
+    {
+        var engine = new GruReferenceEngine(Load("gru_embedding.safetensors", "softmax"));
+        var y = new float[4];
+        engine.Step(1, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 0; t < 1000; t++) engine.Step(t % 40, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData(GateActivation.HardSigmoidKeras2, -3.0, 0.0)]
+    [InlineData(GateActivation.HardSigmoidKeras2, 1.0, 0.7)]
+    [InlineData(GateActivation.HardSigmoidKeras2, 2.5, 1.0)]
+    [InlineData(GateActivation.HardSigmoidKeras3, -3.0, 0.0)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 1.5, 0.75)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 2.5, 0.9166666666666666)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 3.5, 1.0)]
+    public void HardSigmoidDefinitions(GateActivation activation, double x, double expected) =>
+        Assert.Equal(expected, Activations.Gate(activation, x), 12);
+}
