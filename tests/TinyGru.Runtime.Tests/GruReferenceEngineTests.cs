@@ -108,6 +108,34 @@ public class ExtendedArchitectureEngineTests
         Assert.True(ReferenceFixture.MaxScaledError(expected.HFinal, h) <= 1e-5, $"{modelFile}: h_final differs");
     }
 
+    [Theory]
+    [InlineData("keras_gru_classic", GateActivation.Sigmoid)]
+    [InlineData("keras_gru_hard_sigmoid", GateActivation.HardSigmoidKeras2)]
+    public void TfjsLayersModelMatchesTensorFlowJs(string fixture, GateActivation gates)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(fixture)); // the folder holding model.json
+        Assert.Equal(GateConvention.ResetBefore, model.Convention);
+        Assert.Equal(gates, model.GateActivation);
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{fixture}: max scaled |Δy| = {error:G3}");
+    }
+
+    [Fact]
+    public void HardSigmoidFixtureFailsWithTheOtherDefinition()
+    {
+        // Keras 3's x/6 + 0.5 is not Keras 2's 0.2·x + 0.5: the model must record which one it was trained with.
+        var expected = ReferenceFixture.Load("keras_gru_hard_sigmoid");
+        var m = ModelLoader.Load(ReferenceFixture.PathOf("keras_gru_hard_sigmoid/model.json"));
+        var other = new GruModel(m.Convention, m.Layers, m.Head, gateActivation: GateActivation.HardSigmoidKeras3);
+        var y = new float[expected.Y.Length];
+        new GruReferenceEngine(other).Run(expected.X, y);
+        Assert.True(ReferenceFixture.MaxScaledError(expected.Y, y) > 1e-3);
+    }
+
     [Fact]
     public void WrongActivationsAreCaughtByTheFixture()
     {
