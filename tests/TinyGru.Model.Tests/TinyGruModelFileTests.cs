@@ -68,8 +68,8 @@ public class TinyGruModelFileTests
 
     [Fact]
     public void NewerVersionIsRefused() =>
-        Assert.Contains("metadata 'tinygru.version': is 3; this TinyGru reads model files up to version 2",
-            Mutated(m => { m["tinygru.version"] = "3"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.version': is 4; this TinyGru reads model files up to version 3",
+            Mutated(m => { m["tinygru.version"] = "4"; return m; }).Message);
 
     [Fact]
     public void UnknownConvention() =>

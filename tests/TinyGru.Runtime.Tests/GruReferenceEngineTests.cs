@@ -109,6 +109,21 @@ public class ExtendedArchitectureEngineTests
     }
 
     [Theory]
+    [InlineData("gru_mlp_head")]
+    [InlineData("gru_mlp_softmax")]
+    [InlineData("gru_embedding")]
+    public void OnnxExportMatchesPyTorch(string fixture)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(fixture + ".onnx"));
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{fixture}.onnx: max scaled |Δy| = {error:G3}");
+    }
+
+    [Theory]
     [InlineData("keras_gru_classic", GateActivation.Sigmoid)]
     [InlineData("keras_gru_hard_sigmoid", GateActivation.HardSigmoidKeras2)]
     public void TfjsLayersModelMatchesTensorFlowJs(string fixture, GateActivation gates)
