@@ -112,6 +112,7 @@ public class ExtendedArchitectureEngineTests
     [InlineData("gru_mlp_head")]
     [InlineData("gru_mlp_softmax")]
     [InlineData("gru_embedding")]
+    [InlineData("gru_hn_last")] // fc(h_n[-1]) of a 2-layer GRU: Concat of the states, Gather of the last row
     public void OnnxExportMatchesPyTorch(string fixture)
     {
         var expected = ReferenceFixture.Load(fixture);

@@ -532,6 +532,11 @@ public static class OnnxImporter
                         if (t.Floats is null || t.Floats.Any(v => v != 0f))
                             throw Fail(location, $"is expanded from a constant that is not all zeros by {p.Label}; TinyGru starts from a zero state");
                         return null;
+                    case "Slice" when p.InputOrNull(0) is { } zeros && !_graph.IsRuntimeInput(zeros)
+                                      && _graph.TryGetProducer(zeros, out var zeroFill) && zeroFill.OpType == "ConstantOfShape":
+                        // torch.onnx.export without h0: one ConstantOfShape of zeros sized from x, sliced per layer.
+                        value = zeros;
+                        continue;
                     case "Slice" when gruLayout == 0 && p.InputOrNull(0) is { } sliced && _graph.IsRuntimeInput(sliced):
                         // torch.onnx.export gives stacked layers h0[k:k+1] of a [num_layers, batch, hidden] state input.
                         var (starts, ends, axes, steps) = _folder.SliceParametersOf(p);
