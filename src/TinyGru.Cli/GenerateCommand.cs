@@ -50,7 +50,10 @@ internal static class GenerateCommand
 
             string path = parse.GetValue(model)!;
             var bytes = ModelFileBytes.Read(path);
-            var m = ModelLoader.Load(bytes, path);
+            var m = ModelLoader.IsKerasArchive(bytes, path) ? CliModelLoader.Load(path) : ModelLoader.Load(bytes, path);
+            // Checked here, at the boundary, until the emitters support them: never half-supported inside the kernels.
+            if (ModelFeatures.BeyondEmitters(m) is { } features)
+                throw new CliException($"{path}: a model with {features} cannot be generated as code yet; tinygru predict and the reference engine run it (float32)");
             string outPath = parse.GetValue(output)!;
             if (nano)
             {

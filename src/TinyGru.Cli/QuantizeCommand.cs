@@ -35,7 +35,7 @@ internal static class QuantizeCommand
             string modelPath = parse.GetValue(model)!, outPath = parse.GetValue(output)!, dataPath = parse.GetValue(data.Data)!;
             ModelPrecisions.TryParse(parse.GetValue(precision)!, out var p);
             double inputHeadroom = TrainCommand.Headroom(parse.GetValue(headroom), p == ModelPrecision.Int8, "--precision int8 (int8-weights keeps float inputs)");
-            var m = ModelLoader.Load(modelPath);
+            var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };
             var examples = SequenceExamples.Load(CsvTable.Read(dataPath), spec,

@@ -77,6 +77,8 @@ public static class ModelQuantizer
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
+        if (ModelFeatures.BeyondEmitters(model) is { } features)
+            throw new ModelFormatException(null, "precision", $"quantizing a model with {features} is not supported yet; it runs in float32 (tinygru predict, the reference engine)");
         if (precision == ModelPrecision.Int8 && calibration is null)
             throw new ArgumentException("int8 (integer-only) quantization needs calibration data for the input range", nameof(calibration));
 
