@@ -115,8 +115,8 @@ public static class ModelValidator
 
         if (model.Quantization is { } quantization)
         {
-            if (ModelFeatures.BeyondEmitters(model) is { } features)
-                throw Fail("precision", $"quantized models with {features} are not supported yet; keep this model float32");
+            if (quantization.Precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)
+                throw Fail("precision", $"integer-only int8 models with {features} are not supported yet; use int8-weights or float32");
             ValidateQuantization(model, quantization);
         }
 
@@ -152,6 +152,17 @@ public static class ModelValidator
                 throw Fail(TensorNames.RecurrentWeights(k),
                     $"hidden size {layer.HiddenSize} is more than the {FixedPoint.MaxHiddenSize} the integer-only int8 scheme supports (its int32 accumulators are bounded by H·127·32767 < 2^31); use int8-weights");
         }
+        if (q.HiddenDense.Count != model.HiddenDenseLayers.Count)
+            throw Fail("dense", $"{q.HiddenDense.Count} quantized dense layers for {model.HiddenDenseLayers.Count} hidden dense layers");
+        for (int d = 0; d < q.HiddenDense.Count; d++)
+        {
+            var dense = model.HiddenDenseLayers[d];
+            CheckQuantized(TensorNames.DenseWeight(d), q.HiddenDense[d], dense.Weight, dense.OutputSize, dense.InputSize);
+        }
+        if ((model.Embedding is null) != (q.Embedding is null))
+            throw Fail(TensorNames.Embedding, model.Embedding is null ? "a quantized embedding without an embedding" : "the embedding is not quantized");
+        if (model.Embedding is { } embedding)
+            CheckQuantized(TensorNames.Embedding, q.Embedding!, embedding.Table, embedding.VocabularySize, embedding.EmbeddingSize);
         if ((model.Head is null) != (q.Head is null))
             throw Fail(TensorNames.HeadWeight, model.Head is null ? "a quantized head weight without a head" : "the head weight is not quantized");
         if (model.Head is { } head)

@@ -64,9 +64,10 @@ public static class TinyGruModelFile
 
         // Version 3 (optional): token embedding, gate activation.
         TokenEmbedding? embedding = null;
+        QuantizedMatrix? qEmbedding = null;
         if (reader.Has(TensorNames.Embedding))
         {
-            var table = reader.Float32(TensorNames.Embedding, new long?[] { null, null }, "[V, E]", out var eShape);
+            var table = Matrix(TensorNames.Embedding, null, null, "[V, E]", out var eShape, out qEmbedding);
             embedding = new TokenEmbedding((int)eShape[0], (int)eShape[1], table);
         }
         var gateActivation = GateActivation.Sigmoid;
@@ -91,6 +92,7 @@ public static class TinyGruModelFile
 
         // Version 3 (optional): hidden dense layers dense.0 … dense.{n−1}, activations in tinygru.dense_activations.
         var hiddenDense = new List<DenseHeadSpec>();
+        var qHiddenDense = new List<QuantizedMatrix>();
         string? denseActivationText = Optional(meta, MetadataKeys.DenseActivations);
         var denseActivations = denseActivationText is null ? Array.Empty<HeadActivation>() : Activations.ParseList(denseActivationText, out string? listError)
             ?? throw reader.FailMetadata(MetadataKeys.DenseActivations, $"is \"{denseActivationText}\": {listError}");
@@ -98,7 +100,8 @@ public static class TinyGruModelFile
         {
             if (d >= denseActivations.Length)
                 throw reader.FailMetadata(MetadataKeys.DenseActivations, $"names {denseActivations.Length} activations but the file has dense layer {d} ({TensorNames.DenseWeight(d)}); expected one activation per hidden dense layer");
-            var dw = reader.Float32(TensorNames.DenseWeight(d), new long?[] { null, input }, "[width, input]", out var dShape);
+            var dw = Matrix(TensorNames.DenseWeight(d), null, input, "[width, input]", out var dShape, out var qDense);
+            if (qDense is not null) qHiddenDense.Add(qDense);
             var db = reader.Float32(TensorNames.DenseBias(d), new long?[] { dShape[0] }, "[width]");
             hiddenDense.Add(new DenseHeadSpec((int)input!.Value, (int)dShape[0], dw, db, denseActivations[d]));
             input = dShape[0];
@@ -139,7 +142,7 @@ public static class TinyGruModelFile
             inputQuant = new InputQuantization(
                 reader.Float32(TensorNames.InputQuantScale, new long?[] { 1 }, "[1]")[0],
                 reader.Int32(TensorNames.InputQuantZeroPoint, new long[] { 1 }, "[1]")[0]);
-        var quantization = quantized ? new ModelQuantization(precision, qLayers, qHead, inputQuant) : null;
+        var quantization = quantized ? new ModelQuantization(precision, qLayers, qHead, inputQuant, qHiddenDense, qEmbedding) : null;
 
         var unused = reader.Unused.FirstOrDefault();
         if (unused is not null)
@@ -172,11 +175,11 @@ public static class TinyGruModelFile
             tensors.Add(TensorData.FromFloat32(name + TensorNames.ScaleSuffix, new[] { rows }, q.RowScales));
         }
         if (model.Embedding is { } embedding)
-            tensors.Add(TensorData.FromFloat32(TensorNames.Embedding, new long[] { embedding.VocabularySize, embedding.EmbeddingSize }, embedding.Table));
+            Matrix(TensorNames.Embedding, embedding.VocabularySize, embedding.EmbeddingSize, embedding.Table, quant?.Embedding);
         for (int d = 0; d < model.HiddenDenseLayers.Count; d++)
         {
             var dense = model.HiddenDenseLayers[d];
-            tensors.Add(TensorData.FromFloat32(TensorNames.DenseWeight(d), new long[] { dense.OutputSize, dense.InputSize }, dense.Weight));
+            Matrix(TensorNames.DenseWeight(d), dense.OutputSize, dense.InputSize, dense.Weight, quant is null ? null : quant.HiddenDense[d]);
             tensors.Add(TensorData.FromFloat32(TensorNames.DenseBias(d), new long[] { dense.OutputSize }, dense.Bias));
         }
         for (int k = 0; k < model.Layers.Count; k++)

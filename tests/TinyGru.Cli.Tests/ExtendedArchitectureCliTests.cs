@@ -159,11 +159,12 @@ public class ExtendedArchitectureCliTests
     }
 
     [Fact]
-    public void QuantizeRefusesTheNewPartsForNow()
+    public void IntegerOnlyQuantizeRefusesTheNewPartsForNow()
     {
         var m = ModelLoader.Load(CliRun.Fixture("gru_mlp_head.onnx"));
-        var e = Assert.Throws<ModelFormatException>(() => TinyGru.Model.Quantization.ModelQuantizer.Quantize(m, TinyGru.Model.Quantization.ModelPrecision.Int8Weights));
-        Assert.Contains("quantizing a model with a head of 2 dense layers is not supported yet", e.Message);
+        var range = TinyGru.Model.Quantization.CalibrationRange.Observe(m, new[] { new float[5] });
+        var e = Assert.Throws<ModelFormatException>(() => TinyGru.Model.Quantization.ModelQuantizer.Quantize(m, TinyGru.Model.Quantization.ModelPrecision.Int8, range));
+        Assert.Contains("integer-only int8 for a model with a head of 2 dense layers is not supported yet; use int8-weights or float32", e.Message);
     }
 
     [Fact]
