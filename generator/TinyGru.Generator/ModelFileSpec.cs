@@ -29,7 +29,9 @@ internal sealed class ModelFileSpec : IEquatable<ModelFileSpec>
     public string? Error { get; }
 
     public static bool IsModelFile(string path) =>
-        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+        // Keras files are matched so that TGRU003 can say to convert them (the generator has no HDF5 reader).
+        || path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase);
 
     public static ModelFileSpec Read(string path, CancellationToken cancellationToken)
     {
@@ -49,7 +51,11 @@ internal sealed class ModelFileSpec : IEquatable<ModelFileSpec>
         string hash = ModelFileBytes.Sha256Hex(bytes);
         try
         {
-            return new ModelFileSpec(path, hash, ModelLoader.Load(bytes, name), null);
+            var model = ModelLoader.Load(bytes, name);
+            // Checked at the boundary until the emitters support them (TGRU003 with the reason).
+            if (ModelFeatures.BeyondEmitters(model) is { } features)
+                return new ModelFileSpec(path, hash, null, $"{name}: a model with {features} cannot be generated as code yet; `tinygru predict` and the reference engine run it (float32)");
+            return new ModelFileSpec(path, hash, model, null);
         }
         catch (ModelFormatException e)
         {

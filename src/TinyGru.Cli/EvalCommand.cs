@@ -27,7 +27,7 @@ internal static class EvalCommand
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             string modelPath = parse.GetValue(model)!;
-            var m = ModelLoader.Load(modelPath);
+            var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? TaskOf(m) };
             if (spec.Layout == DataLayout.Sequences && m.Metadata.Task == ModelTask.Forecast)

@@ -58,7 +58,9 @@ internal static class FinetuneCommand
             };
             options.Validate();
             string modelPath = parse.GetValue(model)!;
-            var baseModel = ModelLoader.Load(modelPath);
+            var baseModel = CliModelLoader.Load(modelPath);
+            if (ModelFeatures.BeyondEmitters(baseModel) is { } features)
+                throw new CliException($"{modelPath}: fine-tuning a model with {features} is not supported yet (the trainer builds a GRU stack with one dense layer)");
             var spec = data.Spec(parse, s);
             spec = spec with { Task = spec.Task ?? TaskOf(baseModel) };
             if (spec.Layout == DataLayout.Sequences && baseModel.Metadata.Task == ModelTask.Forecast)

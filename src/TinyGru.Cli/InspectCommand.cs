@@ -12,13 +12,15 @@ internal static class InspectCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
+        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, .onnx, Keras .keras/.h5, or a TF.js model.json (or its folder)" };
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
+        var import = new ImportCliOptions();
         var command = new Command("inspect", "Show a model's architecture, sizes and metadata") { model, json };
+        import.AddTo(command);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             string path = parse.GetValue(model)!;
-            var m = ModelLoader.Load(ModelFileBytes.Read(path), path, out var kind);
+            var m = CliModelLoader.Load(path, import.Parse(parse), out var kind);
             stdout.Write(parse.GetValue(json) ? Json(path, kind, m) : Text(path, kind, m));
             return 0;
         }));
@@ -29,8 +31,21 @@ internal static class InspectCommand
     {
         ModelFileKind.TinyGru => "TinyGru model file",
         ModelFileKind.PyTorchStateDict => "PyTorch state_dict in safetensors",
+        ModelFileKind.TfjsLayersModel => "TensorFlow.js layers model",
+        ModelFileKind.KerasArchive => "Keras .keras/.h5",
         _ => "ONNX",
     };
+
+    private static string FormatName(ModelFileKind kind) => kind switch
+    {
+        ModelFileKind.TinyGru => "tinygru",
+        ModelFileKind.PyTorchStateDict => "pytorch-state-dict",
+        ModelFileKind.TfjsLayersModel => "tfjs-layers-model",
+        ModelFileKind.KerasArchive => "keras",
+        _ => "onnx",
+    };
+
+    private static string DenseText(DenseHeadSpec d) => $"dense {d.InputSize} → {d.OutputSize}, {TinyGruModelFile.ActivationName(d.Activation)}";
 
     private static string ConventionText(GateConvention c) => c == GateConvention.ResetAfter
         ? "reset-after (PyTorch nn.GRU, ONNX linear_before_reset=1, Keras reset_after=True)"
@@ -46,10 +61,24 @@ internal static class InspectCommand
         Line("name", m.Metadata.Name ?? "-");
         Line("task", m.Metadata.Task == ModelTask.Unspecified ? "-" : TinyGruModelFile.TaskName(m.Metadata.Task));
         Line("convention", ConventionText(m.Convention));
-        Line("input", $"{m.InputSize} features");
+        if (m.Embedding is { } e)
+        {
+            Line("input", $"1 token id per step (0 to {e.VocabularySize - 1})");
+            Line("embedding", $"[{e.VocabularySize}, {e.EmbeddingSize}] table ({e.ParameterCount.ToString("N0", inv)} parameters)");
+        }
+        else Line("input", $"{m.InputSize} features");
         for (int k = 0; k < m.Layers.Count; k++)
             Line(k == 0 ? "layers" : "", $"GRU {m.Layers[k].InputSize} → {m.Layers[k].HiddenSize}");
-        Line("head", m.Head is { } h ? $"dense {h.InputSize} → {h.OutputSize}, {TinyGruModelFile.ActivationName(h.Activation)}" : "none (output = last hidden state)");
+        Line("gates", m.GateActivation switch
+        {
+            GateActivation.HardSigmoidKeras2 => "hard-sigmoid-keras2: clip(0.2·x + 0.5, 0, 1) (Keras 2, TF.js)",
+            GateActivation.HardSigmoidKeras3 => "hard-sigmoid-keras3: clip(x/6 + 0.5, 0, 1) (Keras 3)",
+            _ => "sigmoid",
+        });
+        var dense = m.DenseLayers;
+        if (dense.Count == 0) Line("head", "none (output = last hidden state)");
+        for (int d = 0; d < dense.Count; d++) Line(d == 0 ? "head" : "", DenseText(dense[d]));
+        if (ModelFeatures.BeyondEmitters(m) is { } beyond) Line("generate", $"not yet: {beyond} (float32 reference engine and predict only)");
         Line("output", $"{m.OutputSize} values");
         if (m.Metadata.ClassLabels.Count > 0) Line("labels", string.Join(", ", m.Metadata.ClassLabels));
         Line("parameters", m.ParameterCount.ToString("N0", inv));
@@ -83,12 +112,31 @@ internal static class InspectCommand
         {
             w.WriteStartObject();
             w.WriteString("file", path);
-            w.WriteString("format", kind switch { ModelFileKind.TinyGru => "tinygru", ModelFileKind.PyTorchStateDict => "pytorch-state-dict", _ => "onnx" });
+            w.WriteString("format", FormatName(kind));
             if (m.Metadata.Name is null) w.WriteNull("name"); else w.WriteString("name", m.Metadata.Name);
             w.WriteString("task", TinyGruModelFile.TaskName(m.Metadata.Task));
             w.WriteString("convention", TinyGruModelFile.ConventionName(m.Convention));
             w.WriteNumber("inputSize", m.InputSize);
             w.WriteNumber("outputSize", m.OutputSize);
+            w.WriteString("gateActivation", Activations.Name(m.GateActivation));
+            if (m.Embedding is { } e)
+            {
+                w.WriteStartObject("embedding");
+                w.WriteNumber("vocabularySize", e.VocabularySize);
+                w.WriteNumber("embeddingSize", e.EmbeddingSize);
+                w.WriteEndObject();
+            }
+            else w.WriteNull("embedding");
+            w.WriteStartArray("denseLayers");
+            foreach (var d in m.DenseLayers)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("inputSize", d.InputSize);
+                w.WriteNumber("outputSize", d.OutputSize);
+                w.WriteString("activation", TinyGruModelFile.ActivationName(d.Activation));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("layers");
             foreach (var l in m.Layers)
             {

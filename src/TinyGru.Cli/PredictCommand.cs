@@ -16,21 +16,23 @@ internal static class PredictCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
-        var input = new Option<string>("--input", "-i") { Description = "CSV with one row per timestep and one column per input feature (an optional header row); may be a pipe", Required = true };
+        var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, .onnx, Keras .keras/.h5, or a TF.js model.json (or its folder)" };
+        var input = new Option<string>("--input", "-i") { Description = "CSV with one row per timestep and one column per input feature, or one column of token ids for a token model (an optional header row); may be a pipe", Required = true };
         var features = new Option<string?>("--features") { Description = "Comma-separated input columns, by header name or 1-based number, in the model's input order (default: every column)" };
         var output = new Option<string?>("--output", "-o") { Description = "Output CSV (default: standard output)" };
+        var import = new ImportCliOptions();
         var command = new Command("predict", "Run a model over a sequence, one output row per input row") { model, input, features, output };
+        import.AddTo(command);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             string modelPath = parse.GetValue(model)!, inputPath = parse.GetValue(input)!;
             var outPath = parse.GetValue(output);
             if (outPath is not null) AtomicFile.CheckOutputPath(outPath, inputPath, modelPath);
-            var m = ModelLoader.Load(modelPath);
+            var m = CliModelLoader.Load(modelPath, import.Parse(parse));
             var columns = parse.GetValue(features)?.Split(',').Select(c => c.Trim()).ToArray();
             // A pipe has no size, so no whole-file bound: each line is bounded, and rows are not kept.
             using var reader = CsvTable.OpenText(inputPath, long.MaxValue);
-            var rows = new CsvRowReader(reader, inputPath, m.InputSize, columns);
+            var rows = new CsvRowReader(reader, inputPath, m.StepInputSize, columns);
             if (outPath is null)
             {
                 Predict(m, rows, stdout);
@@ -49,6 +51,13 @@ internal static class PredictCommand
         return command;
     }
 
+    /// <summary>A token model's input must be a whole number 0 … V−1: one line naming the row, not an exception later.</summary>
+    private static void CheckToken(string path, long row, float v, TokenEmbedding embedding)
+    {
+        if (!(v >= 0) || v >= embedding.VocabularySize || v != MathF.Floor(v))
+            throw new CliException($"{path}: data row {row}: token id {v.ToString("R", CultureInfo.InvariantCulture)} is not a whole number from 0 to {embedding.VocabularySize - 1} (the model's vocabulary has {embedding.VocabularySize} ids)");
+    }
+
     /// <summary>Writes the header y0,…,yO−1 and one row of outputs per input row; allocates nothing per row beyond reading it.</summary>
     internal static void Predict(GruModel model, CsvRowReader rows, TextWriter writer)
     {
@@ -63,6 +72,7 @@ internal static class PredictCommand
                 writer.Write(string.Join(",", Enumerable.Range(0, model.OutputSize).Select(o => "y" + o.ToString(CultureInfo.InvariantCulture))));
                 writer.Write('\n');
             }
+            if (model.Embedding is { } embedding) CheckToken(rows.Source, count, rows.Values[0], embedding);
             engine.Step(rows.Values, y);
             for (int o = 0; o < y.Length; o++)
             {

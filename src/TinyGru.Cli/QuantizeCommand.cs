@@ -36,7 +36,7 @@ internal static class QuantizeCommand
             ModelPrecisions.TryParse(parse.GetValue(precision)!, out var p);
             double inputHeadroom = TrainCommand.Headroom(parse.GetValue(headroom), p == ModelPrecision.Int8, "--precision int8 (int8-weights keeps float inputs)");
             AtomicFile.CheckOutputPath(outPath, dataPath);
-            var m = ModelLoader.Load(modelPath);
+            var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };
             var examples = SequenceExamples.Load(CsvTable.Read(dataPath), SeriesTransforms.LoadingSpec(spec, m),

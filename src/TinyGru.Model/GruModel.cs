@@ -12,7 +12,7 @@ public enum GateConvention
     ResetBefore,
 }
 
-/// <summary>Activation applied to the dense head's output.</summary>
+/// <summary>Activation applied to a dense layer's output (the head's, or a hidden dense layer's).</summary>
 public enum HeadActivation
 {
     /// <summary>Identity.</summary>
@@ -23,6 +23,8 @@ public enum HeadActivation
     Sigmoid,
     /// <summary>Element-wise tanh.</summary>
     Tanh,
+    /// <summary>Element-wise max(x, 0) (format version 3).</summary>
+    Relu,
 }
 
 /// <summary>What the model's outputs mean.</summary>
@@ -78,7 +80,10 @@ public sealed class GruLayerSpec
     public long ParameterCount => 3L * HiddenSize * InputSize + 3L * HiddenSize * HiddenSize + 6L * HiddenSize;
 }
 
-/// <summary>A dense layer y = act(W·h + b) on the last GRU layer's hidden state.</summary>
+/// <summary>
+/// A dense layer y = act(W·x + b). As <see cref="GruModel.Head"/> it is the model's output layer; as one of
+/// <see cref="GruModel.HiddenDenseLayers"/> it sits between the last GRU layer and the head.
+/// </summary>
 public sealed class DenseHeadSpec
 {
     /// <summary>Creates a head. Arrays are owned by the head afterwards and must not be changed.</summary>
@@ -91,7 +96,7 @@ public sealed class DenseHeadSpec
         Activation = activation;
     }
 
-    /// <summary>Input size (the last layer's H).</summary>
+    /// <summary>Input size: the last GRU layer's H, or the previous dense layer's output size.</summary>
     public int InputSize { get; }
 
     /// <summary>Number of outputs O.</summary>
@@ -175,8 +180,9 @@ public sealed class ModelMetadata
 }
 
 /// <summary>
-/// The one description of a TinyGru model: a stack of GRU layers in one gate convention, an optional dense
-/// head, optional input normalization and output scaling, and metadata. A constructed model is always valid:
+/// The one description of a TinyGru model: an optional token embedding, a stack of GRU layers in one gate
+/// convention and gate activation, an optional dense head (optionally preceded by hidden dense layers), optional
+/// input normalization and output scaling, and metadata. A constructed model is always valid:
 /// the constructor runs <see cref="ModelValidator"/> and throws <see cref="ModelFormatException"/> otherwise.
 /// </summary>
 public sealed class GruModel
@@ -189,7 +195,10 @@ public sealed class GruModel
         InputNormalization? inputNormalization = null,
         OutputScaling? outputScaling = null,
         ModelMetadata? metadata = null,
-        ModelQuantization? quantization = null)
+        ModelQuantization? quantization = null,
+        IReadOnlyList<DenseHeadSpec>? hiddenDenseLayers = null,
+        TokenEmbedding? embedding = null,
+        GateActivation gateActivation = GateActivation.Sigmoid)
     {
         Convention = convention;
         Layers = (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray();
@@ -198,6 +207,9 @@ public sealed class GruModel
         OutputScaling = outputScaling;
         Metadata = metadata ?? ModelMetadata.Empty;
         Quantization = quantization;
+        HiddenDenseLayers = hiddenDenseLayers?.ToArray() ?? Array.Empty<DenseHeadSpec>();
+        Embedding = embedding;
+        GateActivation = gateActivation;
         ModelValidator.Validate(this);
     }
 
@@ -207,7 +219,10 @@ public sealed class GruModel
     /// <summary>The GRU layers, first to last.</summary>
     public IReadOnlyList<GruLayerSpec> Layers { get; }
 
-    /// <summary>The dense head, or null when the output is the last layer's hidden state.</summary>
+    /// <summary>
+    /// The dense output layer, or null when the output is the last layer's hidden state. Its input is the last GRU
+    /// layer's hidden state unless <see cref="HiddenDenseLayers"/> is not empty.
+    /// </summary>
     public DenseHeadSpec? Head { get; }
 
     /// <summary>Input normalization, or null.</summary>
@@ -228,7 +243,29 @@ public sealed class GruModel
     /// <summary>The precision the model runs in.</summary>
     public ModelPrecision Precision => Quantization?.Precision ?? ModelPrecision.Float32;
 
-    /// <summary>Input size I.</summary>
+    /// <summary>
+    /// Dense layers between the last GRU layer and <see cref="Head"/>, first to last; empty for the common single
+    /// dense layer (format version 3).
+    /// </summary>
+    public IReadOnlyList<DenseHeadSpec> HiddenDenseLayers { get; }
+
+    /// <summary>Every dense layer in order: <see cref="HiddenDenseLayers"/> then <see cref="Head"/>; empty without a head.</summary>
+    public IReadOnlyList<DenseHeadSpec> DenseLayers =>
+        Head is null ? HiddenDenseLayers : HiddenDenseLayers.Concat(new[] { Head }).ToArray();
+
+    /// <summary>The token embedding before the first GRU layer, or null when each step's input is I floats (format version 3).</summary>
+    public TokenEmbedding? Embedding { get; }
+
+    /// <summary>The reset and update gates' activation of every layer (format version 3 when not sigmoid).</summary>
+    public GateActivation GateActivation { get; }
+
+    /// <summary>True when each step's input is one integer token id (<see cref="Embedding"/> is set).</summary>
+    public bool IsTokenInput => Embedding is not null;
+
+    /// <summary>Number of values per step a caller supplies: 1 (the token id) for token models, otherwise <see cref="InputSize"/>.</summary>
+    public int StepInputSize => Embedding is null ? InputSize : 1;
+
+    /// <summary>Input size I of the first GRU layer (the embedding size E for token models).</summary>
     public int InputSize => Layers[0].InputSize;
 
     /// <summary>Output size O (the head's, or the last layer's H without a head).</summary>
@@ -240,8 +277,9 @@ public sealed class GruModel
     /// <summary>Number of floats of recurrent state: the sum of every layer's H.</summary>
     public int StateSize => Layers.Sum(l => l.HiddenSize);
 
-    /// <summary>Number of trainable parameters (layers and head; normalization excluded).</summary>
-    public long ParameterCount => Layers.Sum(l => l.ParameterCount) + (Head?.ParameterCount ?? 0);
+    /// <summary>Number of trainable parameters (embedding, layers and dense layers; normalization excluded).</summary>
+    public long ParameterCount => Layers.Sum(l => l.ParameterCount) + (Head?.ParameterCount ?? 0)
+        + HiddenDenseLayers.Sum(d => d.ParameterCount) + (Embedding?.ParameterCount ?? 0);
 
     /// <summary>
     /// The series transform of a forecasting model (format version 3), or null: the engines take raw values and return
@@ -253,7 +291,9 @@ public sealed class GruModel
     public GruModel WithSeriesTransform(SeriesTransform? transform)
     {
         transform?.Validate(InputSize, OutputSize);
-        var copy = new GruModel(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, Quantization);
+        if (transform is not null && Embedding is not null)
+            throw new ModelFormatException(null, "series transform", "a token (embedding) model takes token ids, which a series transform cannot difference; leave one of them out");
+        var copy = new GruModel(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation);
         copy.SeriesTransform = transform;
         return copy;
     }
@@ -267,9 +307,13 @@ public sealed class GruModel
 
     /// <summary>Returns a copy with other metadata.</summary>
     public GruModel WithMetadata(ModelMetadata metadata) =>
-        Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization));
+        Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation));
 
     /// <summary>Returns the float32 model (the dequantized weights, without the int8 form).</summary>
     public GruModel WithoutQuantization() =>
-        Quantization is null ? this : Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata));
+        Quantization is null ? this : Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, null, HiddenDenseLayers, Embedding, GateActivation));
+
+    /// <summary>Returns a copy with other input normalization and output scaling (null removes them).</summary>
+    public GruModel WithScaling(InputNormalization? inputNormalization, OutputScaling? outputScaling) =>
+        Carrying(new(Convention, Layers, Head, inputNormalization, outputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation));
 }

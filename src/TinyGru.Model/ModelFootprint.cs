@@ -67,12 +67,19 @@ public sealed class ModelFootprint
             nBiases += l.HiddenSize;
             scratch = Math.Max(scratch, 2 * r);             // W·x and U·h of the widest layer
         }
-        long headValues = 0, headRows = 0;
-        if (model.Head is { } head)
+        if (model.Embedding is { } embedding)
         {
-            headValues = (long)head.OutputSize * head.InputSize;
-            headRows = head.OutputSize;
+            values += embedding.ParameterCount;             // the table, one scale per row when int8
+            rows += embedding.VocabularySize;
         }
+        long headValues = 0, headRows = 0;
+        foreach (var dense in model.DenseLayers)
+        {
+            headValues += (long)dense.OutputSize * dense.InputSize;
+            headRows += dense.OutputSize;                   // one bias (and scale) per output
+        }
+        foreach (var dense in model.HiddenDenseLayers)
+            scratch = Math.Max(scratch, 2L * dense.OutputSize); // a hidden dense layer's input and output
         long normalization = 4L * 2 * (model.InputNormalization is null ? 0 : model.InputSize)
                            + 4L * 2 * (model.OutputScaling is null ? 0 : model.OutputSize);
         long state = model.StateSize;

@@ -21,6 +21,15 @@ public static class ModelLimits
     /// <summary>Largest total parameter count (256 MiB of float32).</summary>
     public const long MaxParameters = 64L * 1024 * 1024;
 
+    /// <summary>Largest number of dense layers in the head (hidden dense layers plus the output layer).</summary>
+    public const int MaxDenseLayers = 8;
+
+    /// <summary>Largest width (output size) of a hidden dense layer.</summary>
+    public const int MaxDenseWidth = 4096;
+
+    /// <summary>Largest vocabulary V of a token embedding (ids 0 … V−1).</summary>
+    public const int MaxVocabularySize = 1 << 20;
+
     /// <summary>Largest number of class labels' characters in one label.</summary>
     public const int MaxLabelLength = 256;
 }

@@ -41,12 +41,52 @@ public static class ModelValidator
             CheckArray(TensorNames.RecurrentBias(k), layer.RecurrentBias, h3, $"[{h3}]");
         }
 
+        if (!Enum.IsDefined(typeof(GateActivation), model.GateActivation))
+            throw Fail(MetadataKeys.GateActivation, $"unknown gate activation {(int)model.GateActivation}");
+        if (model.Embedding is { } embedding)
+        {
+            CheckSize(TensorNames.Embedding, "vocabulary size V", embedding.VocabularySize, ModelLimits.MaxVocabularySize);
+            if (embedding.EmbeddingSize != layers[0].InputSize)
+                throw Fail(TensorNames.Embedding, $"embedding size {embedding.EmbeddingSize} differs from the first GRU layer's input size {layers[0].InputSize}");
+            parameters += embedding.ParameterCount;
+            if (parameters > ModelLimits.MaxParameters)
+                throw Fail(TensorNames.Embedding, $"the model has more than the supported {ModelLimits.MaxParameters} parameters");
+            CheckArray(TensorNames.Embedding, embedding.Table, embedding.ParameterCount, $"[{embedding.VocabularySize}, {embedding.EmbeddingSize}]");
+            if (model.InputNormalization is not null)
+                throw Fail(TensorNames.InputMean, "a token model has no input features to normalize (its input is one token id per step)");
+        }
+
         int last = layers[layers.Count - 1].HiddenSize;
+        var hidden = model.HiddenDenseLayers;
+        if (hidden.Count > 0 && model.Head is null)
+            throw Fail(TensorNames.HeadWeight, "is missing; hidden dense layers need an output dense layer after them");
+        if (hidden.Count + 1 > ModelLimits.MaxDenseLayers)
+            throw Fail(TensorNames.DenseWeight(hidden.Count - 1), $"{hidden.Count + 1} dense layers is more than the supported {ModelLimits.MaxDenseLayers}");
+        for (int d = 0; d < hidden.Count; d++)
+        {
+            var dense = hidden[d];
+            string weight = TensorNames.DenseWeight(d);
+            if (dense is null) throw Fail(weight, "dense layer is missing");
+            if (dense.InputSize != last)
+                throw Fail(weight, $"dense layer {d} takes {dense.InputSize} inputs but its input has size {last}");
+            CheckSize(weight, "dense width", dense.OutputSize, ModelLimits.MaxDenseWidth);
+            if (!Enum.IsDefined(typeof(HeadActivation), dense.Activation) || dense.Activation == HeadActivation.Softmax)
+                throw Fail(weight, $"activation {dense.Activation} is not supported on a hidden dense layer; expected none, relu, tanh or sigmoid (softmax only on the last layer)");
+            parameters += dense.ParameterCount;
+            if (parameters > ModelLimits.MaxParameters)
+                throw Fail(weight, $"the model has more than the supported {ModelLimits.MaxParameters} parameters");
+            CheckArray(weight, dense.Weight, (long)dense.OutputSize * dense.InputSize, $"[{dense.OutputSize}, {dense.InputSize}]");
+            CheckArray(TensorNames.DenseBias(d), dense.Bias, dense.OutputSize, $"[{dense.OutputSize}]");
+            last = dense.OutputSize;
+        }
+
         var head = model.Head;
         if (head is not null)
         {
             if (head.InputSize != last)
-                throw Fail(TensorNames.HeadWeight, $"the head takes {head.InputSize} inputs but the last GRU layer has hidden size {last}");
+                throw Fail(TensorNames.HeadWeight, hidden.Count == 0
+                    ? $"the head takes {head.InputSize} inputs but the last GRU layer has hidden size {last}"
+                    : $"the head takes {head.InputSize} inputs but the last hidden dense layer has {last} outputs");
             CheckSize(TensorNames.HeadWeight, "output size O", head.OutputSize, ModelLimits.MaxOutputSize);
             if (!Enum.IsDefined(typeof(HeadActivation), head.Activation))
                 throw Fail(TensorNames.HeadWeight, $"unknown head activation {(int)head.Activation}");
@@ -73,7 +113,12 @@ public static class ModelValidator
             CheckArray(TensorNames.OutputOffset, scaling.Offset, outputs, $"[{outputs}]");
         }
 
-        if (model.Quantization is { } quantization) ValidateQuantization(model, quantization);
+        if (model.Quantization is { } quantization)
+        {
+            if (quantization.Precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)
+                throw Fail("precision", $"integer-only int8 models with {features} are not supported yet; use int8-weights or float32");
+            ValidateQuantization(model, quantization);
+        }
 
         var labels = model.Metadata.ClassLabels;
         if (labels.Count != 0)
@@ -107,6 +152,17 @@ public static class ModelValidator
                 throw Fail(TensorNames.RecurrentWeights(k),
                     $"hidden size {layer.HiddenSize} is more than the {FixedPoint.MaxHiddenSize} the integer-only int8 scheme supports (its int32 accumulators are bounded by H·127·32767 < 2^31); use int8-weights");
         }
+        if (q.HiddenDense.Count != model.HiddenDenseLayers.Count)
+            throw Fail("dense", $"{q.HiddenDense.Count} quantized dense layers for {model.HiddenDenseLayers.Count} hidden dense layers");
+        for (int d = 0; d < q.HiddenDense.Count; d++)
+        {
+            var dense = model.HiddenDenseLayers[d];
+            CheckQuantized(TensorNames.DenseWeight(d), q.HiddenDense[d], dense.Weight, dense.OutputSize, dense.InputSize);
+        }
+        if ((model.Embedding is null) != (q.Embedding is null))
+            throw Fail(TensorNames.Embedding, model.Embedding is null ? "a quantized embedding without an embedding" : "the embedding is not quantized");
+        if (model.Embedding is { } embedding)
+            CheckQuantized(TensorNames.Embedding, q.Embedding!, embedding.Table, embedding.VocabularySize, embedding.EmbeddingSize);
         if ((model.Head is null) != (q.Head is null))
             throw Fail(TensorNames.HeadWeight, model.Head is null ? "a quantized head weight without a head" : "the head weight is not quantized");
         if (model.Head is { } head)

@@ -18,6 +18,15 @@ public static class TensorNames
     /// <summary>b_h of layer k: [3H].</summary>
     public static string RecurrentBias(int k) => Layer(k) + ".b_hh";
 
+    /// <summary>Token embedding table: [V, E] (format version 3).</summary>
+    public const string Embedding = "embedding.weight";
+
+    /// <summary>Weight of hidden dense layer d (between the last GRU layer and the head): [width, input] (format version 3).</summary>
+    public static string DenseWeight(int d) => "dense." + d.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".weight";
+
+    /// <summary>Bias of hidden dense layer d: [width] (format version 3).</summary>
+    public static string DenseBias(int d) => "dense." + d.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".bias";
+
     /// <summary>Head weight: [O, H].</summary>
     public const string HeadWeight = "head.weight";
 
@@ -66,6 +75,12 @@ public static class MetadataKeys
 
     /// <summary>Head activation: none, softmax, sigmoid, tanh.</summary>
     public const string HeadActivation = "tinygru.head_activation";
+
+    /// <summary>Activations of the hidden dense layers, comma-separated, first to last: none, relu, tanh, sigmoid (format version 3).</summary>
+    public const string DenseActivations = "tinygru.dense_activations";
+
+    /// <summary>Gate activation: sigmoid (default), hard-sigmoid-keras2 or hard-sigmoid-keras3 (format version 3).</summary>
+    public const string GateActivation = "tinygru.gate_activation";
 
     /// <summary>Precision: float32 (default), int8-weights or int8 (format version 2).</summary>
     public const string Precision = "tinygru.precision";

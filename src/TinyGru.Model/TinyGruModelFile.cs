@@ -12,10 +12,14 @@ namespace TinyGru.Model;
 public static class TinyGruModelFile
 {
     /// <summary>
-    /// The newest format version this code reads and writes: 3 for models with a series transform, 2 for quantized
-    /// models, 1 for other float32 models (each the lowest version that can hold the model).
+    /// The newest format version this code reads and writes. A file is written with the lowest version that can hold
+    /// it: 1 for float32 models, 2 for quantized ones, 3 when it has a series transform, a dense stack, a ReLU head,
+    /// a token embedding or hard-sigmoid gates (<see cref="DenseStackVersion"/>).
     /// </summary>
     public const int FormatVersion = 3;
+
+    /// <summary>The format version that added series transforms, hidden dense layers, ReLU, token embeddings and gate activations.</summary>
+    public const int DenseStackVersion = 3;
 
     /// <summary>True when the parsed file declares itself a TinyGru model.</summary>
     public static bool IsTinyGru(SafetensorsFile file) =>
@@ -58,8 +62,20 @@ public static class TinyGruModelFile
             return q.Dequantize();
         }
 
+        // Version 3 (optional): token embedding, gate activation.
+        TokenEmbedding? embedding = null;
+        QuantizedMatrix? qEmbedding = null;
+        if (reader.Has(TensorNames.Embedding))
+        {
+            var table = Matrix(TensorNames.Embedding, null, null, "[V, E]", out var eShape, out qEmbedding);
+            embedding = new TokenEmbedding((int)eShape[0], (int)eShape[1], table);
+        }
+        var gateActivation = GateActivation.Sigmoid;
+        if (Optional(meta, MetadataKeys.GateActivation) is { } gateText && !Activations.TryParseGate(gateText, out gateActivation))
+            throw reader.FailMetadata(MetadataKeys.GateActivation, $"is \"{gateText}\"; expected sigmoid, hard-sigmoid-keras2 or hard-sigmoid-keras3");
+
         var layers = new List<GruLayerSpec>();
-        long? input = null;
+        long? input = embedding?.EmbeddingSize;
         for (int k = 0; k < layerCount; k++)
         {
             var u = Matrix(TensorNames.RecurrentWeights(k), null, null, "[3H, H]", out var uShape, out var uq);
@@ -74,6 +90,25 @@ public static class TinyGruModelFile
             input = h;
         }
 
+        // Version 3 (optional): hidden dense layers dense.0 … dense.{n−1}, activations in tinygru.dense_activations.
+        var hiddenDense = new List<DenseHeadSpec>();
+        var qHiddenDense = new List<QuantizedMatrix>();
+        string? denseActivationText = Optional(meta, MetadataKeys.DenseActivations);
+        var denseActivations = denseActivationText is null ? Array.Empty<HeadActivation>() : Activations.ParseList(denseActivationText, out string? listError)
+            ?? throw reader.FailMetadata(MetadataKeys.DenseActivations, $"is \"{denseActivationText}\": {listError}");
+        for (int d = 0; reader.Has(TensorNames.DenseWeight(d)) || reader.Has(TensorNames.DenseBias(d)); d++)
+        {
+            if (d >= denseActivations.Length)
+                throw reader.FailMetadata(MetadataKeys.DenseActivations, $"names {denseActivations.Length} activations but the file has dense layer {d} ({TensorNames.DenseWeight(d)}); expected one activation per hidden dense layer");
+            var dw = Matrix(TensorNames.DenseWeight(d), null, input, "[width, input]", out var dShape, out var qDense);
+            if (qDense is not null) qHiddenDense.Add(qDense);
+            var db = reader.Float32(TensorNames.DenseBias(d), new long?[] { dShape[0] }, "[width]");
+            hiddenDense.Add(new DenseHeadSpec((int)input!.Value, (int)dShape[0], dw, db, denseActivations[d]));
+            input = dShape[0];
+        }
+        if (hiddenDense.Count != denseActivations.Length)
+            throw reader.FailMetadata(MetadataKeys.DenseActivations, $"names {denseActivations.Length} activations but the file has {hiddenDense.Count} hidden dense layers");
+
         DenseHeadSpec? head = null;
         QuantizedMatrix? qHead = null;
         if (reader.Has(TensorNames.HeadWeight) || reader.Has(TensorNames.HeadBias))
@@ -82,11 +117,13 @@ public static class TinyGruModelFile
             long o = hwShape[0];
             var hb = reader.Float32(TensorNames.HeadBias, new long?[] { o }, "[O]");
             var activation = ParseActivation(Optional(meta, MetadataKeys.HeadActivation) ?? "none", out ok);
-            if (!ok) throw reader.FailMetadata(MetadataKeys.HeadActivation, $"is \"{meta[MetadataKeys.HeadActivation]}\"; expected none, softmax, sigmoid or tanh");
+            if (!ok) throw reader.FailMetadata(MetadataKeys.HeadActivation, $"is \"{meta[MetadataKeys.HeadActivation]}\"; expected none, softmax, sigmoid, tanh or relu");
             head = new DenseHeadSpec((int)input!.Value, (int)o, hw, hb, activation);
         }
         long outputs = head?.OutputSize ?? input!.Value;
         long inputs = layers[0].InputSize;
+        if (version < DenseStackVersion && (embedding is not null || hiddenDense.Count > 0 || gateActivation != GateActivation.Sigmoid || head?.Activation == HeadActivation.Relu))
+            throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; dense stacks, ReLU, token embeddings and gate activations are format version {DenseStackVersion}");
 
         InputNormalization? norm = null;
         if (reader.Has(TensorNames.InputMean) || reader.Has(TensorNames.InputStd))
@@ -105,7 +142,7 @@ public static class TinyGruModelFile
             inputQuant = new InputQuantization(
                 reader.Float32(TensorNames.InputQuantScale, new long?[] { 1 }, "[1]")[0],
                 reader.Int32(TensorNames.InputQuantZeroPoint, new long[] { 1 }, "[1]")[0]);
-        var quantization = quantized ? new ModelQuantization(precision, qLayers, qHead, inputQuant) : null;
+        var quantization = quantized ? new ModelQuantization(precision, qLayers, qHead, inputQuant, qHiddenDense, qEmbedding) : null;
 
         var unused = reader.Unused.FirstOrDefault();
         if (unused is not null)
@@ -115,7 +152,7 @@ public static class TinyGruModelFile
         var transform = ReadSeriesTransform(reader, meta, version, (int)inputs, (int)outputs);
         try
         {
-            var model = new GruModel(convention, layers, head, norm, scaling, metadata, quantization);
+            var model = new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation);
             return transform is null ? model : model.WithSeriesTransform(transform);
         }
         catch (ModelFormatException e) when (e.FileName is null)
@@ -138,6 +175,14 @@ public static class TinyGruModelFile
             }
             tensors.Add(TensorData.FromInt8(name, new[] { rows, cols }, q.Values));
             tensors.Add(TensorData.FromFloat32(name + TensorNames.ScaleSuffix, new[] { rows }, q.RowScales));
+        }
+        if (model.Embedding is { } embedding)
+            Matrix(TensorNames.Embedding, embedding.VocabularySize, embedding.EmbeddingSize, embedding.Table, quant?.Embedding);
+        for (int d = 0; d < model.HiddenDenseLayers.Count; d++)
+        {
+            var dense = model.HiddenDenseLayers[d];
+            Matrix(TensorNames.DenseWeight(d), dense.OutputSize, dense.InputSize, dense.Weight, quant is null ? null : quant.HiddenDense[d]);
+            tensors.Add(TensorData.FromFloat32(TensorNames.DenseBias(d), new long[] { dense.OutputSize }, dense.Bias));
         }
         for (int k = 0; k < model.Layers.Count; k++)
         {
@@ -172,12 +217,14 @@ public static class TinyGruModelFile
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataKeys.Format] = MetadataKeys.FormatValue,
-            [MetadataKeys.Version] = (model.SeriesTransform is not null ? 3 : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.Version] = (model.SeriesTransform is not null || UsesDenseStackVersion(model) ? DenseStackVersion : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Convention] = ConventionName(model.Convention),
             [MetadataKeys.Layers] = model.Layers.Count.ToString(CultureInfo.InvariantCulture),
         };
         if (quant is not null) meta[MetadataKeys.Precision] = ModelPrecisions.Name(quant.Precision);
         if (model.Head is not null) meta[MetadataKeys.HeadActivation] = ActivationName(model.Head.Activation);
+        if (model.HiddenDenseLayers.Count > 0) meta[MetadataKeys.DenseActivations] = Activations.FormatList(model.HiddenDenseLayers.Select(d => d.Activation));
+        if (model.GateActivation != GateActivation.Sigmoid) meta[MetadataKeys.GateActivation] = Activations.Name(model.GateActivation);
         var md = model.Metadata;
         if (md.Name is not null) meta[MetadataKeys.Name] = md.Name;
         if (md.Task != ModelTask.Unspecified) meta[MetadataKeys.Task] = TaskName(md.Task);
@@ -199,6 +246,11 @@ public static class TinyGruModelFile
         }
         return SafetensorsFile.Serialize(tensors, meta);
     }
+
+    /// <summary>True when the model needs format version 3: hidden dense layers, a ReLU head, a token embedding or non-sigmoid gates.</summary>
+    private static bool UsesDenseStackVersion(GruModel model) =>
+        model.Embedding is not null || model.HiddenDenseLayers.Count > 0 || model.GateActivation != GateActivation.Sigmoid
+        || model.Head?.Activation == HeadActivation.Relu;
 
     /// <summary>"reset-after" or "reset-before".</summary>
     public static string ConventionName(GateConvention c) => c == GateConvention.ResetAfter ? "reset-after" : "reset-before";

@@ -5,7 +5,7 @@ namespace TinyGru.Runtime;
 /// <summary>
 /// Runs any <see cref="GruModel"/> one timestep at a time. It is the oracle that generated code is tested
 /// against, so it favours clarity over speed: plain loops, dot products accumulated in double, exact
-/// sigmoid and tanh. All buffers are allocated in the constructor; <see cref="Step"/> allocates nothing.
+/// sigmoid and tanh. All buffers are allocated in the constructor; <see cref="Step(ReadOnlySpan{float}, Span{float})"/> allocates nothing.
 /// </summary>
 public sealed class GruReferenceEngine : IGruModel
 {
@@ -17,6 +17,7 @@ public sealed class GruReferenceEngine : IGruModel
     private readonly double[] _gh;     // U·h + b_h  [3H_max]
     private readonly float[] _rh;      // r ⊙ h, reset-before only [H_max]
     private readonly float[] _y;       // head output [O]
+    private readonly float[][] _dense; // per hidden dense layer: its output [width]
 
     /// <summary>Creates an engine in the zero state.</summary>
     public GruReferenceEngine(GruModel model)
@@ -31,13 +32,14 @@ public sealed class GruReferenceEngine : IGruModel
         _gh = new double[3 * maxH];
         _rh = new float[maxH];
         _y = new float[model.OutputSize];
+        _dense = model.HiddenDenseLayers.Select(d => new float[d.OutputSize]).ToArray();
     }
 
     /// <summary>The model this engine runs.</summary>
     public GruModel Model => _model;
 
-    /// <summary>Input size I.</summary>
-    public int InputSize => _model.InputSize;
+    /// <summary>Values per step: I, or 1 (the token id as a float) for a token model.</summary>
+    public int InputSize => _model.StepInputSize;
 
     /// <summary>Output size O.</summary>
     public int OutputSize => _model.OutputSize;
@@ -59,11 +61,20 @@ public sealed class GruReferenceEngine : IGruModel
         SeriesState?.Reset();
     }
 
-    /// <summary>Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O].</summary>
+    /// <summary>
+    /// Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O]. For a token
+    /// model the input is one value, the token id (a whole number 0 … V−1, else <see cref="ArgumentOutOfRangeException"/>).
+    /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
         if (input.Length != InputSize || output.Length != OutputSize)
             throw new ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input.Length} and {output.Length}");
+
+        if (_model.Embedding is { } embedding)
+        {
+            Step(embedding.TokenOf(input[0]), output);
+            return;
+        }
 
         var raw = input;
         if (SeriesState is { } series)
@@ -76,12 +87,37 @@ public sealed class GruReferenceEngine : IGruModel
         var norm = _model.InputNormalization;
         for (int i = 0; i < _x.Length; i++)
             _x[i] = norm is null ? input[i] : (input[i] - norm.Mean[i]) / norm.Std[i];
+        StepFrom(output);
+        SeriesState?.AddBack(raw, output);                              // residual: + the last observed target
+    }
 
+    /// <summary>
+    /// Advances one timestep of a token model: the first GRU layer reads row <paramref name="token"/> of the embedding.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the id and V when it is outside 0 … V−1.
+    /// </summary>
+    public void Step(int token, Span<float> output)
+    {
+        var embedding = _model.Embedding ?? throw new InvalidOperationException("this model takes feature vectors, not token ids; call Step(ReadOnlySpan<float>, Span<float>)");
+        if (output.Length != OutputSize)
+            throw new ArgumentException($"expected output of length {OutputSize}, got {output.Length}");
+        Array.Copy(embedding.Table, embedding.RowOffset(token), _x, 0, _x.Length);
+        StepFrom(output);
+    }
+
+    private void StepFrom(Span<float> output)
+    {
         ReadOnlySpan<float> layerInput = _x;
         for (int k = 0; k < _h.Length; k++)
         {
             StepLayer(_model.Layers[k], layerInput, _h[k]);
             layerInput = _h[k];
+        }
+
+        // Hidden dense layers: x_{d+1} = act_d(W_d·x_d + b_d)
+        for (int d = 0; d < _dense.Length; d++)
+        {
+            ApplyHead(_model.HiddenDenseLayers[d], layerInput, _dense[d]);
+            layerInput = _dense[d];
         }
 
         var head = _model.Head;
@@ -92,8 +128,6 @@ public sealed class GruReferenceEngine : IGruModel
         var scaling = _model.OutputScaling;
         for (int o = 0; o < _y.Length; o++)
             output[o] = scaling is null ? _y[o] : _y[o] * scaling.Scale[o] + scaling.Offset[o];
-
-        SeriesState?.AddBack(raw, output);                              // residual: + the last observed target
     }
 
     /// <summary>Runs a whole sequence from the current state: <paramref name="sequence"/> [T, I] → <paramref name="outputs"/> [T, O].</summary>
@@ -119,8 +153,8 @@ public sealed class GruReferenceEngine : IGruModel
             MatVec(layer.RecurrentWeights, layer.RecurrentBias, h, _gh, 3 * hs);
             for (int j = 0; j < hs; j++)
             {
-                double rj = Sigmoid(_gx[r + j] + _gh[r + j]);           // r = σ(Wr·x + br_i + Ur·h + br_h)
-                double zj = Sigmoid(_gx[z + j] + _gh[z + j]);           // z = σ(Wz·x + bz_i + Uz·h + bz_h)
+                double rj = Gate(_gx[r + j] + _gh[r + j]);              // r = σ(Wr·x + br_i + Ur·h + br_h)
+                double zj = Gate(_gx[z + j] + _gh[z + j]);              // z = σ(Wz·x + bz_i + Uz·h + bz_h)
                 double nj = Math.Tanh(_gx[n + j] + rj * _gh[n + j]);    // n = tanh(Wn·x + bn_i + r ⊙ (Un·h + bn_h))
                 h[j] = (float)((1 - zj) * nj + zj * h[j]);              // h' = (1 − z) ⊙ n + z ⊙ h
             }
@@ -131,8 +165,8 @@ public sealed class GruReferenceEngine : IGruModel
         MatVec(layer.RecurrentWeights, layer.RecurrentBias, h, _gh, 2 * hs);
         for (int j = 0; j < hs; j++)
         {
-            double rj = Sigmoid(_gx[r + j] + _gh[r + j]);               // r = σ(Wr·x + br_i + Ur·h + br_h)
-            _gh[z + j] = Sigmoid(_gx[z + j] + _gh[z + j]);              // z = σ(Wz·x + bz_i + Uz·h + bz_h)
+            double rj = Gate(_gx[r + j] + _gh[r + j]);                  // r = σ(Wr·x + br_i + Ur·h + br_h)
+            _gh[z + j] = Gate(_gx[z + j] + _gh[z + j]);                 // z = σ(Wz·x + bz_i + Uz·h + bz_h)
             _rh[j] = (float)(rj * h[j]);
         }
         for (int j = 0; j < hs; j++)
@@ -157,6 +191,9 @@ public sealed class GruReferenceEngine : IGruModel
         }
         switch (head.Activation)
         {
+            case HeadActivation.Relu:
+                for (int i = 0; i < o; i++) y[i] = Math.Max(y[i], 0f);
+                break;
             case HeadActivation.Softmax:
                 float max = float.NegativeInfinity;
                 foreach (var v in y) max = Math.Max(max, v);
@@ -187,4 +224,7 @@ public sealed class GruReferenceEngine : IGruModel
     }
 
     private static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    /// <summary>The model's gate function σ: the logistic sigmoid or one of the hard sigmoids.</summary>
+    private double Gate(double x) => _model.GateActivation == GateActivation.Sigmoid ? Sigmoid(x) : Activations.Gate(_model.GateActivation, x);
 }

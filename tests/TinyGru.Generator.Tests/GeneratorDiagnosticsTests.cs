@@ -74,6 +74,18 @@ public class GeneratorDiagnosticsTests
         finally { dir.Delete(true); }
     }
 
+    [Theory]
+    [InlineData("gru_mlp_softmax.onnx", "gru_mlp_softmax.onnx: a model with a head of 2 dense layers cannot be generated as code yet")]
+    [InlineData("gru_embedding.onnx", "gru_embedding.onnx: a model with a token embedding [40, 8] cannot be generated as code yet")]
+    [InlineData("keras_reset_after.keras", "convert it first with `tinygru convert MODEL.keras -o model.safetensors`")]
+    [InlineData("keras_embedding_legacy.h5", "convert it first with `tinygru convert MODEL.keras -o model.safetensors`")]
+    public void ModelsBeyondTheEmittersAreRefusedWithTgru003(string file, string message)
+    {
+        var d = Single($"[TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }}", new[] { GeneratorHarness.Fixture(file) }, "TGRU003");
+        Assert.Contains(message, d.GetMessage());
+        Assert.DoesNotContain('\n', d.GetMessage());
+    }
+
     [Fact]
     public void QuantizedModelsGenerateCleanCode()
     {

@@ -8,8 +8,9 @@ namespace TinyGru.Model.Tests;
 public class OnnxBadFileTests
 {
     private const string Supported =
-        "supported are GRU layers, layout ops (Identity, Transpose, Squeeze, Unsqueeze, Reshape, Flatten, and Gather or Slice of the last time step), " +
-        "one dense head (MatMul and Add, or Gemm) and a final Softmax, Sigmoid or Tanh";
+        "supported are a Gather on an embedding table, GRU layers, layout ops (Identity, Transpose, Squeeze, Unsqueeze, Reshape, Flatten, Gather or Slice of the last " +
+        "time step, and Concat of the layers' states followed by the last layer's row), dense layers (MatMul and Add, or Gemm) each followed by at most one " +
+        "Relu, Tanh or Sigmoid, and a final Softmax, Sigmoid or Tanh";
 
     private static void AssertRejected(byte[] bytes, string source, string message)
     {
@@ -80,10 +81,25 @@ public class OnnxBadFileTests
     [Fact]
     public void UnsupportedOpBetweenGruAndHead()
     {
-        var b = OnnxModelBuilder.Gru().SetOp("reshape", "Relu");
-        AssertRejected(b.Build(), "relu.onnx",
-            "relu.onnx: node 'reshape' (Relu): Relu lies on the path from the graph input to the output, but TinyGru cannot import it; " + Supported);
+        var b = OnnxModelBuilder.Gru().SetOp("reshape", "LeakyRelu");
+        AssertRejected(b.Build(), "leaky.onnx",
+            "leaky.onnx: node 'reshape' (LeakyRelu): LeakyRelu lies on the path from the graph input to the output, but TinyGru cannot import it; " + Supported);
     }
+
+    [Fact]
+    public void HardSigmoidGatesImport() =>
+        Assert.Equal(GateActivation.HardSigmoidKeras2,
+            OnnxImporter.Load(OnnxModelBuilder.Gru(OnnxAttribute.Strings("activations", "HardSigmoid", "Tanh")).Build(), "hs.onnx").GateActivation);
+
+    [Fact]
+    public void HardSigmoidKeras3Gates() =>
+        Assert.Equal(GateActivation.HardSigmoidKeras3,
+            OnnxImporter.Load(OnnxModelBuilder.Gru(OnnxAttribute.Strings("activations", "HardSigmoid", "Tanh"), OnnxAttribute.Floats("activation_alpha", 1f / 6)).Build(), "hs.onnx").GateActivation);
+
+    [Fact]
+    public void HardSigmoidWithOtherParameters() =>
+        AssertRejected(OnnxModelBuilder.Gru(OnnxAttribute.Strings("activations", "HardSigmoid", "Tanh"), OnnxAttribute.Floats("activation_alpha", 0.3f)).Build(), "hs.onnx",
+            "hs.onnx: node 'gru' (GRU), attribute 'activation_alpha': HardSigmoid(alpha 0.3, beta 0.5) is not supported; expected alpha 0.2 (Keras 2) or 1/6 (Keras 3) with beta 0.5");
 
     [Fact]
     public void GraphWithoutGru()
@@ -112,13 +128,13 @@ public class OnnxBadFileTests
 
     [Fact]
     public void NonDefaultActivations() =>
-        AssertRejected(OnnxModelBuilder.Gru(OnnxAttribute.Strings("activations", "HardSigmoid", "Tanh")).Build(), "act.onnx",
-            "act.onnx: node 'gru' (GRU), attribute 'activations': is [HardSigmoid, Tanh]; TinyGru supports only the default [Sigmoid, Tanh]");
+        AssertRejected(OnnxModelBuilder.Gru(OnnxAttribute.Strings("activations", "Relu", "Tanh")).Build(), "act.onnx",
+            "act.onnx: node 'gru' (GRU), attribute 'activations': is [Relu, Tanh]; the gate activation must be Sigmoid or HardSigmoid");
 
     [Fact]
     public void ActivationAlpha() =>
         AssertRejected(OnnxModelBuilder.Gru(OnnxAttribute.Floats("activation_alpha", 0.2f)).Build(), "alpha.onnx",
-            "alpha.onnx: node 'gru' (GRU), attribute 'activation_alpha': is not supported; TinyGru's GRU uses the standard sigmoid and tanh, which take no parameters");
+            "alpha.onnx: node 'gru' (GRU), attribute 'activation_alpha': is set but activations are the defaults [Sigmoid, Tanh], which take no parameters");
 
     [Fact]
     public void HiddenSizeInconsistentWithWeights() =>

@@ -48,11 +48,11 @@ internal sealed class StateDictBuilder
 
     public byte[] Build() => SafetensorsFile.Serialize(_tensors, new Dictionary<string, string> { ["format"] = "pt" });
 
-    public GruModel Load() => ModelLoader.Load(Build(), "model.safetensors");
+    public GruModel Load(ImportOptions? options = null) => ModelLoader.Load(Build(), "model.safetensors", options ?? ImportOptions.None, out _);
 
-    public ModelFormatException Fails()
+    public ModelFormatException Fails(ImportOptions? options = null)
     {
-        var e = Xunit.Assert.Throws<ModelFormatException>(() => Load());
+        var e = Xunit.Assert.Throws<ModelFormatException>(() => Load(options));
         Xunit.Assert.StartsWith("model.safetensors: ", e.Message);
         return e;
     }

@@ -52,9 +52,55 @@ public class StateDictImporterTests
             new StateDictBuilder().Gru(3, 4).Add("gru.weight_ih_l0_reverse", 12, 3).Fails().Message);
 
     [Fact]
-    public void TwoCandidateHeads() =>
-        Assert.Contains("found 2 candidate output layers ('fc1.weight', 'fc2.weight') of shape [O, 4]",
+    public void TwoLinearLayersNeedTheirActivations() =>
+        Assert.Contains("the head has 2 dense layers (fc1, fc2); a state_dict does not record their activations: pass --head-activations with one per layer, e.g. relu,none",
             new StateDictBuilder().Gru(3, 4).Linear("fc1", 2, 4).Linear("fc2", 5, 4).Fails().Message);
+
+    [Fact]
+    public void LinearLayersThatDoNotChain() =>
+        Assert.Contains("tensor 'fc2.weight': has shape [5, 4]; expected [outputs, 2] (the previous dense layer's outputs)",
+            new StateDictBuilder().Gru(3, 4).Linear("fc1", 2, 4).Linear("fc2", 5, 4).Fails(Options("relu,none")).Message);
+
+    [Fact]
+    public void WrongNumberOfActivations() =>
+        Assert.Contains("--head-activations names 3 activation(s) but the head has 2 dense layer(s) (head.0, head.2); give one per layer",
+            new StateDictBuilder().Gru(3, 4).Linear("head.0", 6, 4).Linear("head.2", 2, 6).Fails(Options("relu,relu,none")).Message);
+
+    [Fact]
+    public void SoftmaxOnlyLast() =>
+        Assert.Contains("softmax is given for 'head.0', which is not the last dense layer",
+            new StateDictBuilder().Gru(3, 4).Linear("head.0", 6, 4).Linear("head.2", 2, 6).Fails(Options("softmax,none")).Message);
+
+    [Fact]
+    public void SequentialHeadInIndexOrder()
+    {
+        // head.10 after head.2: module indices order numerically, not as text.
+        var m = new StateDictBuilder().Gru(3, 4).Linear("head.0", 6, 4).Linear("head.2", 5, 6).Linear("head.10", 2, 5).Load(Options("relu,tanh,softmax"));
+        Assert.Equal(new[] { 6, 5 }, m.HiddenDenseLayers.Select(d => d.OutputSize));
+        Assert.Equal(new[] { HeadActivation.Relu, HeadActivation.Tanh }, m.HiddenDenseLayers.Select(d => d.Activation));
+        Assert.Equal(HeadActivation.Softmax, m.Head!.Activation);
+        Assert.Equal(2, m.OutputSize);
+    }
+
+    [Fact]
+    public void EmbeddingBeforeTheGru()
+    {
+        var m = new StateDictBuilder().Add("emb.weight", 50, 3).Gru(3, 4).Linear("fc", 2, 4).Load();
+        Assert.Equal(50, m.Embedding!.VocabularySize);
+        Assert.Equal(1, m.StepInputSize);
+    }
+
+    [Fact]
+    public void IgnoredTensorsAreSkipped()
+    {
+        var b = new StateDictBuilder().Gru(3, 4).Linear("fc", 2, 4).Add("scaler.mean", 3).Add("scaler.scale", 3);
+        Assert.Contains("tensor 'scaler.mean': is not part of an nn.Embedding, an nn.GRU or the nn.Linear layers after it; TinyGru cannot tell what it does (pass --ignore-tensor NAME to skip it",
+            b.Fails().Message);
+        Assert.Equal(2, b.Load(new ImportOptions(null, new[] { "scaler.*" })).OutputSize);
+        Assert.Contains("'scaler.scale'", b.Fails(new ImportOptions(null, new[] { "scaler.mean" })).Message);
+    }
+
+    private static ImportOptions Options(string activations) => new(Activations.ParseList(activations, out _), null);
 
     [Fact]
     public void TwoGruModules() =>
@@ -131,8 +177,8 @@ public class StateDictImporterTests
 
     [Fact]
     public void UnrecognisedExtraTensor() =>
-        Assert.Contains("tensor 'embedding.weight': is not part of an nn.GRU followed by at most one nn.Linear",
-            new StateDictBuilder().Gru(3, 4).Add("embedding.weight", 10, 3).Fails().Message);
+        Assert.Contains("tensor 'other.weight': is not part of an nn.Embedding, an nn.GRU or the nn.Linear layers after it",
+            new StateDictBuilder().Gru(3, 4).Add("other.weight", 10, 3).Fails().Message);
 
     [Fact]
     public void HalfPrecisionTensorsAreConverted()

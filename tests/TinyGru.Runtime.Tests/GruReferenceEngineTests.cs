@@ -81,3 +81,162 @@ public class GruReferenceEngineTests
         return max;
     }
 }
+
+/// <summary>Dense MLP heads, token inputs and hard-sigmoid gates (issue 13) against PyTorch 1.13 and TensorFlow.js 4.22.</summary>
+public class ExtendedArchitectureEngineTests
+{
+    private static GruModel Load(string file, string? activations)
+    {
+        var options = new ImportOptions(activations is null ? null : Activations.ParseList(activations, out _), null);
+        return ModelLoader.Load(ReferenceFixture.PathOf(file), options);
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_head", "gru_mlp_head.safetensors", "relu,none")]
+    [InlineData("gru_mlp_softmax", "gru_mlp_softmax.safetensors", "tanh,softmax")]
+    [InlineData("gru_embedding", "gru_embedding.safetensors", "softmax")]
+    public void StateDictWithActivationsMatchesPyTorch(string fixture, string modelFile, string activations)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = Load(modelFile, activations);
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{modelFile}: max scaled |Δy| = {error:G3}");
+        var h = model.Layers.SelectMany((_, k) => engine.HiddenState(k).ToArray()).ToArray();
+        Assert.True(ReferenceFixture.MaxScaledError(expected.HFinal, h) <= 1e-5, $"{modelFile}: h_final differs");
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_head")]
+    [InlineData("gru_mlp_softmax")]
+    [InlineData("gru_embedding")]
+    [InlineData("gru_hn_last")] // fc(h_n[-1]) of a 2-layer GRU: Concat of the states, Gather of the last row
+    public void OnnxExportMatchesPyTorch(string fixture)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(fixture + ".onnx"));
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{fixture}.onnx: max scaled |Δy| = {error:G3}");
+    }
+
+    [Theory]
+    [InlineData("keras_gru_classic", GateActivation.Sigmoid)]
+    [InlineData("keras_gru_hard_sigmoid", GateActivation.HardSigmoidKeras2)]
+    public void TfjsLayersModelMatchesTensorFlowJs(string fixture, GateActivation gates)
+    {
+        var expected = ReferenceFixture.Load(fixture);
+        var model = ModelLoader.Load(ReferenceFixture.PathOf(fixture)); // the folder holding model.json
+        Assert.Equal(GateConvention.ResetBefore, model.Convention);
+        Assert.Equal(gates, model.GateActivation);
+        var engine = new GruReferenceEngine(model);
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        double error = ReferenceFixture.MaxScaledError(expected.Y, y);
+        Assert.True(error <= 1e-5, $"{fixture}: max scaled |Δy| = {error:G3}");
+    }
+
+    [Fact]
+    public void HardSigmoidFixtureFailsWithTheOtherDefinition()
+    {
+        // Keras 3's x/6 + 0.5 is not Keras 2's 0.2·x + 0.5: the model must record which one it was trained with.
+        var expected = ReferenceFixture.Load("keras_gru_hard_sigmoid");
+        var m = ModelLoader.Load(ReferenceFixture.PathOf("keras_gru_hard_sigmoid/model.json"));
+        var other = new GruModel(m.Convention, m.Layers, m.Head, gateActivation: GateActivation.HardSigmoidKeras3);
+        var y = new float[expected.Y.Length];
+        new GruReferenceEngine(other).Run(expected.X, y);
+        Assert.True(ReferenceFixture.MaxScaledError(expected.Y, y) > 1e-3);
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_head", "gru_mlp_head.onnx")]
+    [InlineData("gru_mlp_softmax", "gru_mlp_softmax.onnx")]
+    [InlineData("gru_embedding", "gru_embedding.onnx")]
+    [InlineData("keras_gru_hard_sigmoid", "keras_gru_hard_sigmoid")]
+    public void Int8WeightsOfTheNewPartsStayCloseToTheReference(string fixture, string modelFile)
+    {
+        // Dense stack and embedding quantized per row like the GRU matrices; the same 0.01 bound as Int8ReferenceEngineTests.
+        var f = ReferenceFixture.Load(fixture);
+        var quantized = TinyGru.Model.Quantization.ModelQuantizer.Quantize(ModelLoader.Load(ReferenceFixture.PathOf(modelFile)), TinyGru.Model.Quantization.ModelPrecision.Int8Weights);
+        Assert.Equal(quantized.HiddenDenseLayers.Count, quantized.Quantization!.HiddenDense.Count);
+        var roundTrip = TinyGruModelFile.Read(TinyGru.Model.Safetensors.SafetensorsFile.Parse(TinyGruModelFile.Serialize(quantized), "q.safetensors"));
+        Assert.Equal(TinyGru.Model.Quantization.ModelPrecision.Int8Weights, roundTrip.Precision);
+        var y = new float[f.Y.Length];
+        var y2 = new float[f.Y.Length];
+        new GruReferenceEngine(quantized).Run(f.X, y);
+        new GruReferenceEngine(roundTrip).Run(f.X, y2);
+        Assert.Equal(y, y2);
+        double max = f.Y.Zip(y, (a, b) => Math.Abs((double)a - b)).Max();
+        Assert.True(max <= 0.01, $"{modelFile}: int8-weights max |Δy| = {max:G3}");
+        Assert.True(max > 0, "the weights were not quantized");
+    }
+
+    [Fact]
+    public void IntegerOnlyInt8OfTheNewPartsIsRefused()
+    {
+        var m = ModelLoader.Load(ReferenceFixture.PathOf("gru_embedding.onnx"));
+        var range = TinyGru.Model.Quantization.CalibrationRange.Observe(m, new[] { new float[8] });
+        var e = Assert.Throws<ModelFormatException>(() => TinyGru.Model.Quantization.ModelQuantizer.Quantize(m, TinyGru.Model.Quantization.ModelPrecision.Int8, range));
+        Assert.Contains("integer-only int8 for a model with a token embedding [40, 8] is not supported yet; use int8-weights or float32", e.Message);
+    }
+
+    [Fact]
+    public void WrongActivationsAreCaughtByTheFixture()
+    {
+        // The test above can fail: the same weights with the ReLU left out do not match PyTorch.
+        var expected = ReferenceFixture.Load("gru_mlp_head");
+        var engine = new GruReferenceEngine(Load("gru_mlp_head.safetensors", "none,none"));
+        var y = new float[expected.Y.Length];
+        engine.Run(expected.X, y);
+        Assert.True(ReferenceFixture.MaxScaledError(expected.Y, y) > 1e-3);
+    }
+
+    [Fact]
+    public void TokenStepMatchesFloatStepAndRejectsOutOfRangeIds()
+    {
+        var model = Load("gru_embedding.safetensors", "softmax");
+        Assert.True(model.IsTokenInput);
+        Assert.Equal(1, model.StepInputSize);
+        var a = new GruReferenceEngine(model);
+        var b = new GruReferenceEngine(model);
+        var ya = new float[4];
+        var yb = new float[4];
+        foreach (int token in new[] { 0, 39, 7, 13 })
+        {
+            a.Step(token, ya);
+            b.Step(new float[] { token }, yb);
+            Assert.Equal(ya, yb);
+        }
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(40, ya));
+        Assert.Contains("40", e.Message);
+        Assert.Contains("vocabulary of 40", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(-1, ya));
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(new float[] { 2.5f }, ya));
+    }
+
+    [Fact]
+    public void TokenStepDoesNotAllocate()
+    {
+        var engine = new GruReferenceEngine(Load("gru_embedding.safetensors", "softmax"));
+        var y = new float[4];
+        engine.Step(1, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 0; t < 1000; t++) engine.Step(t % 40, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData(GateActivation.HardSigmoidKeras2, -3.0, 0.0)]
+    [InlineData(GateActivation.HardSigmoidKeras2, 1.0, 0.7)]
+    [InlineData(GateActivation.HardSigmoidKeras2, 2.5, 1.0)]
+    [InlineData(GateActivation.HardSigmoidKeras3, -3.0, 0.0)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 1.5, 0.75)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 2.5, 0.9166666666666666)]
+    [InlineData(GateActivation.HardSigmoidKeras3, 3.5, 1.0)]
+    public void HardSigmoidDefinitions(GateActivation activation, double x, double expected) =>
+        Assert.Equal(expected, Activations.Gate(activation, x), 12);
+}

@@ -107,8 +107,9 @@ public static class OnnxImporter
         };
 
         private const string Supported =
-            "supported are GRU layers, layout ops (Identity, Transpose, Squeeze, Unsqueeze, Reshape, Flatten, and Gather or Slice of the last time step), " +
-            "one dense head (MatMul and Add, or Gemm) and a final Softmax, Sigmoid or Tanh";
+            "supported are a Gather on an embedding table, GRU layers, layout ops (Identity, Transpose, Squeeze, Unsqueeze, Reshape, Flatten, Gather or Slice of the last " +
+            "time step, and Concat of the layers' states followed by the last layer's row), dense layers (MatMul and Add, or Gemm) each followed by at most one " +
+            "Relu, Tanh or Sigmoid, and a final Softmax, Sigmoid or Tanh";
 
         private readonly OnnxModelProto _model;
         private readonly string _source;
@@ -125,6 +126,10 @@ public static class OnnxImporter
         private int _headInputs;
         private int _headOutputs;
         private HeadActivation? _activation;
+        private readonly List<DenseHeadSpec> _finishedDense = new(); // dense layers before the one being imported
+        private TokenEmbedding? _embedding;
+        private GateActivation? _gateActivation;
+        private int _stackedStates;  // > 0 right after a Concat of the layers' Y_h: the next op must pick the last layer's row
 
         public GraphImport(OnnxModelProto model, string source, int fileBytes)
         {
@@ -164,6 +169,8 @@ public static class OnnxImporter
                         "is neither the model output (the first graph output) nor a recurrent state output of the GRU layers; TinyGru models have one output");
             }
 
+            if (_stackedStates > 0)
+                throw Fail($"graph output '{output}'", "is the Concat of every layer's state; TinyGru's output is one layer's state or the dense head's output (select h_n[-1])");
             DenseHeadSpec? head = null;
             if (_headWeight is not null)
                 head = new DenseHeadSpec(_headInputs, _headOutputs, _headWeight, _headBias ?? new float[_headOutputs], _activation ?? HeadActivation.None);
@@ -172,7 +179,8 @@ public static class OnnxImporter
             if (_model.ProducerName.Length > 0) provenance["producer"] = _model.ProducerName;
             int dot = file.LastIndexOf('.');
             var metadata = new ModelMetadata(dot > 0 ? file.Substring(0, dot) : file, ModelTask.Unspecified, null, provenance);
-            return new GruModel(_convention!.Value, _layers, head, metadata: metadata);
+            return new GruModel(_convention!.Value, _layers, head, metadata: metadata,
+                hiddenDenseLayers: _finishedDense, embedding: _embedding, gateActivation: _gateActivation ?? GateActivation.Sigmoid);
         }
 
         private long DefaultOpset()
@@ -236,6 +244,8 @@ public static class OnnxImporter
                 case "Softmax":
                 case "Sigmoid":
                 case "Tanh":
+                case "Relu":
+                case "HardSigmoid":
                     _graph.ExpectInputs(node, 1, 1);
                     return DataFirst(node);
                 case "Squeeze":
@@ -247,7 +257,18 @@ public static class OnnxImporter
                     return DataFirst(node, "shape");
                 case "Gather":
                     _graph.ExpectInputs(node, 2, 2);
+                    // Gather(table, ids) with a constant table and run-time ids is an embedding lookup (nn.Embedding).
+                    if (_folder.IsConstant(node.Inputs[0]) && !_folder.IsConstant(node.Inputs[1])) return 1;
                     return DataFirst(node, "indices");
+                case "Concat":
+                    // h_n of a stacked export: Concat of every layer's Y_h, of which the head reads the last row (h_n[-1]).
+                    for (int i = 0; i < node.Inputs.Count; i++)
+                    {
+                        if (!_graph.TryGetProducer(node.Inputs[i], out var p) || p.OpType != "GRU" || p.Outputs.IndexOf(node.Inputs[i]) != 1)
+                            throw Fail(OnnxGraphIndex.InputLocation(node, i, "input"),
+                                "is not a GRU layer's state output Y_h; TinyGru supports Concat only of the stacked layers' states (h_n), followed by the last layer's row");
+                    }
+                    return node.Inputs.Count - 1;
                 case "Slice":
                     _graph.ExpectInputs(node, 1, 5);
                     return DataFirst(node, "starts", "ends", "axes", "steps");
@@ -296,6 +317,13 @@ public static class OnnxImporter
                 if (_headWeight is not null) throw Fail(node.Label, "a GRU layer after the dense head is not supported");
                 return ImportLayer(node, step.OutputIndex, layout);
             }
+            if (layout is null && op == "Gather" && !_folder.IsConstant(node.Inputs[1]))
+            {
+                ImportEmbedding(node);
+                return null;
+            }
+            if (layout is not null && op == "Concat") return ImportStackedStates(node, layout);
+            if (_stackedStates > 0) return SelectLastLayerState(node, layout!);
             if (layout is null)
             {
                 // Before the first GRU the graph input is only arranged into [time, batch, features]; check the op is well formed.
@@ -358,11 +386,10 @@ public static class OnnxImporter
         {
             int k = _layers.Count;
             _graph.RejectUnknownAttributes(node, GruAttributes);
-            foreach (string name in new[] { "activation_alpha", "activation_beta" })
-            {
-                if (node.Attribute(name) is not null)
-                    throw Fail(OnnxGraphIndex.AttributeLocation(node, name), "is not supported; TinyGru's GRU uses the standard sigmoid and tanh, which take no parameters");
-            }
+            var gate = GateActivationOf(node);
+            if (_gateActivation is { } earlierGate && earlierGate != gate)
+                throw Fail(OnnxGraphIndex.AttributeLocation(node, "activations"), "differs from the previous GRU layer's; all layers of a TinyGru model share one gate activation");
+            _gateActivation = gate;
             if (node.Attribute("clip") is not null)
                 throw Fail(OnnxGraphIndex.AttributeLocation(node, "clip"), "is not supported; TinyGru's GRU does not clip gate inputs (export without clip)");
             string direction = _graph.String(node, "direction") ?? "forward";
@@ -371,15 +398,6 @@ public static class OnnxImporter
                 throw Fail(OnnxGraphIndex.AttributeLocation(node, "direction"), direction is "reverse" or "bidirectional"
                     ? $"is '{direction}'; TinyGru runs GRU layers forward in time only (num_directions must be 1)"
                     : $"is '{direction}'; expected 'forward'");
-            }
-            var activations = _graph.Strings(node, "activations");
-            if (activations is not null
-                && (activations.Count != 2
-                    || !string.Equals(activations[0], "Sigmoid", StringComparison.OrdinalIgnoreCase)
-                    || !string.Equals(activations[1], "Tanh", StringComparison.OrdinalIgnoreCase)))
-            {
-                throw Fail(OnnxGraphIndex.AttributeLocation(node, "activations"),
-                    $"is [{string.Join(", ", activations)}]; TinyGru supports only the default [Sigmoid, Tanh]");
             }
             long gruLayout = _graph.Int(node, "layout") ?? 0;
             if (gruLayout is not (0 or 1)) throw Fail(OnnxGraphIndex.AttributeLocation(node, "layout"), $"is {gruLayout}; expected 0 or 1");
@@ -514,6 +532,11 @@ public static class OnnxImporter
                         if (t.Floats is null || t.Floats.Any(v => v != 0f))
                             throw Fail(location, $"is expanded from a constant that is not all zeros by {p.Label}; TinyGru starts from a zero state");
                         return null;
+                    case "Slice" when p.InputOrNull(0) is { } zeros && !_graph.IsRuntimeInput(zeros)
+                                      && _graph.TryGetProducer(zeros, out var zeroFill) && zeroFill.OpType == "ConstantOfShape":
+                        // torch.onnx.export without h0: one ConstantOfShape of zeros sized from x, sliced per layer.
+                        value = zeros;
+                        continue;
                     case "Slice" when gruLayout == 0 && p.InputOrNull(0) is { } sliced && _graph.IsRuntimeInput(sliced):
                         // torch.onnx.export gives stacked layers h0[k:k+1] of a [num_layers, batch, hidden] state input.
                         var (starts, ends, axes, steps) = _folder.SliceParametersOf(p);
@@ -567,7 +590,7 @@ public static class OnnxImporter
         {
             CheckHeadPosition(node);
             _graph.RejectUnknownAttributes(node);
-            int hidden = _layers[_layers.Count - 1].HiddenSize;
+            int hidden = DenseInputWidth;
             CheckHeadInput(node, layout, hidden);
             string location = OnnxGraphIndex.InputLocation(node, 1, "weight");
             var w = _folder.Fold(node.Inputs[1], location);
@@ -590,7 +613,7 @@ public static class OnnxImporter
                 if (v is not null && v != 1f)
                     throw Fail(OnnxGraphIndex.AttributeLocation(node, name), $"is {v.Value.ToString("R", CultureInfo.InvariantCulture)}; TinyGru's dense head has no scale factor (expected 1)");
             }
-            int hidden = _layers[_layers.Count - 1].HiddenSize;
+            int hidden = DenseInputWidth;
             if (layout.Length != 2)
                 throw Fail(OnnxGraphIndex.InputLocation(node, 0, "A"), $"has layout {OnnxDataLayout.Format(layout)}; Gemm needs a matrix [steps, features({hidden})]");
             CheckHeadInput(node, layout, hidden);
@@ -633,17 +656,28 @@ public static class OnnxImporter
             return t.Floats!.Length == _headOutputs ? t.Floats : Enumerable.Repeat(t.Floats[0], _headOutputs).ToArray();
         }
 
+        /// <summary>A new dense layer: the one imported so far becomes a hidden dense layer.</summary>
         private void CheckHeadPosition(OnnxNodeProto node)
         {
-            if (_headWeight is not null)
-                throw Fail(node.Label, "is a second dense layer; TinyGru supports one dense head after the GRU layers");
+            if (_headWeight is null) return;
+            if (_finishedDense.Count + 2 > ModelLimits.MaxDenseLayers)
+                throw Fail(node.Label, $"is dense layer {_finishedDense.Count + 2}; TinyGru supports at most {ModelLimits.MaxDenseLayers} dense layers after the GRU layers");
+            if (_activation == HeadActivation.Softmax)
+                throw Fail(node.Label, "follows a Softmax; softmax is supported only after the last dense layer");
+            _finishedDense.Add(new DenseHeadSpec(_headInputs, _headOutputs, _headWeight, _headBias ?? new float[_headOutputs], _activation ?? HeadActivation.None));
+            _headWeight = null;
+            _headBias = null;
+            _activation = null;
         }
+
+        /// <summary>Width of the next dense layer's input: the last GRU layer's H, or the previous dense layer's outputs.</summary>
+        private int DenseInputWidth => _finishedDense.Count > 0 ? _finishedDense[_finishedDense.Count - 1].OutputSize : _layers[_layers.Count - 1].HiddenSize;
 
         private void CheckHeadInput(OnnxNodeProto node, DataAxis[] layout, int hidden)
         {
             var last = layout.Length == 0 ? default : layout[layout.Length - 1];
             if (layout.Length == 0 || last.Size != hidden || !(last.Role == AxisRole.Feature || hidden == 1))
-                throw Fail(node.Label, $"multiplies layout {OnnxDataLayout.Format(layout)}; expected the last GRU layer's {hidden} hidden units as the last axis");
+                throw Fail(node.Label, $"multiplies layout {OnnxDataLayout.Format(layout)}; expected the {hidden} {(_finishedDense.Count > 0 ? "outputs of the previous dense layer" : "hidden units of the last GRU layer")} as the last axis");
         }
 
         private void SetHead(float[] weight, int hidden, int outputs, bool transposed)
@@ -666,9 +700,9 @@ public static class OnnxImporter
         private DataAxis[] ImportActivation(OnnxNodeProto node, DataAxis[] layout)
         {
             if (_headWeight is null)
-                throw Fail(node.Label, $"applies {node.OpType} before any dense head; TinyGru supports an activation only after the head");
+                throw Fail(node.Label, $"applies {node.OpType} before any dense layer; TinyGru supports activations only after a dense layer (MatMul and Add, or Gemm)");
             if (_activation is not null)
-                throw Fail(node.Label, $"applies {node.OpType} after the head's {_activation}; TinyGru supports one activation");
+                throw Fail(node.Label, $"applies {node.OpType} after the dense layer's {_activation}; TinyGru supports one activation per dense layer");
             switch (node.OpType)
             {
                 case "Sigmoid":
@@ -679,6 +713,12 @@ public static class OnnxImporter
                     _graph.RejectUnknownAttributes(node);
                     _activation = HeadActivation.Tanh;
                     break;
+                case "Relu":
+                    _graph.RejectUnknownAttributes(node);
+                    _activation = HeadActivation.Relu;
+                    break;
+                case "HardSigmoid":
+                    throw Fail(node.Label, "HardSigmoid after a dense layer is not supported; dense layers take Relu, Tanh or Sigmoid, and the last also Softmax (HardSigmoid is supported as a GRU gate activation)");
                 default:
                     _graph.RejectUnknownAttributes(node, "axis");
                     CheckSoftmaxAxis(node, layout);
@@ -699,6 +739,101 @@ public static class OnnxImporter
             if (!ok || covered.Any(a => a.Role == AxisRole.Time) || covered.Count(a => !a.IsUnit) > 1)
                 throw Fail(OnnxGraphIndex.AttributeLocation(node, "axis"),
                     $"is {axisValue} for layout {OnnxDataLayout.Format(layout)} (opset {_graph.Opset}); TinyGru's softmax runs over the {_headOutputs} head outputs only");
+        }
+
+        // ---- Embedding, stacked states, gate activations ----
+
+        /// <summary>Gather(table [V, E], ids) before the first GRU: nn.Embedding as torch.onnx.export writes it.</summary>
+        private void ImportEmbedding(OnnxNodeProto node)
+        {
+            if (_embedding is not null || _layers.Count > 0)
+                throw Fail(node.Label, "is a second embedding lookup; TinyGru supports one embedding table before the first GRU layer");
+            _graph.RejectUnknownAttributes(node, "axis");
+            if ((_graph.Int(node, "axis") ?? 0) != 0)
+                throw Fail(OnnxGraphIndex.AttributeLocation(node, "axis"), "is not 0; an embedding lookup gathers rows of the table");
+            string location = OnnxGraphIndex.InputLocation(node, 0, "data");
+            var table = _folder.Fold(node.Inputs[0], location);
+            if (table.Floats is null || table.Rank != 2 || table.Dims[0] < 1 || table.Dims[1] < 1)
+                throw Fail(location, $"is {table.Describe()}; expected a floating-point embedding table [V, E]");
+            _embedding = new TokenEmbedding((int)table.Dims[0], (int)table.Dims[1], table.Floats);
+        }
+
+        /// <summary>Concat of every layer's Y_h (torch's h_n): only its last layer's row may be read, by the next op.</summary>
+        private DataAxis[] ImportStackedStates(OnnxNodeProto node, DataAxis[] layout)
+        {
+            _graph.RejectUnknownAttributes(node, "axis");
+            if ((_graph.Int(node, "axis") ?? 0) != 0)
+                throw Fail(OnnxGraphIndex.AttributeLocation(node, "axis"), "is not 0; the stacked states h_n are concatenated along the layer axis");
+            if (node.Inputs.Count != _gruNodes.Count)
+                throw Fail(node.Label, $"concatenates {node.Inputs.Count} states but the model has {_gruNodes.Count} GRU layers");
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                if (node.Inputs[i] != _gruNodes[i].Outputs[1])
+                    throw Fail(OnnxGraphIndex.InputLocation(node, i, "input"), $"is not the state of GRU layer {i}; expected the layers' states in order");
+            }
+            _stackedStates = node.Inputs.Count;
+            return layout; // the last layer's Y_h: [num_directions(1), batch, H]
+        }
+
+        /// <summary>The op after a Concat of the states must select the last layer's row: Gather −1 / n−1, or Slice [−1:] / [n−1:] on axis 0.</summary>
+        private DataAxis[] SelectLastLayerState(OnnxNodeProto node, DataAxis[] layout)
+        {
+            int n = _stackedStates;
+            _stackedStates = 0;
+            string problem = $"reads the stacked states of {n} layers; TinyGru's head reads the last layer's state only (h_n[-1])";
+            switch (node.OpType)
+            {
+                case "Gather":
+                {
+                    _graph.RejectUnknownAttributes(node, "axis");
+                    var index = _folder.Fold(node.Inputs[1], OnnxGraphIndex.InputLocation(node, 1, "indices"));
+                    if ((_graph.Int(node, "axis") ?? 0) != 0 || index.Integers is not { Length: 1 } || index.Rank > 1
+                        || !(index.Integers[0] == -1 || index.Integers[0] == n - 1))
+                        throw Fail(node.Label, problem);
+                    return index.Rank == 0 ? layout.Skip(1).ToArray() : layout;
+                }
+                case "Slice":
+                {
+                    var (starts, ends, axes, steps) = _folder.SliceParametersOf(node);
+                    if (starts.Length != 1 || axes[0] != 0 || steps[0] != 1 || !(starts[0] == -1 || starts[0] == n - 1) || ends[0] < n)
+                        throw Fail(node.Label, problem);
+                    return layout;
+                }
+                default:
+                    throw Fail(node.Label, problem);
+            }
+        }
+
+        /// <summary>The GRU's f activation (the gates): Sigmoid, or HardSigmoid with Keras 2's (0.2, 0.5) or Keras 3's (1/6, 0.5); g must be Tanh.</summary>
+        private GateActivation GateActivationOf(OnnxNodeProto node)
+        {
+            var activations = _graph.Strings(node, "activations");
+            var alphas = node.Attribute("activation_alpha")?.Floats;
+            var betas = node.Attribute("activation_beta")?.Floats;
+            string location = OnnxGraphIndex.AttributeLocation(node, "activations");
+            if (activations is null)
+            {
+                if (alphas is { Count: > 0 } || betas is { Count: > 0 })
+                    throw Fail(OnnxGraphIndex.AttributeLocation(node, "activation_alpha"), "is set but activations are the defaults [Sigmoid, Tanh], which take no parameters");
+                return GateActivation.Sigmoid;
+            }
+            if (activations.Count != 2 || !string.Equals(activations[1], "Tanh", StringComparison.OrdinalIgnoreCase))
+                throw Fail(location, $"is [{string.Join(", ", activations)}]; TinyGru supports [Sigmoid, Tanh] and [HardSigmoid, Tanh] (one direction)");
+            if (string.Equals(activations[0], "Sigmoid", StringComparison.OrdinalIgnoreCase))
+            {
+                if (alphas is { Count: > 0 } || betas is { Count: > 0 })
+                    throw Fail(OnnxGraphIndex.AttributeLocation(node, "activation_alpha"), "is set but Sigmoid and Tanh take no parameters");
+                return GateActivation.Sigmoid;
+            }
+            if (!string.Equals(activations[0], "HardSigmoid", StringComparison.OrdinalIgnoreCase))
+                throw Fail(location, $"is [{string.Join(", ", activations)}]; the gate activation must be Sigmoid or HardSigmoid");
+            float alpha = alphas is { Count: > 0 } ? alphas[0] : 0.2f, beta = betas is { Count: > 0 } ? betas[0] : 0.5f;
+            if ((alphas?.Count ?? 0) > 1 || (betas?.Count ?? 0) > 1)
+                throw Fail(OnnxGraphIndex.AttributeLocation(node, "activation_alpha"), "has more than one value; only HardSigmoid takes parameters here");
+            if (beta == 0.5f && alpha == 0.2f) return GateActivation.HardSigmoidKeras2;
+            if (beta == 0.5f && Math.Abs(alpha - 1.0 / 6) < 1e-7) return GateActivation.HardSigmoidKeras3;
+            throw Fail(OnnxGraphIndex.AttributeLocation(node, "activation_alpha"),
+                $"HardSigmoid(alpha {alpha.ToString("R", CultureInfo.InvariantCulture)}, beta {beta.ToString("R", CultureInfo.InvariantCulture)}) is not supported; expected alpha 0.2 (Keras 2) or 1/6 (Keras 3) with beta 0.5");
         }
     }
 }

@@ -55,13 +55,22 @@ public sealed class QuantizedLayer
 public sealed class ModelQuantization
 {
     /// <summary>Creates the quantization; <see cref="GruModel"/> checks it against the model.</summary>
-    public ModelQuantization(ModelPrecision precision, IReadOnlyList<QuantizedLayer> layers, QuantizedMatrix? head, InputQuantization? input)
+    public ModelQuantization(ModelPrecision precision, IReadOnlyList<QuantizedLayer> layers, QuantizedMatrix? head, InputQuantization? input,
+        IReadOnlyList<QuantizedMatrix>? hiddenDense = null, QuantizedMatrix? embedding = null)
     {
         Precision = precision;
         Layers = (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray();
         Head = head;
         Input = input;
+        HiddenDense = hiddenDense?.ToArray() ?? Array.Empty<QuantizedMatrix>();
+        Embedding = embedding;
     }
+
+    /// <summary>One weight matrix per hidden dense layer (int8-weights only; format version 3).</summary>
+    public IReadOnlyList<QuantizedMatrix> HiddenDense { get; }
+
+    /// <summary>The embedding table [V, E] with one scale per token row (int8-weights only; format version 3).</summary>
+    public QuantizedMatrix? Embedding { get; }
 
     /// <summary><see cref="ModelPrecision.Int8Weights"/> or <see cref="ModelPrecision.Int8"/>.</summary>
     public ModelPrecision Precision { get; }

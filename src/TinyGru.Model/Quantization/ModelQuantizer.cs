@@ -77,6 +77,8 @@ public static class ModelQuantizer
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
+        if (precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)
+            throw new ModelFormatException(null, "precision", $"integer-only int8 for a model with {features} is not supported yet; use int8-weights or float32");
         if (precision == ModelPrecision.Int8 && calibration is null)
             throw new ArgumentException("int8 (integer-only) quantization needs calibration data for the input range", nameof(calibration));
 
@@ -96,8 +98,25 @@ public static class ModelQuantizer
             qHead = QuantizedMatrix.Quantize(h.Weight, h.OutputSize, h.InputSize);
             head = new DenseHeadSpec(h.InputSize, h.OutputSize, qHead.Dequantize(), h.Bias, h.Activation);
         }
+        // int8-weights of the version-3 parts: each hidden dense layer per output row, the embedding per token row.
+        var hidden = new List<DenseHeadSpec>();
+        var qHidden = new List<QuantizedMatrix>();
+        foreach (var d in model.HiddenDenseLayers)
+        {
+            var q = QuantizedMatrix.Quantize(d.Weight, d.OutputSize, d.InputSize);
+            qHidden.Add(q);
+            hidden.Add(new DenseHeadSpec(d.InputSize, d.OutputSize, q.Dequantize(), d.Bias, d.Activation));
+        }
+        TokenEmbedding? embedding = null;
+        QuantizedMatrix? qEmbedding = null;
+        if (model.Embedding is { } e)
+        {
+            qEmbedding = QuantizedMatrix.Quantize(e.Table, e.VocabularySize, e.EmbeddingSize);
+            embedding = new TokenEmbedding(e.VocabularySize, e.EmbeddingSize, qEmbedding.Dequantize());
+        }
         var input = precision == ModelPrecision.Int8 ? calibration!.ToInputQuantization() : null;
-        var quantization = new ModelQuantization(precision, qLayers, qHead, input);
-        return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization).WithSeriesTransform(model.SeriesTransform);
+        var quantization = new ModelQuantization(precision, qLayers, qHead, input, qHidden, qEmbedding);
+        return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization,
+            hidden, embedding, model.GateActivation).WithSeriesTransform(model.SeriesTransform);
     }
 }
