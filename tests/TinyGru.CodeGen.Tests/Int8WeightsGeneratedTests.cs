@@ -134,6 +134,13 @@ public class Int8WeightsGeneratedTests(ITestOutputHelper output)
             int j = i + 1;
             for (; !lines[j].TrimStart().StartsWith("})", StringComparison.Ordinal) && lines[j].Trim() != "];"; j++)
             {
+                // Large arrays are one string literal of the data's bytes: "….Slice(0, N);" gives N elements.
+                var slice = Regex.Match(lines[j], @"Cast<char, (?:float|sbyte)>\(.*\)\.Slice\(0, (\d+)\);\s*$");
+                if (slice.Success)
+                {
+                    count = long.Parse(slice.Groups[1].Value, CultureInfo.InvariantCulture) * (m.Groups[1].Value == "float" ? 4 : 1);
+                    break;
+                }
                 string values = lines[j].Split("//")[0];
                 count += values.Split(',').Select(v => v.Trim()).Count(v => number.IsMatch(v));
             }
