@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TinyGru.AotChecks;
 using TinyGru.Runtime;
