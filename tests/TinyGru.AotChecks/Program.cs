@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TinyGru.AotChecks;
 using TinyGru.Runtime;
@@ -21,7 +22,8 @@ for (int a = 0; a < args.Length; a++)
 }
 
 Console.WriteLine($"TinyGru.AotChecks on {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
-                  (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT"));
+                  // PublishAot projects turn IsDynamicCodeSupported off under the JIT too; an assembly has no file location only under NativeAOT.
+                  (typeof(object).Assembly.Location.Length > 0 ? "JIT" : "NativeAOT"));
 Console.WriteLine($"ISA: Vector128 {Vector128.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector512 {Vector512.IsHardwareAccelerated}; " +
                   $"AdvSimd {Arm.AdvSimd.IsSupported}, AdvSimd.Arm64 {Arm.AdvSimd.Arm64.IsSupported}, Dp {Arm.Dp.IsSupported}, Rdm {Arm.Rdm.IsSupported}; " +
                   $"Sse2 {X86.Sse2.IsSupported}, Avx2 {X86.Avx2.IsSupported}, Fma {X86.Fma.IsSupported}, Avx512BW {X86.Avx512BW.IsSupported}, AvxVnni {X86.AvxVnni.IsSupported}");
