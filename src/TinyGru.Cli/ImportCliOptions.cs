@@ -49,10 +49,16 @@ internal sealed class ImportCliOptions
         float[] values;
         if (File.Exists(text))
         {
-            var table = CsvMatrix.Read(text);
-            if (table.Rows != 1 && table.Columns != 1)
-                throw new CliException($"{option}: {text} has {table.Rows} rows of {table.Columns} values; expected one row (or one column) of {expected} {what}");
-            values = table.Values;
+            // The data-set reader: bounded, one-line errors; a header row is allowed.
+            var table = TinyGru.Training.CsvTable.Read(text);
+            int rows = table.Rows.Count, columns = rows == 0 ? 0 : table.Rows[0].Length;
+            if (rows != 1 && columns != 1)
+                throw new CliException($"{option}: {text} has {rows} rows of {columns} values; expected one row (or one column) of {expected} {what}");
+            values = new float[rows * columns];
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    if (!TinyGru.Training.CsvTable.TryNumber(table.Rows[r][c], out values[r * columns + c]))
+                        throw new CliException($"{option}: {text}: {table.Where(r, c)} is '{TinyGru.Training.CsvTable.Echo(table.Rows[r][c])}'; expected a finite number");
         }
         else
         {
