@@ -430,7 +430,7 @@ namespace Probe
         var model = RandomModels.Create(new Random(6), GateConvention.ResetAfter, 3, new[] { 4 }, 2, HeadActivation.Sigmoid);
         string source = Compile(model, NanoWeightPlacement.Arrays).Result.Source;
         Assert.Contains("return 0.5f * (float)System.Math.Tanh(0.5 * x) + 0.5f;", source);
-        Assert.Contains("return (float)System.Math.Tanh(x);", source);
+        Assert.Contains("return (float)System.Math.Tanh((double)x);", source);
         var int8 = ModelQuantizer.Quantize(model, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
         foreach (var placement in Placements)
         {
