@@ -127,7 +127,9 @@ internal static class CliModelLoader
 
     public static GruModel Load(string path, ImportOptions? options, out ModelFileKind kind)
     {
-        if (File.Exists(path))
+        // Only a regular file with content is peeked at: a device or FIFO reports length 0 and goes to ModelFileBytes,
+        // which refuses it before opening (opening a FIFO without a writer would block).
+        if (File.Exists(path) && new FileInfo(path).Length > 0)
         {
             byte[] head = new byte[8];
             int n;
