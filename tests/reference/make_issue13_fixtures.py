@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference fixtures for issue 13 that ../shared does not provide. Run with Debian's python3-torch, python3-onnx and
+"""Reference fixtures for issue 13 that the shared reference folder does not provide. Run with Debian's python3-torch, python3-onnx and
 python3-h5py (`/usr/bin/python3 tests/reference/make_issue13_fixtures.py tests/fixtures`); never from CI. The outputs are
 committed; tests only read them.
 
