@@ -87,10 +87,11 @@ internal static class TrainCommand
                 // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
                 SeriesTransformKind chosen;
                 IReadOnlyList<SeriesTransforms.Candidate> candidates;
-                if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
                 using (var interrupt = new CancellationTokenSource())
                 using (OnInterrupt(interrupt))                                          // Ctrl+C stops the candidates too
                 {
+                    // Printed once Ctrl+C is handled: a caller that interrupts on the first line must not race the registration.
+                    if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
                     try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options, interrupt.Token); }
                     catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
                 }
