@@ -77,6 +77,10 @@ internal static class TrainCommand
             var table = CsvTable.Read(dataPath);
             string? choice = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
+            // One Ctrl+C handler for the whole command: an interrupt during the auto-transform candidates also stops the
+            // final training (a token cancelled there stays cancelled), and there is no moment without a handler.
+            using var interrupt = new CancellationTokenSource();
+            using var interruptHandler = OnInterrupt(interrupt);
             if (spec.Layout != DataLayout.Series)
             {
                 if (kind == SeriesTransformKind.Difference) throw new CliException("--transform difference applies to --layout series");
@@ -87,14 +91,9 @@ internal static class TrainCommand
                 // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
                 SeriesTransformKind chosen;
                 IReadOnlyList<SeriesTransforms.Candidate> candidates;
-                using (var interrupt = new CancellationTokenSource())
-                using (OnInterrupt(interrupt))                                          // Ctrl+C stops the candidates too
-                {
-                    // Printed once Ctrl+C is handled: a caller that interrupts on the first line must not race the registration.
-                    if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
-                    try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options, interrupt.Token); }
-                    catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
-                }
+                if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
+                try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options, interrupt.Token); }
+                catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
                 choice = SeriesTransforms.Describe(chosen, candidates);
                 if (mode == OutputMode.Live) stdout.WriteLine($"transform: {choice}");
                 kind = chosen;
@@ -102,7 +101,7 @@ internal static class TrainCommand
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
-                parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);
+                parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);
             view.Summary(outcome);
             return 0;
         }));
@@ -153,7 +152,7 @@ internal static class TrainCommand
     /// and, with <paramref name="precision"/> other than float32, written quantized with the range it was trained with.
     /// </summary>
     public static TrainingOutcome TrainAndSave(TrainingJob job, TrainingOptions options, string name, string modelPath, string? plotPath, TrainingConsole view,
-        ModelPrecision precision = ModelPrecision.Float32)
+        ModelPrecision precision = ModelPrecision.Float32, CancellationToken interrupted = default)
     {
         // Both outputs are created (as temporary files) before training and renamed into place together at the end:
         // an unwritable plot path fails now, and a failure at the end replaces neither file.
@@ -161,8 +160,9 @@ internal static class TrainCommand
         var modelStream = outputs.Add(modelPath, job.Source);
         var plotStream = plotPath is null ? null : outputs.Add(plotPath, job.Source);
         TrainingResult result;
-        using (var interrupt = new CancellationTokenSource())
-        using (OnInterrupt(interrupt))
+        // A caller that handles Ctrl+C itself passes its token; otherwise Ctrl+C is handled here, for the training only.
+        using (var interrupt = CancellationTokenSource.CreateLinkedTokenSource(interrupted))
+        using (interrupted.CanBeCanceled ? null : OnInterrupt(interrupt))
         {
             try
             {
