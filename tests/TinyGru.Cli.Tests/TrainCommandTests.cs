@@ -350,7 +350,9 @@ public class TrainCommandTests
         string? first = process.StandardOutput.ReadLine();                     // the first epoch's progress line: training is under way
         Assert.NotNull(first);
         Process.Start("kill", $"-INT {process.Id}")!.WaitForExit();
-        Assert.True(process.WaitForExit(30_000), "the trainer did not stop after SIGINT");
+        bool stopped = process.WaitForExit(30_000);
+        if (!stopped) process.Kill(entireProcessTree: true);         // a failing run must not leave a 100,000-epoch trainer behind
+        Assert.True(stopped, "the trainer did not stop after SIGINT");
         string stderr = process.StandardError.ReadToEnd();
 
         Assert.Equal(130, process.ExitCode);
