@@ -1,10 +1,13 @@
 using System.Text;
 using TinyGru.CodeGen;
+using TinyGru.CodeGen.NanoFramework;
 using TinyGru.Runtime;
 using TinyGru.Tests;
 
 // Emits, for each case of GeneratedCodeCases.All() in order, the model's generated type (namespace ...Cases.C{n}) and a
-// runner that calls Step, Step{path}, CopyStateTo and measures allocation; plus Registry.g.cs listing the runners.
+// runner that calls Step, Step{path}, CopyStateTo and measures allocation; the case's nanoFramework code (namespace
+// ...Cases.C{n}.Nano{Variant}) in every weight placement that fits, with a probe that runs it; plus Registry.g.cs
+// listing the runners.
 // The harness rebuilds the same cases (seeded) at run time and runs the reference engines itself. Also writes
 // x64-int8.txt: the digest of Int8ReferenceEngine's outputs for each integer-only case as computed here (x64), in the
 // harness's --digests format, so that the ARM64 run's bits can be compared with x64's.
@@ -29,6 +32,29 @@ var x64Digests = new List<string>();
 foreach (var c in GeneratedCodeCases.All().Where(c => c.Name.StartsWith(prefix, StringComparison.Ordinal)))
 {
     string ns = $"TinyGru.AotChecks.Cases.C{n}";
+    IEnumerable<(string Name, NanoEmitResult Result)> NanoVariants(TinyGru.Model.GruModel model)
+    {
+        // Every placement that fits the device limits; float models also with the managed (Math-free) activations.
+        foreach (var placement in new[] { NanoWeightPlacement.Inline, NanoWeightPlacement.Arrays, NanoWeightPlacement.Resource })
+            foreach (var activations in new[] { NanoActivations.MathTanh, NanoActivations.Managed })
+            {
+                if (activations == NanoActivations.Managed && (c.Kind == GeneratedCodeKind.Int8 || placement != NanoWeightPlacement.Arrays)) continue;
+                NanoEmitResult result;
+                try
+                {
+                    result = NanoFrameworkEmitter.Emit(model, new NanoEmitOptions
+                    {
+                        Namespace = $"{ns}.Nano{placement}{(activations == NanoActivations.Managed ? "Managed" : "")}",
+                        TypeName = "M", SourceName = c.Name, SourceHash = "0", Weights = placement, Activations = activations,
+                    });
+                }
+                catch (NanoEmitException)
+                {
+                    continue; // beyond a nanoFramework limit in this placement (NanoFrameworkDesktopTests checks the message)
+                }
+                yield return (placement + (activations == NanoActivations.Managed ? "Managed" : ""), result);
+            }
+    }
     var options = new NetEmitOptions { Namespace = ns, TypeName = "M", Accessibility = "public", SourceName = c.Name, SourceHash = "0", AllowUnsafe = c.AllowUnsafe };
     var paths = NetModelEmitter.PathSuffixes(c.Model);
     string stateType = c.Kind == GeneratedCodeKind.Int8 ? "short" : "float";
@@ -56,7 +82,20 @@ foreach (var c in GeneratedCodeCases.All().Where(c => c.Name.StartsWith(prefix, 
     runner.AppendLine("        for (int i = 0; i < 200; i++) m.Step(x, y);");
     runner.AppendLine("        long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(x, y); return System.GC.GetAllocatedBytesForCurrentThread() - before;");
     runner.AppendLine("    }");
+    var nano = NanoVariants(c.Model).ToList();
+    runner.AppendLine($"    public string[] NanoVariants {{ get; }} = {{ {string.Join(", ", nano.Select(v => $"\"{v.Name}\""))} }};");
+    runner.AppendLine("    public float[] RunNano(string variant, float[] seq) => variant switch");
+    runner.AppendLine("    {");
+    foreach (var v in nano) runner.AppendLine($"        \"{v.Name}\" => Nano{v.Name}.Probe.Run(seq),");
+    runner.AppendLine("        _ => throw new System.ArgumentException(variant),");
+    runner.AppendLine("    };");
+    runner.AppendLine("    public long NanoAllocated(string variant, int steps) => variant switch");
+    runner.AppendLine("    {");
+    foreach (var v in nano) runner.AppendLine($"        \"{v.Name}\" => Nano{v.Name}.Probe.Allocated(steps),");
+    runner.AppendLine("        _ => throw new System.ArgumentException(variant),");
+    runner.AppendLine("    };");
     runner.AppendLine("}");
+    foreach (var v in nano) File.WriteAllText(Path.Combine(outDir, $"C{n}.Nano{v.Name}.g.cs"), v.Result.Source + NanoProbe($"{ns}.Nano{v.Name}", v.Result));
     File.WriteAllText(Path.Combine(outDir, $"C{n}.g.cs"), NetModelEmitter.Emit(c.Model, options));
     File.WriteAllText(Path.Combine(outDir, $"C{n}.Runner.g.cs"), runner.ToString());
     registry.AppendLine($"        new {ns}.Runner(),");
@@ -70,6 +109,46 @@ foreach (var c in GeneratedCodeCases.All().Where(c => c.Name.StartsWith(prefix, 
 }
 registry.AppendLine("    };");
 registry.AppendLine("}");
+
+// Run(seq): from a new model, every step's outputs, with a Reset after step T/2 (as NanoFrameworkDesktopTests' probe);
+// Allocated(steps): bytes Step allocates after 20 warm-up steps (not meaningful for Resource, whose reads return slices).
+static string NanoProbe(string ns, NanoEmitResult result)
+{
+    bool resource = result.Placement == NanoWeightPlacement.Resource;
+    var p = new StringBuilder();
+    p.AppendLine();
+    p.AppendLine($"namespace {ns}");
+    p.AppendLine("{");
+    p.AppendLine("    internal static class Probe");
+    p.AppendLine("    {");
+    if (resource)
+    {
+        p.AppendLine("        private enum BinaryResources : short { M_weights = 1 }");
+        p.AppendLine($"        private static readonly byte[] Weights = System.Convert.FromBase64String(\"{Convert.ToBase64String(result.Resources[0].Bytes)}\");");
+        p.AppendLine("        private static M Create() { nanoFramework.Runtime.Native.ResourceUtility.Data = Weights; return new M(new System.Resources.ResourceManager(\"Probe\", typeof(Probe).Assembly), BinaryResources.M_weights); }");
+    }
+    else p.AppendLine("        private static M Create() => new M();");
+    p.AppendLine("        public static float[] Run(float[] seq)");
+    p.AppendLine("        {");
+    p.AppendLine("            var m = Create(); int t = seq.Length / M.InputSize; var outs = new float[t * M.OutputSize];");
+    p.AppendLine("            var x = new float[M.InputSize]; var y = new float[M.OutputSize];");
+    p.AppendLine("            for (int s = 0; s < t; s++)");
+    p.AppendLine("            {");
+    p.AppendLine("                System.Array.Copy(seq, s * M.InputSize, x, 0, M.InputSize); m.Step(x, y); System.Array.Copy(y, 0, outs, s * M.OutputSize, M.OutputSize);");
+    p.AppendLine("                if (s == t / 2) m.Reset();");
+    p.AppendLine("            }");
+    p.AppendLine("            return outs;");
+    p.AppendLine("        }");
+    p.AppendLine("        public static long Allocated(int steps)");
+    p.AppendLine("        {");
+    p.AppendLine("            var m = Create(); var x = new float[M.InputSize]; var y = new float[M.OutputSize];");
+    p.AppendLine("            for (int i = 0; i < 20; i++) m.Step(x, y);");
+    p.AppendLine("            long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(x, y); return System.GC.GetAllocatedBytesForCurrentThread() - before;");
+    p.AppendLine("        }");
+    p.AppendLine("    }");
+    p.AppendLine("}");
+    return p.ToString();
+}
 File.WriteAllText(Path.Combine(outDir, "Registry.g.cs"), registry.ToString());
 File.WriteAllLines(Path.Combine(outDir, "x64-int8.txt"), x64Digests);
 Console.WriteLine($"{n} cases written to {outDir}");

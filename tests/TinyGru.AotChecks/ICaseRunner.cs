@@ -14,4 +14,13 @@ internal interface ICaseRunner
 
     /// <summary>Bytes allocated by <paramref name="steps"/> Steps after 200 warm-up steps.</summary>
     long Allocated(float[] x, int steps);
+
+    /// <summary>The case's nanoFramework code variants: weight placements that fit ("Inline", "Arrays", "Resource") and "ArraysManaged" (float, managed activations).</summary>
+    string[] NanoVariants { get; }
+
+    /// <summary>Runs a [T, I] sequence through a nanoFramework variant from a new model, with a Reset after step T/2.</summary>
+    float[] RunNano(string variant, float[] seq);
+
+    /// <summary>Bytes a nanoFramework variant's Step allocates over <paramref name="steps"/> steps after 20 warm-up steps.</summary>
+    long NanoAllocated(string variant, int steps);
 }

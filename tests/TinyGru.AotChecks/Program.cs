@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using TinyGru;
 using TinyGru.AotChecks;
 using TinyGru.Runtime;
 using TinyGru.Tests;
@@ -8,7 +9,8 @@ using X86 = System.Runtime.Intrinsics.X86;
 
 // The generated-code checks of TinyGru.CodeGen.Tests on the cases they share (tests/Shared/GeneratedCodeCases.cs), as
 // a NativeAOT program: every case on every path the CPU can run, against the reference engines it runs itself and, for
-// fixtures, PyTorch/ONNX Runtime's outputs; allocation per step. Exits 1 on any failure.
+// fixtures, PyTorch/ONNX Runtime's outputs; allocation per step; and the case's nanoFramework code in every weight
+// placement that fits. Exits 1 on any failure.
 // Usage: TinyGru.AotChecks [--digests FILE] [--subset]
 //   --digests FILE: one digest (GeneratedCodeCases.Digest) per case of its 128-bit path's outputs, to compare runs across machines;
 //   --subset: accept a build whose cases were emitted with a name prefix (a quicker local build); otherwise every case must be compiled in.
@@ -117,6 +119,52 @@ for (int n = 0; n < Math.Min(cases.Count, runners.Length); n++)
         if (path == (runner.Paths.Contains("128") ? "128" : "Scalar"))
         {
             digests.Add($"{c.Name} {label} {GeneratedCodeCases.Digest(actual)}");
+        }
+    }
+
+    // The nanoFramework code, compiled for this target (desktop .NET arithmetic standing in for nanoCLR's): float and
+    // int8-weights within 1e-4 of the reference engine (NanoFrameworkDesktopTests' bound), integer-only int8 bit for bit.
+    if (runner.NanoVariants.Length > 0)
+    {
+        var nanoExpected = new float[expected.Length];
+        IGruModel engine = c.Kind == GeneratedCodeKind.Int8 ? new Int8ReferenceEngine(c.Model) : new GruReferenceEngine(c.Model);
+        for (int s = 0; s < steps; s++)
+        {
+            engine.Step(c.Sequence.AsSpan(s * inputs, inputs), nanoExpected.AsSpan(s * outputs, outputs));
+            if (s == steps / 2) engine.Reset();
+        }
+        foreach (var variant in runner.NanoVariants)
+        {
+            checks++;
+            string label = "nanoFramework " + variant;
+            ran[$"{c.Kind} {label}"] = ran.GetValueOrDefault($"{c.Kind} {label}") + 1;
+            float[] actual;
+            try
+            {
+                actual = runner.RunNano(variant, c.Sequence);
+            }
+            catch (Exception e)
+            {
+                Fail($"{c.Name} {label}: {e.GetType().Name}: {e.Message}");
+                continue;
+            }
+            if (c.Kind == GeneratedCodeKind.Int8)
+            {
+                int bad = Enumerable.Range(0, nanoExpected.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(nanoExpected[i]) != BitConverter.SingleToInt32Bits(actual[i]), -1);
+                if (bad >= 0) Fail($"{c.Name} {label}: output {bad} (step {bad / outputs}) is {actual[bad]:R}, Int8ReferenceEngine gives {nanoExpected[bad]:R}");
+            }
+            else
+            {
+                double worst = nanoExpected.Select((e, i) => Math.Abs(e - actual[i]) / Math.Max(1.0, Math.Abs(e))).Max();
+                if (!(worst <= 1e-4)) Fail($"{c.Name} {label}: error {worst:G3} against the reference engine exceeds 1e-4");
+            }
+            if (!variant.StartsWith("Resource", StringComparison.Ordinal))
+            {
+                checks++;
+                long bytes = long.MaxValue;
+                for (int attempt = 0; attempt < 3 && bytes != 0; attempt++) bytes = Math.Min(bytes, runner.NanoAllocated(variant, 200));
+                if (bytes != 0) Fail($"{c.Name} {label}: Step allocated {bytes} bytes over 200 steps");
+            }
         }
     }
 

@@ -23,26 +23,8 @@ public class NanoFrameworkDesktopTests
 {
     private static readonly NanoWeightPlacement[] Placements = { NanoWeightPlacement.Inline, NanoWeightPlacement.Arrays, NanoWeightPlacement.Resource };
 
-    /// <summary>nanoFramework's ResourceUtility, as nf-interpreter implements the chunked read: offset ≥ size throws, length is trimmed.</summary>
-    private const string Shim = @"
-namespace nanoFramework.Runtime.Native
-{
-    public static class ResourceUtility
-    {
-        public static byte[] Data;
-        public static int Reads;
-        public static object GetObject(System.Resources.ResourceManager rm, System.Enum id, int offset, int length)
-        {
-            if (rm == null || id == null) throw new System.ArgumentNullException();
-            if (offset >= Data.Length) throw new System.IndexOutOfRangeException();
-            if (offset + length >= Data.Length) length = Data.Length - offset;
-            var r = new byte[length];
-            System.Array.Copy(Data, offset, r, 0, length);
-            Reads++;
-            return r;
-        }
-    }
-}";
+    /// <summary>nanoFramework's ResourceUtility, as nf-interpreter implements the chunked read (tests/Shared/NanoFramework/ResourceUtility.cs, also compiled into the NativeAOT checks).</summary>
+    private static readonly Lazy<string> Shim = new(() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Shared", "NanoFramework", "ResourceUtility.cs")));
 
     private const string Probe = @"
 namespace Probe
@@ -151,7 +133,7 @@ namespace Probe
         if (model.Head?.Activation == HeadActivation.Softmax) symbols.Add("CLASSIFY");
         var options = new CSharpParseOptions(LanguageVersion.CSharp9, preprocessorSymbols: symbols);
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(result.Source, options), CSharpSyntaxTree.ParseText(Probe, options) };
-        if (result.Placement == NanoWeightPlacement.Resource) trees.Add(CSharpSyntaxTree.ParseText(Shim, options));
+        if (result.Placement == NanoWeightPlacement.Resource) trees.Add(CSharpSyntaxTree.ParseText(Shim.Value, options));
         var compilation = CSharpCompilation.Create("Nano" + Guid.NewGuid().ToString("N"), trees, References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
         using var pe = new MemoryStream();
