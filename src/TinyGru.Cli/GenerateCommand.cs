@@ -49,9 +49,9 @@ internal static class GenerateCommand
             string? nsName = parse.GetValue(ns);
             if (nsName is not null && !nsName.Split('.').All(IsIdentifier)) throw new CliException($"--namespace: '{nsName}' is not a C# namespace (identifiers separated by '.', none a keyword)");
 
-            string path = parse.GetValue(model)!;
+            string path = ModelLoader.ModelFilePath(parse.GetValue(model)!);
             var bytes = ModelFileBytes.Read(path);
-            var m = ModelLoader.IsKerasArchive(bytes, path) ? CliModelLoader.Load(path) : ModelLoader.Load(bytes, path);
+            var m = CliModelLoader.Load(bytes, path, ImportOptions.None, out _);
             // Checked here, at the boundary, until the emitters support them: never half-supported inside the kernels.
             if (m.SeriesTransform is not null)
                 throw new CliException($"{path}: the model has a series transform ({SeriesTransforms.Name(m.SeriesTransform)}); generated code does not support series transforms yet — run it with TinyGru.Runtime's GruReferenceEngine or tinygru predict, or train with --transform none");

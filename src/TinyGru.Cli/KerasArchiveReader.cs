@@ -17,9 +17,9 @@ namespace TinyGru.Cli;
 /// </summary>
 internal static class KerasArchiveReader
 {
-    public static GruModel Read(string path, string source)
+    /// <summary>Reads a .keras or .h5 file's <paramref name="bytes"/>; <paramref name="source"/> names it in messages.</summary>
+    public static GruModel Read(byte[] bytes, string source)
     {
-        var bytes = ModelFileBytes.Read(path, source);
         try
         {
             if (bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K') return ReadKeras3(bytes, source);
@@ -127,27 +127,20 @@ internal static class CliModelLoader
 
     public static GruModel Load(string path, ImportOptions? options, out ModelFileKind kind)
     {
-        // Only a regular file with content is peeked at: a device or FIFO reports length 0 and goes to ModelFileBytes,
-        // which refuses it before opening (opening a FIFO without a writer would block).
-        if (File.Exists(path) && new FileInfo(path).Length > 0)
+        // Read once (ModelFileBytes refuses devices and FIFOs before opening them); Keras archives need PureHDF, which
+        // TinyGru.Model (shared with the generator) does not carry, so they are recognised here.
+        string file = ModelLoader.ModelFilePath(path);
+        return Load(ModelFileBytes.Read(file), file, options ?? ImportOptions.None, out kind);
+    }
+
+    /// <summary>Loads a model from the bytes of <paramref name="file"/> (read by the caller, which may also hash them).</summary>
+    public static GruModel Load(byte[] bytes, string file, ImportOptions options, out ModelFileKind kind)
+    {
+        if (ModelLoader.IsKerasArchive(bytes, file) && !(bytes.Length >= 2 && bytes[0] == 0x08))
         {
-            byte[] head = new byte[8];
-            int n;
-            try
-            {
-                using var f = File.OpenRead(path);
-                n = f.Read(head, 0, head.Length);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ModelFormatException(path, null, "cannot read the file: " + e.Message);
-            }
-            if (ModelLoader.IsKerasArchive(head.AsSpan(0, n).ToArray(), path) && !(n >= 2 && head[0] == 0x08))
-            {
-                kind = ModelFileKind.KerasArchive;
-                return KerasArchiveReader.Read(path, path);
-            }
+            kind = ModelFileKind.KerasArchive;
+            return KerasArchiveReader.Read(bytes, file);
         }
-        return ModelLoader.Load(path, options ?? ImportOptions.None, null, out kind);
+        return ModelLoader.Load(bytes, file, options, out kind);
     }
 }

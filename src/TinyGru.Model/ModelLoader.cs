@@ -32,8 +32,7 @@ public static class ModelLoader
     /// </summary>
     public static GruModel Load(string path, ImportOptions options, string? source, out ModelFileKind kind)
     {
-        if (path is null) throw new ArgumentNullException(nameof(path));
-        if (Directory.Exists(path) && File.Exists(Path.Combine(path, "model.json"))) path = Path.Combine(path, "model.json");
+        path = ModelFilePath(path);
         source ??= path;
         var bytes = ModelFileBytes.Read(path, source);
         if (TfjsLayersModel.LooksLikeModelJson(bytes))
@@ -43,6 +42,13 @@ public static class ModelLoader
             return TfjsLayersModel.Load(bytes, source, shard => ModelFileBytes.Read(Path.Combine(folder, shard), shard));
         }
         return Load(bytes, source, options, out kind);
+    }
+
+    /// <summary>The file to read for <paramref name="path"/>: the path itself, or the <c>model.json</c> in a TF.js model folder.</summary>
+    public static string ModelFilePath(string path)
+    {
+        if (path is null) throw new ArgumentNullException(nameof(path));
+        return Directory.Exists(path) && File.Exists(Path.Combine(path, "model.json")) ? Path.Combine(path, "model.json") : path;
     }
 
     /// <summary>True for a Keras 3 .keras archive (a zip) or an HDF5 file (legacy Keras .h5), by name or signature.</summary>
