@@ -163,6 +163,22 @@ internal static class GeneratedCodeCases
     private static string Shape(GateConvention c, int inputs, int[] hidden, int outputs, HeadActivation activation) =>
         $"{(c == GateConvention.ResetAfter ? "after" : "before")}_{inputs}x{string.Join("-", hidden)}x{outputs}_{activation.ToString().ToLowerInvariant()}";
 
+    /// <summary>
+    /// Shard <paramref name="index"/> of <paramref name="count"/>: every count-th case of <see cref="All"/> from the
+    /// index-th. The ARM64 lane compiles its cases in shards, each one NativeAOT executable: one compilation of every
+    /// case's generated code needed several times the compiler time (and 7 GB) of the same code in a few pieces.
+    /// </summary>
+    public static IEnumerable<GeneratedCodeCase> Shard(int index, int count) =>
+        count < 1 || index < 0 || index >= count ? throw new ArgumentOutOfRangeException(nameof(index), $"shard {index} of {count}") : All().Where((_, i) => i % count == index);
+
+    /// <summary>Parses "K/N" (shard K of N, from 0) for the lane's programs.</summary>
+    public static (int Index, int Count) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int k) && int.TryParse(parts[1], out int n) && n >= 1 && k >= 0 && k < n) return (k, n);
+        throw new ArgumentException($"'{text}' is not a shard K/N with 0 ≤ K < N");
+    }
+
     /// <summary>Every case, in a fixed order (the harness's generated code is emitted in this order and matched by name).</summary>
     public static IEnumerable<GeneratedCodeCase> All()
     {

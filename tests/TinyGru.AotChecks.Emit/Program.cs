@@ -11,13 +11,23 @@ using TinyGru.Tests;
 // The harness rebuilds the same cases (seeded) at run time and runs the reference engines itself. Also writes
 // x64-int8.txt: the digest of Int8ReferenceEngine's outputs for each integer-only case as computed here (x64), in the
 // harness's --digests format, so that the ARM64 run's bits can be compared with x64's.
-if (args.Length is not (1 or 2))
+// Usage: TinyGru.AotChecks.Emit <output directory> [--shard K/N] [name prefix]
+//   --shard K/N: only shard K of N (GeneratedCodeCases.Shard); name prefix: only those cases, for a quicker local build.
+var rest = args.ToList();
+(int Index, int Count) shard = (0, 1);
+int at = rest.IndexOf("--shard");
+if (at >= 0 && at + 1 < rest.Count)
 {
-    Console.Error.WriteLine("usage: TinyGru.AotChecks.Emit <output directory> [name prefix: only those cases, for a quicker local build]");
+    shard = GeneratedCodeCases.ParseShard(rest[at + 1]);
+    rest.RemoveRange(at, 2);
+}
+if (rest.Count is not (1 or 2) || rest.Any(a => a.StartsWith("--", StringComparison.Ordinal)))
+{
+    Console.Error.WriteLine("usage: TinyGru.AotChecks.Emit <output directory> [--shard K/N] [name prefix: only those cases, for a quicker local build]");
     return 2;
 }
-string outDir = args[0];
-string prefix = args.Length == 2 ? args[1] : "";
+string outDir = rest[0];
+string prefix = rest.Count == 2 ? rest[1] : "";
 Directory.CreateDirectory(outDir);
 foreach (var old in Directory.GetFiles(outDir, "*.g.cs")) File.Delete(old);
 var registry = new StringBuilder();
@@ -29,7 +39,7 @@ registry.AppendLine("    public static readonly ICaseRunner[] Runners =");
 registry.AppendLine("    {");
 int n = 0;
 var x64Digests = new List<string>();
-foreach (var c in GeneratedCodeCases.All().Where(c => c.Name.StartsWith(prefix, StringComparison.Ordinal)))
+foreach (var c in GeneratedCodeCases.Shard(shard.Index, shard.Count).Where(c => c.Name.StartsWith(prefix, StringComparison.Ordinal)))
 {
     string ns = $"TinyGru.AotChecks.Cases.C{n}";
     IEnumerable<(string Name, NanoEmitResult Result)> NanoVariants(TinyGru.Model.GruModel model)

@@ -11,16 +11,19 @@ using X86 = System.Runtime.Intrinsics.X86;
 // a NativeAOT program: every case on every path the CPU can run, against the reference engines it runs itself and, for
 // fixtures, PyTorch/ONNX Runtime's outputs; allocation per step; and the case's nanoFramework code in every weight
 // placement that fits. Exits 1 on any failure.
-// Usage: TinyGru.AotChecks [--digests FILE] [--subset]
+// Usage: TinyGru.AotChecks [--digests FILE] [--shard K/N] [--subset]
 //   --digests FILE: one digest (GeneratedCodeCases.Digest) per case of its 128-bit path's outputs, to compare runs across machines;
+//   --shard K/N: the build holds shard K of N (GeneratedCodeCases.Shard), as TinyGru.AotChecks.Emit wrote it;
 //   --subset: accept a build whose cases were emitted with a name prefix (a quicker local build); otherwise every case must be compiled in.
 string? digestFile = null;
 bool subset = false;
+(int Index, int Count) shard = (0, 1);
 for (int a = 0; a < args.Length; a++)
 {
     if (args[a] == "--digests" && a + 1 < args.Length) digestFile = args[++a];
     else if (args[a] == "--subset") subset = true;
-    else { Console.Error.WriteLine($"unknown argument {args[a]}; usage: TinyGru.AotChecks [--digests FILE] [--subset]"); return 2; }
+    else if (args[a] == "--shard" && a + 1 < args.Length) shard = GeneratedCodeCases.ParseShard(args[++a]);
+    else { Console.Error.WriteLine($"unknown argument {args[a]}; usage: TinyGru.AotChecks [--digests FILE] [--shard K/N] [--subset]"); return 2; }
 }
 
 Console.WriteLine($"TinyGru.AotChecks on {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
@@ -36,7 +39,8 @@ Console.WriteLine($"Step dispatches to: float/int8-weights {floatStep} (where th
 
 var runners = Registry.Runners;
 var names = runners.Select(r => r.Name).ToHashSet();
-var all = GeneratedCodeCases.All().ToList();
+var all = GeneratedCodeCases.Shard(shard.Index, shard.Count).ToList();
+if (shard.Count > 1) Console.WriteLine($"shard {shard.Index} of {shard.Count}");
 var cases = all.Where(c => names.Contains(c.Name)).ToList();
 int checks = 0, failures = 0;
 var ran = new SortedDictionary<string, int>(StringComparer.Ordinal);
