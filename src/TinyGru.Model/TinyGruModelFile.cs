@@ -152,8 +152,7 @@ public static class TinyGruModelFile
         var transform = ReadSeriesTransform(reader, meta, version, (int)inputs, (int)outputs);
         try
         {
-            var model = new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation);
-            return transform is null ? model : model.WithSeriesTransform(transform);
+            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation, transform);
         }
         catch (ModelFormatException e) when (e.FileName is null)
         {

@@ -104,6 +104,25 @@ public class TinyGruModelFileTests
         Assert.Throws<ModelFormatException>(() => Sample().WithSeriesTransform(new SeriesTransform(new[] { true }, new[] { 0, 0 })));
 
     [Fact]
+    public void ConstructorTakesAndValidatesTheSeriesTransform()
+    {
+        var m = Sample();
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 });
+        var built = new GruModel(m.Convention, m.Layers, m.Head, m.InputNormalization, m.OutputScaling, m.Metadata, seriesTransform: transform);
+        Assert.Same(transform, built.SeriesTransform);
+        Assert.Null(new GruModel(m.Convention, m.Layers, m.Head).SeriesTransform);
+        // The validator checks it like every other part: 2 flags for 3 inputs, and a residual feature beyond the inputs.
+        var wrongInputs = Assert.Throws<ModelFormatException>(() => new GruModel(m.Convention, m.Layers, m.Head, seriesTransform: new SeriesTransform(new[] { true, true }, new[] { 0, -1 })));
+        Assert.Contains("2 differenced-input flags for a model of 3 inputs", wrongInputs.Message);
+        var wrongResidual = Assert.Throws<ModelFormatException>(() => new GruModel(m.Convention, m.Layers, m.Head, seriesTransform: new SeriesTransform(new[] { true, true, true }, new[] { 3, -1 })));
+        Assert.Contains("residual input 3 is not a feature index below 3", wrongResidual.Message);
+        // Every copy carries it.
+        Assert.Same(transform, built.WithScaling(null, null).SeriesTransform);
+        Assert.Same(transform, built.WithMetadata(ModelMetadata.Empty).SeriesTransform);
+        Assert.Null(built.WithSeriesTransform(null).SeriesTransform);
+    }
+
+    [Fact]
     public void UnknownConvention() =>
         Assert.Contains("metadata 'tinygru.convention': is \"sideways\"; expected \"reset-after\" or \"reset-before\"",
             Mutated(m => { m["tinygru.convention"] = "sideways"; return m; }).Message);

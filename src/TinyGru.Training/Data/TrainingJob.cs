@@ -216,6 +216,6 @@ public sealed class TrainingJob
         };
         var labels = task == ModelTask.Classification ? Examples.OutputNames : null;
         var metadata = new ModelMetadata(name, task, labels, provenance);
-        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata).WithSeriesTransform(Transform);
+        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata, Transform);
     }
 }
