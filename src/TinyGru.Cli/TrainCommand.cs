@@ -38,18 +38,23 @@ internal static class TrainCommand
             Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best), none (levels), or difference (the network sees changes and forecasts the change of each target, added back to its last value)",
             DefaultValueFactory = _ => "auto",
         }.AcceptOnlyFromAmong("auto", "none", "difference");
+        var scale = new Option<string>("--scale")
+        {
+            Description = "input scaling, stored in the model's input mean and std: auto (default: pooled-std when every feature starts at 0 on one scale, such as pixels; feature otherwise), feature (z-score each feature), pooled (one mean and std for all features), pooled-std (one std for all, not centered: 0 stays 0) or none",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "feature", "pooled", "pooled-std", "none");
         var qat = QatOption();
         var headroom = HeadroomOption();
         var precision = PrecisionOption();
 
         var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
         data.AddTo(command, withValidation: true);
-        foreach (var option in new Option[] { transform, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
+        foreach (var option in new Option[] { transform, scale, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             int s = parse.GetValue(seed);
-            var spec = data.Spec(parse, s);
+            var spec = data.Spec(parse, s) with { Scale = InputScalings.Parse(parse.GetValue(scale)!) };
             bool adamW = parse.GetValue(optimizer) == "adamw";
             var options = new TrainingOptions
             {
@@ -100,6 +105,7 @@ internal static class TrainCommand
             }
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
+            if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);
             view.Summary(outcome);

@@ -67,6 +67,39 @@ public class TrainCommandTests
         Assert.Contains("confusion matrix", eval.Stdout);
     }
 
+    // Issue 16, digits: --scale picks how the inputs are scaled; it is stored as the model's input mean and std, so every engine follows.
+    [Fact]
+    public void ScaleOptionIsStoredAsTheModelsNormalization()
+    {
+        using var dir = new TempFolder();
+        var data = WriteClasses(dir);
+        string[] Train(string model, params string[] more) => new[] { "train", "--data", data, "--layout", "sequences", "--label", "kind", "--steps", "4",
+            "--hidden", "4", "--epochs", "2", "--test-every", "5", "-o", model }.Concat(more).ToArray();
+
+        var pooled = dir.File("pooled.safetensors");
+        Assert.Equal(0, CliRun.Of(Train(pooled, "--scale", "pooled", "-q")).ExitCode);
+        var m = ModelLoader.Load(pooled);
+        Assert.Single(m.InputNormalization!.Mean.Distinct());
+        Assert.Single(m.InputNormalization.Std.Distinct());
+        Assert.Equal("pooled", m.Metadata.Provenance["train.scale"]);
+        Assert.False(m.Metadata.Provenance.ContainsKey("train.scale_choice"));
+
+        var none = dir.File("none.safetensors");
+        Assert.Equal(0, CliRun.Of(Train(none, "--scale", "none", "-q")).ExitCode);
+        Assert.Null(ModelLoader.Load(none).InputNormalization);
+
+        // auto: these features do not start at 0 (class k hovers at 10k … 10k + 3), so each is z-scored; auto says so.
+        var auto = dir.File("auto.safetensors");
+        var run = CliRun.Of(Train(auto));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("scale: auto — not every feature starts at 0: feature", run.Stdout);
+        var a = ModelLoader.Load(auto);
+        Assert.Equal("feature", a.Metadata.Provenance["train.scale"]);
+        Assert.Equal(2, a.InputNormalization!.Std.Distinct().Count());
+
+        CliRun.Of(Train(dir.File("x.safetensors"), "--scale", "sideways")).AssertOneLineError("sideways");
+    }
+
     /// <summary>A trending series: a line rising 2 per step, a sine on top and noise — its test part lies above every training value.</summary>
     private static string WriteTrend(TempFolder dir, int rows = 200)
     {

@@ -44,6 +44,21 @@ public enum SeriesTransformKind
     Auto,
 }
 
+/// <summary>How the inputs are scaled before the network sees them (stored as the model's input mean and std; docs/benchmarks.md, digits).</summary>
+public enum InputScaling
+{
+    /// <summary><see cref="PooledStd"/> when the features look like one quantity on one scale (see <see cref="InputScalings.Resolve"/>), <see cref="Feature"/> otherwise.</summary>
+    Auto,
+    /// <summary>Each feature z-scored with its own mean and standard deviation.</summary>
+    Feature,
+    /// <summary>One mean and one standard deviation over all features, for features in the same units.</summary>
+    Pooled,
+    /// <summary>Divided by one standard deviation over all features, not centered: zero stays zero (intensities, pixels, counts).</summary>
+    PooledStd,
+    /// <summary>Raw values (no input normalization in the model).</summary>
+    None,
+}
+
 /// <summary>The data flags of <c>tinygru train</c> and <c>eval</c>.</summary>
 public sealed record DataSpec
 {
@@ -79,6 +94,9 @@ public sealed record DataSpec
 
     /// <summary>Series layout: the transform to train with (<see cref="SeriesTransformKind.Auto"/> is resolved by <see cref="SeriesTransforms.Choose"/>).</summary>
     public SeriesTransformKind Transform { get; init; } = SeriesTransformKind.None;
+
+    /// <summary>How the inputs are scaled (<see cref="InputScaling.Auto"/> is resolved on the training part by <see cref="InputScalings.Resolve"/>).</summary>
+    public InputScaling Scale { get; init; } = InputScaling.Auto;
 
     /// <summary>Every K-th sequence (index mod K = 0) is test data.</summary>
     public int? TestEvery { get; init; }

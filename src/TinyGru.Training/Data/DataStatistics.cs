@@ -11,14 +11,23 @@ public sealed class DataStatistics
 {
     private readonly bool _normalizesInputs;
 
-    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale, bool normalizesInputs = true)
+    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale, bool normalizesInputs = true,
+        InputScaling scaling = InputScaling.Feature, string? scalingReason = null)
     {
         _normalizesInputs = normalizesInputs;
+        Scaling = scaling;
+        ScalingReason = scalingReason;
         InputMean = inputMean;
         InputStd = inputStd;
         OutputOffset = outputOffset;
         OutputScale = outputScale;
     }
+
+    /// <summary>How the inputs were scaled (never <see cref="InputScaling.Auto"/>).</summary>
+    public InputScaling Scaling { get; }
+
+    /// <summary>Why <see cref="InputScaling.Auto"/> chose <see cref="Scaling"/>, or null when the scaling was given.</summary>
+    public string? ScalingReason { get; }
 
     /// <summary>[I] feature means.</summary>
     public float[] InputMean { get; }
@@ -32,19 +41,37 @@ public sealed class DataStatistics
     /// <summary>[O] target standard deviations, or null for class targets.</summary>
     public float[]? OutputScale { get; }
 
-    /// <summary>Statistics of <paramref name="examples"/> at <paramref name="trainIndices"/>.</summary>
-    public static DataStatistics Compute(SequenceExamples examples, IReadOnlyList<int> trainIndices)
+    /// <summary>
+    /// Statistics of <paramref name="examples"/> at <paramref name="trainIndices"/>, the inputs scaled as
+    /// <paramref name="scaling"/> says (<see cref="InputScaling.Auto"/> resolved by <see cref="InputScalings.Resolve"/>).
+    /// </summary>
+    public static DataStatistics Compute(SequenceExamples examples, IReadOnlyList<int> trainIndices, InputScaling scaling = InputScaling.Feature)
     {
-        int inputs = examples.InputSize, x = examples.Steps * inputs;
-        var (mean, std) = MeanStd(trainIndices.Count * examples.Steps, inputs, (n, f) =>
+        int inputs = examples.InputSize, x = examples.Steps * inputs, rows = trainIndices.Count * examples.Steps;
+        float Input(int n, int f) => examples.Inputs[trainIndices[n / examples.Steps] * x + n % examples.Steps * inputs + f];
+        string? reason = null;
+        if (scaling == InputScaling.Auto) (scaling, reason) = InputScalings.Resolve(rows, inputs, Input);
+        float[] mean, std;
+        switch (scaling)
         {
-            int s = trainIndices[n / examples.Steps], t = n % examples.Steps;
-            return examples.Inputs[s * x + t * inputs + f];
-        });
-        if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null);
+            case InputScaling.Feature:
+                (mean, std) = MeanStd(rows, inputs, Input);
+                break;
+            case InputScaling.None:
+                (mean, std) = (new float[inputs], Enumerable.Repeat(1f, inputs).ToArray());
+                break;
+            default:
+                // Pooled: every feature's values are one column of rows × inputs values.
+                var (m, sd) = MeanStd(rows * inputs, 1, (r, _) => Input(r / inputs, r % inputs));
+                mean = Enumerable.Repeat(scaling == InputScaling.Pooled ? m[0] : 0f, inputs).ToArray();
+                std = Enumerable.Repeat(sd[0], inputs).ToArray();
+                break;
+        }
+        bool normalizes = scaling != InputScaling.None;
+        if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null, normalizes, scaling, reason);
         int o = examples.OutputSize, per = examples.TargetsPerSequence;
         var (offset, scale) = MeanStd(trainIndices.Count * per, o, (r, j) => examples.Targets[(trainIndices[r / per] * per + r % per) * o + j]);
-        return new DataStatistics(mean, std, offset, scale);
+        return new DataStatistics(mean, std, offset, scale, normalizes, scaling, reason);
     }
 
     /// <summary>

@@ -87,7 +87,7 @@ public sealed class TrainingJob
         var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, spec.Transform == SeriesTransformKind.Difference));
         var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train), quantizationAware, null, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom);
     }
 
     /// <summary>
@@ -184,6 +184,11 @@ public sealed class TrainingJob
             ["train.seed"] = o.Seed.ToString(inv),
             ["train.final_loss"] = result.History[^1].TrainLoss.ToString("G6", inv),
         };
+        if (BaseModel is null)
+        {
+            provenance["train.scale"] = InputScalings.Name(Statistics.Scaling);
+            if (Statistics.ScalingReason is not null) provenance["train.scale_choice"] = "auto: " + Statistics.ScalingReason;
+        }
         if (o.ClipNorm is double clip) provenance["train.clip_norm"] = clip.ToString("R", inv);
         if (BaseModel is not null) provenance["finetune.from"] = BaseModel.Metadata.Name ?? "(unnamed model)";
         if (InputQuantizer is { } q)
