@@ -35,9 +35,9 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print the results as JSON" };
         var transform = new Option<string>("--transform")
         {
-            Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best), none (levels), or difference (the network sees changes and forecasts the change of each target, added back to its last value)",
+            Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best; seasonal is a candidate with --season), none (levels), difference (the network sees changes and forecasts the change of each target, added back to its last value) or seasonal (needs --season m: the change minus the change one season before, added back to the last value plus last season's change)",
             DefaultValueFactory = _ => "auto",
-        }.AcceptOnlyFromAmong("auto", "none", "difference");
+        }.AcceptOnlyFromAmong("auto", "none", "difference", "seasonal");
         var scale = new Option<string>("--scale")
         {
             Description = "input scaling, stored in the model's input mean and std: auto (default: pooled-std when every feature starts at 0 on one scale, such as pixels; feature otherwise), feature (z-score each feature), pooled (one mean and std for all features), pooled-std (one std for all, not centered: 0 stays 0) or none",
@@ -88,7 +88,7 @@ internal static class TrainCommand
             using var interruptHandler = OnInterrupt(interrupt);
             if (spec.Layout != DataLayout.Series)
             {
-                if (kind == SeriesTransformKind.Difference) throw new CliException("--transform difference applies to --layout series");
+                if (kind is SeriesTransformKind.Difference or SeriesTransformKind.Seasonal) throw new CliException($"--transform {SeriesTransforms.Name(kind)} applies to --layout series");
                 kind = SeriesTransformKind.None;
             }
             else if (kind == SeriesTransformKind.Auto)
@@ -96,7 +96,7 @@ internal static class TrainCommand
                 // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
                 SeriesTransformKind chosen;
                 IReadOnlyList<SeriesTransforms.Candidate> candidates;
-                if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
+                if (mode == OutputMode.Live) stdout.WriteLine($"transform: auto — training {string.Join(", ", SeriesTransforms.CandidatesFor(spec).Select(SeriesTransforms.Name))} on validation windows of the training part …");
                 try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options, interrupt.Token); }
                 catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
                 choice = SeriesTransforms.Describe(chosen, candidates);
@@ -105,7 +105,7 @@ internal static class TrainCommand
             }
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
-            if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
+            if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why && job.Examples.InputSize > 1) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);
             view.Summary(outcome);

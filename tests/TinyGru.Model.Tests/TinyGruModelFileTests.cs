@@ -68,8 +68,8 @@ public class TinyGruModelFileTests
 
     [Fact]
     public void NewerVersionIsRefused() =>
-        Assert.Contains("metadata 'tinygru.version': is 4; this TinyGru reads model files up to version 3",
-            Mutated(m => { m["tinygru.version"] = "4"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.version': is 5; this TinyGru reads model files up to version 4",
+            Mutated(m => { m["tinygru.version"] = "5"; return m; }).Message);
 
     [Fact]
     public void SeriesTransformRoundTripsAsVersion3()
@@ -87,6 +87,34 @@ public class TinyGruModelFileTests
         // A model without a transform is still written as version 1 (older readers load it) and has none.
         Assert.Equal("1", SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample()), "m").Metadata["tinygru.version"]);
         Assert.Null(ModelLoader.Load(TinyGruModelFile.Serialize(Sample()), "m.safetensors").SeriesTransform);
+    }
+
+    [Fact]
+    public void SeasonalTransformRoundTripsAsVersion4()
+    {
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 12, residualDelay: 11);
+        var file = SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(transform)), "m");
+        Assert.Equal("4", file.Metadata["tinygru.version"]);
+        Assert.Equal("12", file.Metadata["tinygru.transform.season"]);
+        Assert.Equal("11", file.Metadata["tinygru.transform.residual_delay"]);
+        var back = ModelLoader.Load(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(transform)), "m.safetensors").SeriesTransform!;
+        Assert.Equal((12, 11), (back.Season, back.ResidualDelay));
+        Assert.Equal(13 * 3 + 1, back.StateSize);
+        // A plain difference stays version 3 without the new keys, so TinyGru versions that read version 3 still load it.
+        var plain = SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(SeriesTransform.Difference(3, new[] { 0, -1 }))), "m");
+        Assert.Equal("3", plain.Metadata["tinygru.version"]);
+        Assert.False(plain.Metadata.ContainsKey("tinygru.transform.season"));
+    }
+
+    [Fact]
+    public void SeasonalTransformNeedsVersion4AndAValidDelay()
+    {
+        Assert.Contains("seasonal series transforms (tinygru.transform.season) are format version 4",
+            Mutated(m => { m["tinygru.version"] = "3"; m["tinygru.transform.differenced_inputs"] = "0"; m["tinygru.transform.residual_inputs"] = "0,-1"; m["tinygru.transform.season"] = "12"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.transform.residual_delay': is \"12\"; expected an integer from 0 to 11",
+            Mutated(m => { m["tinygru.version"] = "4"; m["tinygru.transform.differenced_inputs"] = "0"; m["tinygru.transform.residual_inputs"] = "0,-1"; m["tinygru.transform.season"] = "12"; m["tinygru.transform.residual_delay"] = "12"; return m; }).Message);
+        Assert.Contains("season 1 is not 0 (none) or from 2",
+            Assert.Throws<ModelFormatException>(() => Sample().WithSeriesTransform(new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 1))).Message);
     }
 
     [Fact]

@@ -40,6 +40,8 @@ public enum SeriesTransformKind
     None,
     /// <summary>Every feature differenced (x_t − x_{t−1}); each target forecast as its last value plus a predicted change.</summary>
     Difference,
+    /// <summary>Every feature differenced over one season (x_t − x_{t−m}, m = <see cref="DataSpec.Season"/>); each target forecast as its value one season before plus a predicted seasonal change.</summary>
+    Seasonal,
     /// <summary>Train each candidate on a validation split of the training part and keep the best (<c>tinygru train</c>'s default for series).</summary>
     Auto,
 }
@@ -91,6 +93,9 @@ public sealed record DataSpec
     /// rather than only after the last (sequence-to-sequence). Trains the model to forecast from any amount of history.
     /// </summary>
     public bool EveryStep { get; init; }
+
+    /// <summary>Series layout: the season length m in steps (12 for monthly data with a yearly cycle), or null: enables the seasonal transform and the seasonal-naive baseline.</summary>
+    public int? Season { get; init; }
 
     /// <summary>Series layout: the transform to train with (<see cref="SeriesTransformKind.Auto"/> is resolved by <see cref="SeriesTransforms.Choose"/>).</summary>
     public SeriesTransformKind Transform { get; init; } = SeriesTransformKind.None;

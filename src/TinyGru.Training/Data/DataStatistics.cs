@@ -136,11 +136,12 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
 
         var all = Enumerable.Range(0, n);
         int[] test = spec.TestEvery is int k ? all.Where(i => i % k == 0).ToArray()
-            : spec.TestFraction is double fraction ? all.Skip(n - (int)Math.Round(n * fraction)).ToArray()
+            : spec.TestFraction is double fraction ? all.Skip(n - Math.Min(n, (int)Math.Round((n + PrimingRows(examples, spec)) * fraction))).ToArray()
             : Array.Empty<int>();
         var testSet = new HashSet<int>(test);
         var rest = all.Where(i => !testSet.Contains(i)).ToArray();
-        int validationCount = (int)Math.Round(rest.Length * spec.ValidationFraction);
+        // Series: sized like the test part on windows of --window rows, so every transform validates on the same last targets.
+        int validationCount = Math.Min(rest.Length, (int)Math.Round((rest.Length + PrimingRows(examples, spec)) * spec.ValidationFraction));
         int[] validation;
         if (spec.Layout == DataLayout.Series) validation = rest.Skip(rest.Length - validationCount).ToArray(); // the most recent windows
         else
@@ -162,4 +163,11 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
             throw new TrainingException($"{source}: too few rows for the split ({Parts()}); training needs at least 2");
         return new DataSplit(train, validation, test);
     }
+
+    /// <summary>
+    /// Windows a differenced model loses to priming (its windows are longer by the lag): the test part is sized on the
+    /// windows of <c>--window</c> rows, so it holds the same last targets whatever the transform.
+    /// </summary>
+    private static int PrimingRows(SequenceExamples examples, DataSpec spec) =>
+        spec.Layout == DataLayout.Series && spec.Window is int w ? Math.Max(0, examples.Steps - w) : 0;
 }

@@ -4,14 +4,16 @@ using TinyGru.Model;
 namespace TinyGru.Training;
 
 /// <summary>
-/// Choosing and setting up series transforms (docs/forecasting.md). A differenced model is fed one more row than
-/// <c>--window</c>: its first step after a reset sees no change (0), so <c>--window W</c> gives the network W real
-/// changes, as a differenced PyTorch model of window W sees.
+/// Choosing and setting up series transforms (docs/forecasting.md). A differenced model is fed m more rows than
+/// <c>--window</c> (m = 1, or the season length for <c>seasonal</c>): its first m steps after a reset see no change (0),
+/// so <c>--window W</c> gives the network W real changes, as a differenced PyTorch model of window W sees.
 /// </summary>
 public static class SeriesTransforms
 {
-    /// <summary>The candidates <c>auto</c> compares, in order (ties keep the earlier, simpler one).</summary>
-    public static readonly IReadOnlyList<SeriesTransformKind> Candidates = new[] { SeriesTransformKind.None, SeriesTransformKind.Difference };
+    /// <summary>The candidates <c>auto</c> compares, in order (ties keep the earlier, simpler one): seasonal only when the season is known.</summary>
+    public static IReadOnlyList<SeriesTransformKind> CandidatesFor(DataSpec spec) => spec.Season is null
+        ? new[] { SeriesTransformKind.None, SeriesTransformKind.Difference }
+        : new[] { SeriesTransformKind.None, SeriesTransformKind.Difference, SeriesTransformKind.Seasonal };
 
     /// <summary>How much lower (relative) a later candidate's validation RMSE must be to replace an earlier one.</summary>
     public const double PreferenceMargin = 0.15;
@@ -19,12 +21,23 @@ public static class SeriesTransforms
     /// <summary>Validation fraction carved from the training part when <c>auto</c> needs one and the user gave none.</summary>
     public const double CarvedValidationFraction = 0.2;
 
-    /// <summary>The spec the examples are read with: one more row per window when inputs are differenced.</summary>
-    public static DataSpec LoadingSpec(DataSpec spec, bool differencesInputs) =>
-        differencesInputs && spec.Layout == DataLayout.Series && spec.Window is int w ? spec with { Window = w + 1 } : spec;
+    /// <summary>The spec the examples are read with: <paramref name="primingRows"/> more rows per window (the lag of differenced inputs).</summary>
+    public static DataSpec LoadingSpec(DataSpec spec, int primingRows) =>
+        primingRows > 0 && spec.Layout == DataLayout.Series && spec.Window is int w ? spec with { Window = w + primingRows } : spec;
 
-    /// <summary>The spec to read data for <paramref name="model"/> with (eval, quantize): one more row per window for a differenced model.</summary>
-    public static DataSpec LoadingSpec(DataSpec spec, GruModel model) => LoadingSpec(spec, model.SeriesTransform?.DifferencesInputs == true);
+    /// <summary>The spec to read data for <paramref name="model"/> with (eval, quantize, finetune): m more rows per window for a model differenced at lag m.</summary>
+    public static DataSpec LoadingSpec(DataSpec spec, GruModel model) => LoadingSpec(spec, PrimingRows(model.SeriesTransform));
+
+    /// <summary>Rows that only prime the transform's differences (they see a change of 0): 1, or the season + 1; 0 when it differences no input.</summary>
+    public static int PrimingRows(SeriesTransform? transform) => transform?.DifferencesInputs == true ? transform.History : 0;
+
+    /// <summary>Rows that only prime a transform of <paramref name="kind"/>: 0, 1 or the season length + 1.</summary>
+    public static int PrimingRows(SeriesTransformKind kind, DataSpec spec) => kind switch
+    {
+        SeriesTransformKind.Difference => 1,
+        SeriesTransformKind.Seasonal => 1 + (spec.Season ?? throw new TrainingException("--transform seasonal needs --season (the season length in steps, e.g. 12 for monthly data)")),
+        _ => 0,
+    };
 
     /// <summary>
     /// The transform of <paramref name="kind"/> for <paramref name="examples"/>: for <see cref="SeriesTransformKind.Difference"/>
@@ -36,26 +49,33 @@ public static class SeriesTransforms
         if (spec.Layout != DataLayout.Series) throw new TrainingException($"{source}: --transform {Name(kind)} applies to --layout series");
         var features = examples.FeatureNames.ToList();
         var residual = examples.OutputNames.Select(n => features.IndexOf(n)).ToArray();
-        return SeriesTransform.Difference(examples.InputSize, residual);
+        if (kind != SeriesTransformKind.Seasonal) return SeriesTransform.Difference(examples.InputSize, residual);
+        int season = spec.Season!.Value;
+        if (season < 2) throw new TrainingException($"{source}: --season must be at least 2 for --transform seasonal (1 is --transform difference)");
+        if (spec.Horizon >= season)
+            throw new TrainingException($"{source}: --transform seasonal adds back the change over the horizon one season before; --horizon {spec.Horizon} must be shorter than the season of {season}");
+        return SeriesTransform.Seasonal(examples.InputSize, residual, season, spec.Horizon);
     }
 
-    /// <summary>"none" or "difference".</summary>
+    /// <summary>"none", "difference" or "seasonal".</summary>
     public static string Name(SeriesTransformKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The provenance name of a model's transform.</summary>
     public static string Name(SeriesTransform? transform) =>
         transform is null ? "none"
-        : transform.DifferencesInputs && transform.IsResidual ? "difference"
-        : transform.DifferencesInputs ? "difference (inputs only; a target is not a feature)"
-        : "residual";
+        : (transform.IsSeasonal ? $"seasonal (season {transform.Season.ToString(CultureInfo.InvariantCulture)})" : "difference")
+          + (transform.DifferencesInputs && transform.IsResidual ? ""
+            : transform.DifferencesInputs ? " (inputs only; a target is not a feature)"
+            : " (residual only)");
 
     /// <summary>Parses a --transform value.</summary>
     public static SeriesTransformKind Parse(string text) => text switch
     {
         "none" => SeriesTransformKind.None,
         "difference" => SeriesTransformKind.Difference,
+        "seasonal" => SeriesTransformKind.Seasonal,
         "auto" => SeriesTransformKind.Auto,
-        _ => throw new TrainingException($"--transform: '{text}' is not one of auto, none, difference"),
+        _ => throw new TrainingException($"--transform: '{text}' is not one of auto, none, difference, seasonal"),
     };
 
     /// <summary>One candidate's result on the validation windows.</summary>
@@ -75,7 +95,7 @@ public static class SeriesTransforms
         if (spec.Layout != DataLayout.Series) return (SeriesTransformKind.None, Array.Empty<Candidate>());
         var scoring = spec.ValidationFraction > 0 ? spec : spec with { ValidationFraction = CarvedValidationFraction };
         var results = new List<Candidate>();
-        foreach (var kind in Candidates)
+        foreach (var kind in CandidatesFor(spec))
         {
             var job = TrainingJob.Prepare(table, scoring with { Transform = kind });
             double rmse;

@@ -84,7 +84,7 @@ public sealed class TrainingJob
     {
         if (spec.Transform == SeriesTransformKind.Auto)
             throw new TrainingException("--transform auto is resolved by SeriesTransforms.Choose, which prepares one job per candidate");
-        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, spec.Transform == SeriesTransformKind.Difference));
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, SeriesTransforms.PrimingRows(spec.Transform, spec)));
         var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
         return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom);
@@ -105,7 +105,7 @@ public sealed class TrainingJob
         IReadOnlyList<string>? known = !classes ? null
             : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
             : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model.SeriesTransform?.DifferencesInputs == true), known);
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model), known);
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (model.OutputSize != examples.OutputSize)
@@ -207,7 +207,8 @@ public sealed class TrainingJob
             provenance["data.horizon"] = Spec.Horizon.ToString(inv);
             provenance["data.targets"] = Spec.EveryStep ? "every step" : "last step";
             provenance["train.transform"] = SeriesTransforms.Name(Transform);
-            if (Transform?.DifferencesInputs == true) provenance["data.window"] = $"{Examples.Steps - 1} changes ({Examples.Steps} rows)";
+            if (SeriesTransforms.PrimingRows(Transform) is int priming and > 0) provenance["data.window"] = $"{Examples.Steps - priming} changes ({Examples.Steps} rows)";
+            if (Spec.Season is int season) provenance["data.season"] = season.ToString(inv);
             if (TransformChoice is not null) provenance["train.transform_choice"] = TransformChoice;
         }
         if (metrics is not null)
