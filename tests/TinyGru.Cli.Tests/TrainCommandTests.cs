@@ -164,6 +164,88 @@ public class TrainCommandTests
         Assert.False(File.Exists(code));
     }
 
+    /// <summary>A rising series with a season of 6 steps whose swing grows with the level, one row per step.</summary>
+    private static string WriteSeasonal(TempFolder dir, int rows = 120)
+    {
+        var random = new Random(4);
+        var lines = new List<string> { "t,level" };
+        for (int i = 0; i < rows; i++) lines.Add($"{i},{(100 + 2.0 * i + (10 + 0.2 * i) * Math.Sin(2 * Math.PI * i / 6) + random.NextDouble()).ToString("F3", Inv)}");
+        return Write(dir, "seasonal.csv", lines);
+    }
+
+    // Issue 16: --transform seasonal with --season m; eval prints the seasonal-naive baseline (the model knows its season),
+    // inspect shows the transform, predict follows it.
+    [Fact]
+    public void SeasonalTransformTrainsAndEveryCommandFollowsIt()
+    {
+        using var dir = new TempFolder();
+        var data = WriteSeasonal(dir);
+        var model = dir.File("seasonal.safetensors");
+        string[] Series(params string[] more) => new[] { "--data", data, "--layout", "series", "--target", "level", "--window", "6", "--test-fraction", "0.2" }.Concat(more).ToArray();
+
+        CliRun.Of(new[] { "train" }.Concat(Series("--transform", "seasonal", "-o", model)).ToArray()).AssertOneLineError("--transform seasonal needs --season");
+        Assert.False(File.Exists(model));
+
+        var run = CliRun.Of(new[] { "train" }.Concat(Series("--season", "6", "--transform", "seasonal", "--hidden", "8", "--epochs", "40", "--seed", "1", "-o", model)).ToArray());
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("seasonal naive: RMSE", run.Stdout);
+        var m = ModelLoader.Load(model);
+        Assert.Equal((6, 5), (m.SeriesTransform!.Season, m.SeriesTransform.ResidualDelay));
+        Assert.Equal("seasonal (season 6)", m.Metadata.Provenance["train.transform"]);
+
+        var eval = CliRun.Of(new[] { "eval", model }.Concat(Series("--json")).ToArray());
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using (var json = JsonDocument.Parse(eval.Stdout))
+        {
+            double rmse = json.RootElement.GetProperty("rmse").GetDouble(), seasonal = json.RootElement.GetProperty("seasonalNaiveRmse").GetDouble();
+            Assert.True(rmse < seasonal && rmse < json.RootElement.GetProperty("naiveRmse").GetDouble(), $"RMSE {rmse} vs seasonal naive {seasonal}");
+            Assert.Equal(double.Parse(m.Metadata.Provenance["metric.test_rmse"], Inv), rmse, 3);
+        }
+        var table = CliRun.Of(new[] { "eval", model }.Concat(Series("--plot", dir.File("f.png"))).ToArray());
+        Assert.Contains("seasonal naive", table.Stdout);
+        Assert.Contains("predicting the value one season before", table.Stdout);
+        Assert.True(File.Exists(dir.File("f.png")));
+
+        var inspect = CliRun.Of("inspect", model);
+        Assert.Contains("transform      seasonal: inputs seasonally differenced ((x_t − x_{t−1}) − (x_{t−6} − x_{t−7})), forecast = y_t + y_{t−5} − y_{t−6} + predicted change", inspect.Stdout);
+        Assert.Contains("differenced: 0 (level)", inspect.Stdout);
+        Assert.Contains("added back: output 0 ← 0 (level)", inspect.Stdout);
+        Assert.Contains("state: 8 values beside the hidden state", inspect.Stdout);
+        Assert.Contains("normalization  input mean/std per feature", inspect.Stdout);
+        using (var json = JsonDocument.Parse(CliRun.Of("inspect", model, "--json").Stdout))
+        {
+            var t = json.RootElement.GetProperty("seriesTransform");
+            Assert.Equal("seasonal", t.GetProperty("kind").GetString());
+            Assert.Equal(6, t.GetProperty("season").GetInt32());
+            Assert.Equal(5, t.GetProperty("residualDelay").GetInt32());
+            Assert.Equal(8, t.GetProperty("stateSize").GetInt32());
+            Assert.Equal("feature", json.RootElement.GetProperty("inputScaling").GetString());
+        }
+
+        // predict runs the raw rows through the model's transform: its last row is the model's forecast from the whole series.
+        var predict = CliRun.Of("predict", model, "--input", data, "--features", "level");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        Assert.Equal(121, predict.Stdout.Trim().Split('\n').Length);         // header + one row per step
+    }
+
+    [Fact]
+    public void InspectNamesThePooledScaling()
+    {
+        using var dir = new TempFolder();
+        var data = WriteClasses(dir);
+        var model = dir.File("pooled.safetensors");
+        Assert.Equal(0, CliRun.Of("train", "--data", data, "--layout", "sequences", "--label", "kind", "--steps", "4", "--hidden", "4", "--epochs", "1",
+            "--scale", "pooled-std", "-q", "-o", model).ExitCode);
+        var inspect = CliRun.Of("inspect", model);
+        Assert.Matches(@"normalization  input pooled-std \(every feature ÷ [0-9.]+, not centered\)", inspect.Stdout);
+        using (var json = JsonDocument.Parse(CliRun.Of("inspect", model, "--json").Stdout))
+        {
+            Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("seriesTransform").ValueKind);
+            Assert.Equal("pooled-std", json.RootElement.GetProperty("inputScaling").GetString());
+        }
+        Assert.DoesNotContain("transform      ", inspect.Stdout);
+    }
+
     [Fact]
     public void TransformDifferenceNeedsASeries()
     {
