@@ -23,7 +23,7 @@ internal sealed class DataOptions
     public readonly Option<string[]> Features = new("--features") { Description = "input columns, taken in file order: series, the features of a step (default: the targets); sequences, the flattened sequence (default: every column but the labels)" };
     public readonly Option<int?> Window = new("--window") { Description = "series: timesteps per window" };
     public readonly Option<int> Horizon = new("--horizon") { Description = "series: forecast this many steps after the window", DefaultValueFactory = _ => 1 };
-    public readonly Option<int?> Season = new("--season") { Description = "series: the season length in steps (12 for monthly data with a yearly cycle): enables --transform seasonal and the seasonal-naive baseline" };
+    public readonly Option<int?> Season = new("--season") { Description = "series: the season length in steps (12 for monthly data with a yearly cycle): enables --transform seasonal and the seasonal-naive baseline; without it, train --transform auto looks for one in the training rows; 0: no season" };
     public readonly Option<bool> EveryStep = new("--every-step") { Description = "series: a target at every step of the window (the value --horizon steps later), not only after the last" };
     public readonly Option<int?> TestEvery = new("--test-every") { Description = "every K-th sequence (index mod K = 0) is test data" };
     public readonly Option<double?> TestFraction = new("--test-fraction") { Description = "the last fraction of the rows or windows, in file order, is test data" };

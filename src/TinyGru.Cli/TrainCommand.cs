@@ -80,7 +80,7 @@ internal static class TrainCommand
             string dataPath = parse.GetValue(data.Data)!;
             double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
             var table = CsvTable.Read(dataPath);
-            string? choice = null;
+            string? choice = null, seasonFound = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
             // One Ctrl+C handler for the whole command: an interrupt during the auto-transform candidates also stops the
             // final training (a token cancelled there stays cancelled), and there is no moment without a handler.
@@ -93,6 +93,13 @@ internal static class TrainCommand
             }
             else if (kind == SeriesTransformKind.Auto)
             {
+                // A season found in the training rows makes seasonal a candidate (and gives the seasonal-naive baseline).
+                if (spec.Season is null && SeriesTransforms.DetectSeason(table, spec) is { } found)
+                {
+                    spec = spec with { Season = found.Season };
+                    seasonFound = $"{found.Season.ToString(CultureInfo.InvariantCulture)} (autocorrelation of the changes {found.Autocorrelation.ToString("F2", CultureInfo.InvariantCulture)} at that lag; --season sets it)";
+                    if (mode == OutputMode.Live) stdout.WriteLine($"season: {seasonFound}");
+                }
                 // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
                 SeriesTransformKind chosen;
                 IReadOnlyList<SeriesTransforms.Candidate> candidates;
@@ -105,6 +112,7 @@ internal static class TrainCommand
             }
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
+            job.SeasonFound = seasonFound;
             if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why && job.Examples.InputSize > 1) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);

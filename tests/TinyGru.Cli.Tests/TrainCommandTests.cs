@@ -117,9 +117,11 @@ public class TrainCommandTests
         using var dir = new TempFolder();
         var data = WriteTrend(dir);
         var model = dir.File("trend.safetensors");
+        // --season 0: this trend's sine (period 15.7 steps) would otherwise be found as a season of 16 and add a candidate.
         var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--hidden", "8",
-            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "-o", model);
+            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "--season", "0", "-o", model);
         Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.DoesNotContain("season:", run.Stdout);
         Assert.Matches(@"transform: none [0-9.]+, difference [0-9.]+ \(validation RMSE\): difference", run.Stdout);
         var m = ModelLoader.Load(model);
         Assert.Equal("difference", m.Metadata.Provenance["train.transform"]);
@@ -226,6 +228,20 @@ public class TrainCommandTests
         var predict = CliRun.Of("predict", model, "--input", data, "--features", "level");
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         Assert.Equal(121, predict.Stdout.Trim().Split('\n').Length);         // header + one row per step
+    }
+
+    [Fact]
+    public void AutoDetectsTheSeasonAndConsidersSeasonalDifferencing()
+    {
+        using var dir = new TempFolder();
+        var data = WriteSeasonal(dir);
+        var model = dir.File("auto.safetensors");
+        var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "6", "--test-fraction", "0.2",
+            "--hidden", "4", "--epochs", "5", "--seed", "1", "-o", model);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Matches(@"season: 6 \(autocorrelation of the changes 0\.[0-9]+ at that lag; --season sets it\)", run.Stdout);
+        Assert.Matches(@"transform: none [0-9.]+, difference [0-9.]+, seasonal [0-9.]+ \(validation RMSE\)", run.Stdout);
+        Assert.StartsWith("detected: 6 (", ModelLoader.Load(model).Metadata.Provenance["data.season"]);
     }
 
     [Fact]

@@ -38,13 +38,19 @@ internal static class ForecastHarness
                 var o = options with { Seed = seed };
                 var kind = SeriesTransforms.Parse(transform);
                 string choice = "";
+                var s = spec;
+                if (kind == SeriesTransformKind.Auto && s.Season is null && SeriesTransforms.DetectSeason(table, s) is { } found)
+                {
+                    s = s with { Season = found.Season };
+                    choice = $" — season {found.Season} detected ({found.Autocorrelation:F2})";
+                }
                 if (kind == SeriesTransformKind.Auto)
                 {
-                    var (chosen, candidates) = SeriesTransforms.Choose(table, spec, o);
-                    choice = " — " + SeriesTransforms.Describe(chosen, candidates);
+                    var (chosen, candidates) = SeriesTransforms.Choose(table, s, o);
+                    choice += " — " + SeriesTransforms.Describe(chosen, candidates);
                     kind = chosen;
                 }
-                var job = TrainingJob.Prepare(table, spec with { Transform = kind });
+                var job = TrainingJob.Prepare(table, s with { Transform = kind });
                 var model = job.BuildModel(job.Run(o), o, name);
                 var test = ModelEvaluation.Of(model, job.Examples, job.Split.Test);
                 naive = test.NaiveRmse!.Value;

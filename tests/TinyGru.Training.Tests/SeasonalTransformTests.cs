@@ -164,6 +164,26 @@ public class SeasonalTransformTests
     }
 
     [Fact]
+    public void SeasonIsDetectedInTheTrainingRowsOnly()
+    {
+        var found = SeriesTransforms.DetectSeason(Table(), Spec with { Season = null });
+        Assert.Equal(Season, found!.Value.Season);
+        Assert.True(found.Value.Autocorrelation >= SeriesTransforms.SeasonAutocorrelation);
+        // A random walk has none; nor has sunspots (its 11-year cycle correlates its changes only 0.44, under the 0.5 bar).
+        var random = new Random(2);
+        double level = 0;
+        var walk = CsvTable.Parse("y\n" + string.Join("\n", Enumerable.Range(0, 200).Select(_ => (level += random.NextDouble() - 0.5).ToString("R", CultureInfo.InvariantCulture))), "walk.csv");
+        Assert.Null(SeriesTransforms.DetectSeason(walk, Spec with { Season = null }));
+        Assert.Null(SeriesTransforms.DetectSeason(CsvTable.Read(ReferenceTaskTests.DataPath("sunspots.csv")), ReferenceTasks.SunspotsData));
+        // Only the rows before the test part count: a season that appears only in the test part is not found.
+        var noise = new Random(3);
+        var late = CsvTable.Parse("y\n" + string.Join("\n", Enumerable.Range(0, 100).Select(t =>
+            (t < 60 ? 0.01 * t + noise.NextDouble() : 10 * Math.Sin(2 * Math.PI * t / 4)).ToString("R", CultureInfo.InvariantCulture))), "late.csv");
+        Assert.Null(SeriesTransforms.DetectSeason(late, Spec with { Season = null, TestFraction = 0.4 }));
+        Assert.NotNull(SeriesTransforms.DetectSeason(late, Spec with { Season = null, TestFraction = 0.1 }));
+    }
+
+    [Fact]
     public void SeasonalNeedsASeasonLongerThanTheHorizon()
     {
         Assert.Contains("--season", Assert.Throws<TrainingException>(() => TrainingJob.Prepare(Table(), Spec with { Season = null, Transform = SeriesTransformKind.Seasonal })).Message);

@@ -94,7 +94,10 @@ public sealed record DataSpec
     /// </summary>
     public bool EveryStep { get; init; }
 
-    /// <summary>Series layout: the season length m in steps (12 for monthly data with a yearly cycle), or null: enables the seasonal transform and the seasonal-naive baseline.</summary>
+    /// <summary>
+    /// Series layout: the season length m in steps (12 for monthly data with a yearly cycle): enables the seasonal transform
+    /// and the seasonal-naive baseline. 0: no season (<c>train --transform auto</c> then does not look for one); null: not given.
+    /// </summary>
     public int? Season { get; init; }
 
     /// <summary>Series layout: the transform to train with (<see cref="SeriesTransformKind.Auto"/> is resolved by <see cref="SeriesTransforms.Choose"/>).</summary>

@@ -276,9 +276,9 @@ public sealed class SequenceExamples
         var x = new float[count * window * inputs];
         var y = new float[count * per * outputs];
         var last = new float[count * per * outputs];
-        if (spec.Season is int season && season < 1) throw new TrainingException($"{table.Source}: --season must be at least 1");
-        var seasonal = spec.Season is int m ? new float[count * per * outputs] : null;
-        int seasonsBack = spec.Season is int m2 ? m2 * ((spec.Horizon + m2 - 1) / m2) : 0;   // whole seasons reaching back past the horizon
+        if (spec.Season is int season && season < 0) throw new TrainingException($"{table.Source}: --season must be 0 (none) or a number of steps");
+        var seasonal = spec.Season is int m and > 0 ? new float[count * per * outputs] : null;
+        int seasonsBack = spec.Season is int m2 and > 0 ? m2 * ((spec.Horizon + m2 - 1) / m2) : 0;   // whole seasons reaching back past the horizon
         var lines = new int[count];
         for (int n = 0; n < count; n++)
         {

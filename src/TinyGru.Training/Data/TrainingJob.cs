@@ -40,6 +40,9 @@ public sealed class TrainingJob
     /// <summary>How <c>auto</c> chose <see cref="Transform"/> (each candidate's validation RMSE), recorded in provenance; null otherwise.</summary>
     public string? TransformChoice { get; set; }
 
+    /// <summary>How the season was found when the user gave none (recorded in provenance); null otherwise.</summary>
+    public string? SeasonFound { get; set; }
+
     /// <summary>The data file's name.</summary>
     public string Source { get; }
 
@@ -208,7 +211,7 @@ public sealed class TrainingJob
             provenance["data.targets"] = Spec.EveryStep ? "every step" : "last step";
             provenance["train.transform"] = SeriesTransforms.Name(Transform);
             if (SeriesTransforms.PrimingRows(Transform) is int priming and > 0) provenance["data.window"] = $"{Examples.Steps - priming} changes ({Examples.Steps} rows)";
-            if (Spec.Season is int season) provenance["data.season"] = season.ToString(inv);
+            if (Spec.Season is int season and > 0) provenance["data.season"] = SeasonFound is null ? season.ToString(inv) : "detected: " + SeasonFound;
             if (TransformChoice is not null) provenance["train.transform_choice"] = TransformChoice;
         }
         if (metrics is not null)
