@@ -107,6 +107,19 @@ public class TinyGruModelFileTests
     }
 
     [Fact]
+    public void FootprintCountsTheTransformStateInRam()
+    {
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 12, residualDelay: 11);
+        var plain = ModelFootprint.Of(Sample());
+        var seasonal = ModelFootprint.Of(Sample().WithSeriesTransform(transform));
+        for (int p = 0; p < 3; p++)
+        {
+            Assert.Equal(plain.Precisions[p].RamBytes + 4 * (13 * 3 + 1), seasonal.Precisions[p].RamBytes);   // 13 raw inputs of 3 features and a count
+            Assert.Equal(plain.Precisions[p].FlashBytes, seasonal.Precisions[p].FlashBytes);
+        }
+    }
+
+    [Fact]
     public void SeasonalTransformNeedsVersion4AndAValidDelay()
     {
         Assert.Contains("seasonal series transforms (tinygru.transform.season) are format version 4",
