@@ -80,7 +80,7 @@ internal static class TrainCommand
             string dataPath = parse.GetValue(data.Data)!;
             double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
             var table = CsvTable.Read(dataPath);
-            string? choice = null, seasonFound = null;
+            string? choice = null, seasonFound = null, epochsChoice = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
             // One Ctrl+C handler for the whole command: an interrupt during the auto-transform candidates also stops the
             // final training (a token cancelled there stays cancelled), and there is no moment without a handler.
@@ -109,10 +109,19 @@ internal static class TrainCommand
                 choice = SeriesTransforms.Describe(chosen, candidates);
                 if (mode == OutputMode.Live) stdout.WriteLine($"transform: {choice}");
                 kind = chosen;
+                // The final model has no validation windows of its own: it is trained for the chosen candidate's best epoch.
+                int epochsChosen = SeriesTransforms.FinalEpochs(chosen, candidates, options, spec);
+                if (epochsChosen != options.Epochs)
+                {
+                    epochsChoice = $"{epochsChosen.ToString(CultureInfo.InvariantCulture)} of {options.Epochs.ToString(CultureInfo.InvariantCulture)} (the best validation epoch of {SeriesTransforms.Name(chosen)})";
+                    if (mode == OutputMode.Live) stdout.WriteLine($"epochs: {epochsChoice}");
+                    options = options with { Epochs = epochsChosen };
+                }
             }
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
             job.SeasonFound = seasonFound;
+            job.EpochsChoice = epochsChoice;
             if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why && job.Examples.InputSize > 1) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);

@@ -49,6 +49,8 @@ internal static class ForecastHarness
                     var (chosen, candidates) = SeriesTransforms.Choose(table, s, o);
                     choice += " — " + SeriesTransforms.Describe(chosen, candidates);
                     kind = chosen;
+                    o = o with { Epochs = SeriesTransforms.FinalEpochs(chosen, candidates, o, s) };   // as tinygru train does
+                    choice += $" — {o.Epochs} epochs";
                 }
                 var job = TrainingJob.Prepare(table, s with { Transform = kind });
                 var model = job.BuildModel(job.Run(o), o, name);

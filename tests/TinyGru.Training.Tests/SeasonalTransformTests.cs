@@ -183,6 +183,21 @@ public class SeasonalTransformTests
         Assert.NotNull(SeriesTransforms.DetectSeason(late, Spec with { Season = null, TestFraction = 0.1 }));
     }
 
+    // auto retrains the chosen transform on the whole training part for its best validation epoch (the retrained model
+    // has no validation windows to pick one), unless the user gave validation windows (the final run then picks its own).
+    [Fact]
+    public void AutoRetrainsForTheChosenCandidatesBestEpoch()
+    {
+        var options = new TrainingOptions { HiddenSizes = new[] { 4 }, Epochs = 12, Seed = 1 };
+        var (chosen, candidates) = SeriesTransforms.Choose(Table(), Spec, options);
+        Assert.Equal(3, candidates.Count);
+        Assert.All(candidates, c => Assert.InRange(c.BestEpoch, 1, 12));
+        Assert.Equal(candidates.Single(c => c.Kind == chosen).BestEpoch, SeriesTransforms.FinalEpochs(chosen, candidates, options, Spec));
+        var given = new[] { new SeriesTransforms.Candidate(SeriesTransformKind.None, 1.0, 5), new SeriesTransforms.Candidate(SeriesTransformKind.Difference, 2.0, 7) };
+        Assert.Equal(5, SeriesTransforms.FinalEpochs(SeriesTransformKind.None, given, options, Spec));
+        Assert.Equal(12, SeriesTransforms.FinalEpochs(SeriesTransformKind.None, given, options, Spec with { ValidationFraction = 0.2 }));
+    }
+
     [Fact]
     public void SeasonalNeedsASeasonLongerThanTheHorizon()
     {

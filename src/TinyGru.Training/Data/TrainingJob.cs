@@ -43,6 +43,9 @@ public sealed class TrainingJob
     /// <summary>How the season was found when the user gave none (recorded in provenance); null otherwise.</summary>
     public string? SeasonFound { get; set; }
 
+    /// <summary>How <c>auto</c> chose the epochs of the final run (recorded in provenance); null when they are the user's.</summary>
+    public string? EpochsChoice { get; set; }
+
     /// <summary>The data file's name.</summary>
     public string Source { get; }
 
@@ -213,6 +216,7 @@ public sealed class TrainingJob
             if (SeriesTransforms.PrimingRows(Transform) is int priming and > 0) provenance["data.window"] = $"{Examples.Steps - priming} changes ({Examples.Steps} rows)";
             if (Spec.Season is int season and > 0) provenance["data.season"] = SeasonFound is null ? season.ToString(inv) : "detected: " + SeasonFound;
             if (TransformChoice is not null) provenance["train.transform_choice"] = TransformChoice;
+            if (EpochsChoice is not null) provenance["train.epochs_choice"] = EpochsChoice;
         }
         if (metrics is not null)
             foreach (var m in metrics) provenance["metric." + m.Key] = m.Value;
