@@ -29,12 +29,12 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
-if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
 if (forecast is not null)
 {
     ForecastHarness.Run(tasks.Count == 0 ? new[] { "airpassengers", "eustock", "sunspots" } : tasks, runs, forecast, season);
     return;
 }
+if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
 if (ablation)
 {
     DigitsAblation.Run(runs, variants);
