@@ -56,7 +56,7 @@ internal static class ConvertCommand
         try
         {
             return new GruModel(m.Convention, m.Layers, head, m.InputNormalization, m.OutputScaling,
-                new ModelMetadata(name ?? md.Name, task, labelList, md.Provenance), m.Quantization, m.HiddenDenseLayers, m.Embedding, m.GateActivation);
+                new ModelMetadata(name ?? md.Name, task, labelList, md.Provenance), m.Quantization, m.HiddenDenseLayers, m.Embedding, m.GateActivation, m.SeriesTransform);
         }
         catch (ModelFormatException e)
         {

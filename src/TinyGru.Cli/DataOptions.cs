@@ -23,6 +23,7 @@ internal sealed class DataOptions
     public readonly Option<string[]> Features = new("--features") { Description = "input columns, taken in file order: series, the features of a step (default: the targets); sequences, the flattened sequence (default: every column but the labels)" };
     public readonly Option<int?> Window = new("--window") { Description = "series: timesteps per window" };
     public readonly Option<int> Horizon = new("--horizon") { Description = "series: forecast this many steps after the window", DefaultValueFactory = _ => 1 };
+    public readonly Option<int?> Season = new("--season") { Description = "series: the season length in steps (12 for monthly data with a yearly cycle): enables --transform seasonal and the seasonal-naive baseline; without it, train --transform auto looks for one in the training rows; 0: no season" };
     public readonly Option<bool> EveryStep = new("--every-step") { Description = "series: a target at every step of the window (the value --horizon steps later), not only after the last" };
     public readonly Option<int?> TestEvery = new("--test-every") { Description = "every K-th sequence (index mod K = 0) is test data" };
     public readonly Option<double?> TestFraction = new("--test-fraction") { Description = "the last fraction of the rows or windows, in file order, is test data" };
@@ -31,7 +32,7 @@ internal sealed class DataOptions
 
     public void AddTo(Command command, bool withValidation)
     {
-        foreach (var option in new Option[] { Data, Layout, Label, Steps, Task, Target, Features, Window, Horizon, EveryStep, TestEvery, TestFraction, Missing })
+        foreach (var option in new Option[] { Data, Layout, Label, Steps, Task, Target, Features, Window, Horizon, Season, EveryStep, TestEvery, TestFraction, Missing })
             command.Options.Add(option);
         if (withValidation) command.Options.Add(ValidationFraction);
     }
@@ -53,6 +54,7 @@ internal sealed class DataOptions
         Window = parse.GetValue(Window),
         Horizon = parse.GetValue(Horizon),
         EveryStep = parse.GetValue(EveryStep),
+        Season = parse.GetValue(Season),
         TestEvery = parse.GetValue(TestEvery),
         TestFraction = parse.GetValue(TestFraction),
         ValidationFraction = parse.GetValue(ValidationFraction),
@@ -69,6 +71,7 @@ internal sealed class DataOptions
         if (spec.Steps is int steps) parts.Add("--steps " + steps.ToString(inv));
         if (spec.Targets.Count > 0) parts.Add("--target " + string.Join(",", spec.Targets));
         if (spec.Window is int window) parts.Add("--window " + window.ToString(inv));
+        if (spec.Season is int season) parts.Add("--season " + season.ToString(inv));
         if (spec.TestEvery is int every) parts.Add("--test-every " + every.ToString(inv));
         if (spec.TestFraction is double fraction) parts.Add("--test-fraction " + fraction.ToString("R", inv));
         return string.Join(" ", parts);

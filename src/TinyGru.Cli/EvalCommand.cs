@@ -19,7 +19,7 @@ internal static class EvalCommand
         var model = new Argument<string>("model") { Description = "Model file: TinyGru or PyTorch state_dict .safetensors, or .onnx" };
         var data = new DataOptions();
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts" };
-        var plot = new Option<string?>("--plot") { Description = "forecasts: draw the actual values, the forecast and the last-value baseline of the first target to this PNG file" };
+        var plot = new Option<string?>("--plot") { Description = "forecasts: draw the actual values, the forecast and the last-value baseline (and the seasonal-naive one when the season is known) of the first target to this PNG file" };
         var command = new Command("eval", "Evaluate a model on CSV data (the test part with --test-every/--test-fraction, else every row)") { model };
         data.AddTo(command, withValidation: false);
         command.Options.Add(json);
@@ -29,7 +29,8 @@ internal static class EvalCommand
             string modelPath = parse.GetValue(model)!;
             var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
-            spec = spec with { Task = spec.Task ?? TaskOf(m) };
+            // A seasonal model knows its season: the seasonal-naive baseline is printed beside the last value's.
+            spec = spec with { Task = spec.Task ?? TaskOf(m), Season = spec.Season ?? (m.SeriesTransform is { IsSeasonal: true } t ? t.Season : null) };
             if (spec.Layout == DataLayout.Sequences && m.Metadata.Task == ModelTask.Forecast)
                 throw new CliException($"{modelPath}: a forecast model; evaluate it with --layout series");
             string dataPath = parse.GetValue(data.Data)!;
@@ -67,7 +68,8 @@ internal static class EvalCommand
         return TrainingPlot.RenderForecast($"{data}: {examples.OutputNames[0]}, forecast vs actual", examples.OutputNames[0], rows,
             indices.Select(n => At(examples.Targets!, n)).ToArray(),
             Enumerable.Range(0, indices.Count).Select(i => (double)e.Predictions[(i * per + last) * o]).ToArray(),
-            indices.Select(n => At(examples.LastValues!, n)).ToArray());
+            indices.Select(n => At(examples.LastValues!, n)).ToArray(),
+            e.SeasonalNaiveRmse is null ? null : indices.Select(n => At(examples.SeasonalValues!, n)).ToArray());
     }
 
     /// <summary>The task a model was trained for, when its metadata says.</summary>
@@ -98,6 +100,8 @@ internal static class EvalCommand
         }
         if (e.NaiveRmse is double naive)
             Row("last value", $"RMSE {naive.ToString("G5", inv)}, MAE {e.NaiveMae!.Value.ToString("G5", inv)} (predicting the window's last value)");
+        if (e.SeasonalNaiveRmse is double seasonal)
+            Row("seasonal naive", $"RMSE {seasonal.ToString("G5", inv)}, MAE {e.SeasonalNaiveMae!.Value.ToString("G5", inv)} (predicting the value one season before)");
         console.Write(table);
         if (e.ConfusionMatrix is not { } cm) return;
 

@@ -88,9 +88,45 @@ internal static class InspectCommand
                 $"{(ModelPrecisions.Name(p.Precision) + ":").PadRight(14)}flash {p.FlashBytes.ToString("N0", inv).PadLeft(9)} B, RAM {p.RamBytes.ToString("N0", inv).PadLeft(7)} B"
                 + (p.Precision == m.Precision ? "  ← this file" : ""));
         Line("state", $"{m.StateSize} values ({f.StateBytes.ToString("N0", inv)} bytes as float32{(m.Precision == ModelPrecision.Int8 ? $", {2 * m.StateSize} as Q0.15" : "")})");
-        Line("normalization", $"input {(m.InputNormalization is null ? "none" : "mean/std per feature")}, output {(m.OutputScaling is null ? "none" : "scale/offset per output")}");
+        if (m.SeriesTransform is { } t)
+        {
+            var names = FeatureNames(m);
+            Line("transform", $"{TransformKind(t)}: {t.Describe()}");
+            Line("", "differenced: " + (t.DifferencesInputs ? string.Join(", ", t.DifferencedInputs.Select((d, i) => (d, i)).Where(p => p.d).Select(p => names[p.i])) : "none"));
+            Line("", "added back: " + string.Join(", ", t.ResidualInputs.Select((r, o) => $"output {o} ← {(r < 0 ? "nothing" : names[r])}")));
+            Line("", $"state: {t.StateSize} values beside the hidden state (the last {t.History} raw inputs and a count; docs/forecasting.md)");
+        }
+        Line("normalization", $"input {ScalingText(m.InputNormalization)}, output {(m.OutputScaling is null ? "none" : "scale/offset per output")}");
         foreach (var p in m.Metadata.Provenance) Line("provenance", $"{p.Key} = {p.Value}");
         return sb.ToString();
+    }
+
+    /// <summary>"none", "difference" or "seasonal", as --transform names it.</summary>
+    internal static string TransformKind(SeriesTransform t) => t.IsSeasonal ? "seasonal" : "difference";
+
+    /// <summary>The features' names from the training provenance, or "feature i" when it does not name them.</summary>
+    private static string[] FeatureNames(GruModel m)
+    {
+        var names = m.Metadata.Provenance.TryGetValue("data.features", out var text) ? text.Split(',') : Array.Empty<string>();
+        return names.Length == m.InputSize ? names.Select((n, i) => $"{i} ({n})").ToArray() : Enumerable.Range(0, m.InputSize).Select(i => $"feature {i}").ToArray();
+    }
+
+    /// <summary>How the inputs are scaled, read from the stored mean and std: as tinygru train --scale names it.</summary>
+    internal static string ScalingKind(InputNormalization? norm) =>
+        norm is null ? "none"
+        : norm.Mean.Length < 2 || norm.Mean.Distinct().Count() > 1 || norm.Std.Distinct().Count() > 1 ? "feature"
+        : norm.Mean[0] == 0 ? "pooled-std" : "pooled";
+
+    private static string ScalingText(InputNormalization? norm)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return ScalingKind(norm) switch
+        {
+            "none" => "none",
+            "pooled-std" => $"pooled-std (every feature ÷ {norm!.Std[0].ToString("G5", inv)}, not centered)",
+            "pooled" => $"pooled (every feature − {norm!.Mean[0].ToString("G5", inv)}, ÷ {norm.Std[0].ToString("G5", inv)})",
+            _ => "mean/std per feature",
+        };
     }
 
     private static string PrecisionText(GruModel m)
@@ -178,6 +214,23 @@ internal static class InspectCommand
             }
             w.WriteEndObject();
             w.WriteBoolean("inputNormalization", m.InputNormalization is not null);
+            w.WriteString("inputScaling", ScalingKind(m.InputNormalization));
+            if (m.SeriesTransform is { } t)
+            {
+                w.WriteStartObject("seriesTransform");
+                w.WriteString("kind", TransformKind(t));
+                w.WriteNumber("season", t.Season);
+                w.WriteNumber("residualDelay", t.ResidualDelay);
+                w.WriteStartArray("differencedInputs");
+                for (int i = 0; i < t.DifferencedInputs.Length; i++) if (t.DifferencedInputs[i]) w.WriteNumberValue(i);
+                w.WriteEndArray();
+                w.WriteStartArray("residualInputs");
+                foreach (int r in t.ResidualInputs) w.WriteNumberValue(r);
+                w.WriteEndArray();
+                w.WriteNumber("stateSize", t.StateSize);
+                w.WriteEndObject();
+            }
+            else w.WriteNull("seriesTransform");
             w.WriteBoolean("outputScaling", m.OutputScaling is not null);
             w.WriteStartObject("provenance");
             foreach (var p in m.Metadata.Provenance) w.WriteString(p.Key, p.Value);

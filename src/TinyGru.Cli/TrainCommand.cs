@@ -35,21 +35,26 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print the results as JSON" };
         var transform = new Option<string>("--transform")
         {
-            Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best), none (levels), or difference (the network sees changes and forecasts the change of each target, added back to its last value)",
+            Description = "series: auto (default: train each candidate on a validation split of the training part and keep the best; seasonal is a candidate with --season), none (levels), difference (the network sees changes and forecasts the change of each target, added back to its last value) or seasonal (needs --season m: the change minus the change one season before, added back to the last value plus last season's change)",
             DefaultValueFactory = _ => "auto",
-        }.AcceptOnlyFromAmong("auto", "none", "difference");
+        }.AcceptOnlyFromAmong("auto", "none", "difference", "seasonal");
+        var scale = new Option<string>("--scale")
+        {
+            Description = "input scaling, stored in the model's input mean and std: auto (default: pooled-std when every feature starts at 0 on one scale, such as pixels; feature otherwise), feature (z-score each feature), pooled (one mean and std for all features), pooled-std (one std for all, not centered: 0 stays 0) or none",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "feature", "pooled", "pooled-std", "none");
         var qat = QatOption();
         var headroom = HeadroomOption();
         var precision = PrecisionOption();
 
         var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
         data.AddTo(command, withValidation: true);
-        foreach (var option in new Option[] { transform, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
+        foreach (var option in new Option[] { transform, scale, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             int s = parse.GetValue(seed);
-            var spec = data.Spec(parse, s);
+            var spec = data.Spec(parse, s) with { Scale = InputScalings.Parse(parse.GetValue(scale)!) };
             bool adamW = parse.GetValue(optimizer) == "adamw";
             var options = new TrainingOptions
             {
@@ -75,7 +80,7 @@ internal static class TrainCommand
             string dataPath = parse.GetValue(data.Data)!;
             double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
             var table = CsvTable.Read(dataPath);
-            string? choice = null;
+            string? choice = null, seasonFound = null, epochsChoice = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
             // One Ctrl+C handler for the whole command: an interrupt during the auto-transform candidates also stops the
             // final training (a token cancelled there stays cancelled), and there is no moment without a handler.
@@ -83,23 +88,41 @@ internal static class TrainCommand
             using var interruptHandler = OnInterrupt(interrupt);
             if (spec.Layout != DataLayout.Series)
             {
-                if (kind == SeriesTransformKind.Difference) throw new CliException("--transform difference applies to --layout series");
+                if (kind is SeriesTransformKind.Difference or SeriesTransformKind.Seasonal) throw new CliException($"--transform {SeriesTransforms.Name(kind)} applies to --layout series");
                 kind = SeriesTransformKind.None;
             }
             else if (kind == SeriesTransformKind.Auto)
             {
+                // A season found in the training rows makes seasonal a candidate (and gives the seasonal-naive baseline).
+                if (spec.Season is null && SeriesTransforms.DetectSeason(table, spec) is { } found)
+                {
+                    spec = spec with { Season = found.Season };
+                    seasonFound = $"{found.Season.ToString(CultureInfo.InvariantCulture)} (autocorrelation of the changes {found.Autocorrelation.ToString("F2", CultureInfo.InvariantCulture)} at that lag; --season sets it)";
+                    if (mode == OutputMode.Live) stdout.WriteLine($"season: {seasonFound}");
+                }
                 // Each candidate is trained and scored on validation windows carved from the training part, never the test part.
                 SeriesTransformKind chosen;
                 IReadOnlyList<SeriesTransforms.Candidate> candidates;
-                if (mode == OutputMode.Live) stdout.WriteLine("transform: auto — training none and difference on validation windows of the training part …");
+                if (mode == OutputMode.Live) stdout.WriteLine($"transform: auto — training {string.Join(", ", SeriesTransforms.CandidatesFor(spec).Select(SeriesTransforms.Name))} on validation windows of the training part …");
                 try { (chosen, candidates) = SeriesTransforms.Choose(table, spec, options, interrupt.Token); }
                 catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
                 choice = SeriesTransforms.Describe(chosen, candidates);
                 if (mode == OutputMode.Live) stdout.WriteLine($"transform: {choice}");
                 kind = chosen;
+                // The final model has no validation windows of its own: it is trained for the chosen candidate's best epoch.
+                int epochsChosen = SeriesTransforms.FinalEpochs(chosen, candidates, options, spec);
+                if (epochsChosen != options.Epochs)
+                {
+                    epochsChoice = $"{epochsChosen.ToString(CultureInfo.InvariantCulture)} of {options.Epochs.ToString(CultureInfo.InvariantCulture)} (the best validation epoch of {SeriesTransforms.Name(chosen)})";
+                    if (mode == OutputMode.Live) stdout.WriteLine($"epochs: {epochsChoice}");
+                    options = options with { Epochs = epochsChosen };
+                }
             }
             var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
             job.TransformChoice = choice;
+            job.SeasonFound = seasonFound;
+            job.EpochsChoice = epochsChoice;
+            if (mode == OutputMode.Live && job.Statistics.ScalingReason is { } why && job.Examples.InputSize > 1) stdout.WriteLine($"scale: auto — {why}: {InputScalings.Name(job.Statistics.Scaling)}");
             var outcome = TrainAndSave(job, options, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(dataPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision, interrupt.Token);
             view.Summary(outcome);

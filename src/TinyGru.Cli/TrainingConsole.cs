@@ -109,7 +109,8 @@ internal sealed class TrainingConsole
     public static string TestText(ModelEvaluation t) => t.Accuracy is double a
         ? $"accuracy {(a * 100).ToString("F2", Inv)} % on {t.Count} examples"
         : $"RMSE {t.Rmse!.Value.ToString("G4", Inv)}, MAE {t.Mae!.Value.ToString("G4", Inv)} on {t.Count} examples"
-          + (t.NaiveRmse is double n ? $" (last value: RMSE {n.ToString("G4", Inv)}, MAE {t.NaiveMae!.Value.ToString("G4", Inv)})" : "");
+          + (t.NaiveRmse is double n ? $" (last value: RMSE {n.ToString("G4", Inv)}, MAE {t.NaiveMae!.Value.ToString("G4", Inv)}" : "")
+          + (t.NaiveRmse is null ? "" : t.SeasonalNaiveRmse is double s ? $"; seasonal naive: RMSE {s.ToString("G4", Inv)}, MAE {t.SeasonalNaiveMae!.Value.ToString("G4", Inv)})" : ")");
 
     public static string Architecture(GruModel m) =>
         $"GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))}"
@@ -182,6 +183,8 @@ internal sealed class TrainingConsole
         if (t.Mae is double mae) w.WriteNumber("mae", mae);
         if (t.NaiveRmse is double nr) w.WriteNumber("naiveRmse", nr);
         if (t.NaiveMae is double nm) w.WriteNumber("naiveMae", nm);
+        if (t.SeasonalNaiveRmse is double sr) w.WriteNumber("seasonalNaiveRmse", sr);
+        if (t.SeasonalNaiveMae is double sm) w.WriteNumber("seasonalNaiveMae", sm);
         if (t.ConfusionMatrix is { } cm)
         {
             w.WriteStartArray("labels");

@@ -37,8 +37,9 @@ internal static class TrainingPlot
         return plot.GetImageBytes(900, 500, ImageFormat.Png);
     }
 
-    /// <summary>Actual values, the model's forecasts and the naive last-value forecasts at <paramref name="xs"/> (years, steps).</summary>
-    public static byte[] RenderForecast(string title, string unit, double[] xs, IReadOnlyList<double> actual, IReadOnlyList<double> predicted, IReadOnlyList<double> lastValue)
+    /// <summary>Actual values, the model's forecasts and the naive last-value forecasts at <paramref name="xs"/> (years, steps), and the seasonal-naive ones when given.</summary>
+    public static byte[] RenderForecast(string title, string unit, double[] xs, IReadOnlyList<double> actual, IReadOnlyList<double> predicted, IReadOnlyList<double> lastValue,
+        IReadOnlyList<double>? seasonalNaive = null)
     {
         var plot = new Plot();
         plot.Title(title);
@@ -58,6 +59,13 @@ internal static class TrainingPlot
         n.LegendText = "last value (naive)";
         n.MarkerSize = 0;
         n.LinePattern = LinePattern.Dotted;
+        if (seasonalNaive is not null)
+        {
+            var s = plot.Add.Scatter(xs, seasonalNaive.ToArray());
+            s.LegendText = "one season before (seasonal naive)";
+            s.MarkerSize = 0;
+            s.LinePattern = LinePattern.Dashed;
+        }
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(900, 500, ImageFormat.Png);
     }

@@ -198,7 +198,8 @@ public sealed class GruModel
         ModelQuantization? quantization = null,
         IReadOnlyList<DenseHeadSpec>? hiddenDenseLayers = null,
         TokenEmbedding? embedding = null,
-        GateActivation gateActivation = GateActivation.Sigmoid)
+        GateActivation gateActivation = GateActivation.Sigmoid,
+        SeriesTransform? seriesTransform = null)
     {
         Convention = convention;
         Layers = (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray();
@@ -210,6 +211,7 @@ public sealed class GruModel
         HiddenDenseLayers = hiddenDenseLayers?.ToArray() ?? Array.Empty<DenseHeadSpec>();
         Embedding = embedding;
         GateActivation = gateActivation;
+        SeriesTransform = seriesTransform;
         ModelValidator.Validate(this);
     }
 
@@ -283,37 +285,23 @@ public sealed class GruModel
 
     /// <summary>
     /// The series transform of a forecasting model (format version 3), or null: the engines take raw values and return
-    /// values in the user's units through it. Validated against the model's sizes when set.
+    /// values in the user's units through it.
     /// </summary>
-    public SeriesTransform? SeriesTransform { get; private set; }
+    public SeriesTransform? SeriesTransform { get; }
 
     /// <summary>Returns a copy with <paramref name="transform"/> as its series transform (null: none).</summary>
-    public GruModel WithSeriesTransform(SeriesTransform? transform)
-    {
-        transform?.Validate(InputSize, OutputSize);
-        if (transform is not null && Embedding is not null)
-            throw new ModelFormatException(null, "series transform", "a token (embedding) model takes token ids, which a series transform cannot difference; leave one of them out");
-        var copy = new GruModel(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation);
-        copy.SeriesTransform = transform;
-        return copy;
-    }
-
-    /// <summary><paramref name="copy"/> of this model, given this model's series transform.</summary>
-    private GruModel Carrying(GruModel copy)
-    {
-        copy.SeriesTransform = SeriesTransform;
-        return copy;
-    }
+    public GruModel WithSeriesTransform(SeriesTransform? transform) =>
+        new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation, transform);
 
     /// <summary>Returns a copy with other metadata.</summary>
     public GruModel WithMetadata(ModelMetadata metadata) =>
-        Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation));
+        new(Convention, Layers, Head, InputNormalization, OutputScaling, metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation, SeriesTransform);
 
     /// <summary>Returns the float32 model (the dequantized weights, without the int8 form).</summary>
     public GruModel WithoutQuantization() =>
-        Quantization is null ? this : Carrying(new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, null, HiddenDenseLayers, Embedding, GateActivation));
+        Quantization is null ? this : new(Convention, Layers, Head, InputNormalization, OutputScaling, Metadata, null, HiddenDenseLayers, Embedding, GateActivation, SeriesTransform);
 
     /// <summary>Returns a copy with other input normalization and output scaling (null removes them).</summary>
     public GruModel WithScaling(InputNormalization? inputNormalization, OutputScaling? outputScaling) =>
-        Carrying(new(Convention, Layers, Head, inputNormalization, outputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation));
+        new(Convention, Layers, Head, inputNormalization, outputScaling, Metadata, Quantization, HiddenDenseLayers, Embedding, GateActivation, SeriesTransform);
 }

@@ -83,19 +83,21 @@ public sealed class ModelFootprint
         long normalization = 4L * 2 * (model.InputNormalization is null ? 0 : model.InputSize)
                            + 4L * 2 * (model.OutputScaling is null ? 0 : model.OutputSize);
         long state = model.StateSize;
+        // A series transform's remembered raw inputs (float in every precision: the transform runs outside the int8 core).
+        long transformState = 4L * (model.SeriesTransform?.StateSize ?? 0);
 
         var f32 = new PrecisionFootprint(ModelPrecision.Float32,
             4 * (values + layerBiases + headValues + headRows) + normalization,
-            4 * (state + scratch + model.OutputSize));
+            4 * (state + scratch + model.OutputSize) + transformState);
         long int8Weights = values + headValues + 4 * (rows + headRows) + 4 * (layerBiases + headRows);
         var w8 = new PrecisionFootprint(ModelPrecision.Int8Weights, int8Weights + normalization,
-            4 * (state + scratch + model.OutputSize));
+            4 * (state + scratch + model.OutputSize) + transformState);
         // Integer-only: one packed int32 requantization (pre-shift, multiplier, shift) per row; int32 Q.12 biases
         // (r and z combined, n split for the reset product); input mean and multiplier always; Q0.15 state as int16.
         var i8 = new PrecisionFootprint(ModelPrecision.Int8,
             values + headValues + 4 * (rows + headRows) + 4 * (layerBiases / 2 + nBiases + headRows)
                 + 4L * 2 * model.InputSize + 4L * 2 * (model.OutputScaling is null ? 0 : model.OutputSize) + TableBytes,
-            2 * state + 4 * (scratch + model.InputSize + model.OutputSize));
+            2 * state + 4 * (scratch + model.InputSize + model.OutputSize) + transformState);
         return new ModelFootprint(model.ParameterCount * 4, int8Weights, state * 4, new[] { f32, w8, i8 });
     }
 }

@@ -113,6 +113,13 @@ public static class ModelValidator
             CheckArray(TensorNames.OutputOffset, scaling.Offset, outputs, $"[{outputs}]");
         }
 
+        if (model.SeriesTransform is { } transform)
+        {
+            transform.Validate(inputs, outputs);
+            if (model.Embedding is not null)
+                throw Fail("series transform", "a token (embedding) model takes token ids, which a series transform cannot difference; leave one of them out");
+        }
+
         if (model.Quantization is { } quantization)
         {
             if (quantization.Precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)

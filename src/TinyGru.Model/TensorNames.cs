@@ -100,6 +100,12 @@ public static class MetadataKeys
     /// <summary>Series transform (version 3): per output, the feature whose last raw value is added back (−1: none), comma-separated.</summary>
     public const string ResidualInputs = "tinygru.transform.residual_inputs";
 
+    /// <summary>Series transform (version 4): the season m of seasonal differencing; absent for plain differencing.</summary>
+    public const string TransformSeason = "tinygru.transform.season";
+
+    /// <summary>Series transform (version 4): k of the seasonal residual base y_t + y_{t−k} − y_{t−m}; absent means 0.</summary>
+    public const string ResidualDelay = "tinygru.transform.residual_delay";
+
     /// <summary>Prefix of free-form provenance keys.</summary>
     public const string ProvenancePrefix = "provenance.";
 }

@@ -14,9 +14,13 @@ public static class TinyGruModelFile
     /// <summary>
     /// The newest format version this code reads and writes. A file is written with the lowest version that can hold
     /// it: 1 for float32 models, 2 for quantized ones, 3 when it has a series transform, a dense stack, a ReLU head,
-    /// a token embedding or hard-sigmoid gates (<see cref="DenseStackVersion"/>).
+    /// a token embedding or hard-sigmoid gates (<see cref="DenseStackVersion"/>), 4 when its series transform is seasonal
+    /// (<see cref="SeasonalVersion"/>).
     /// </summary>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
+
+    /// <summary>The format version that added seasonal series transforms (a lag above 1, a residual delay).</summary>
+    public const int SeasonalVersion = 4;
 
     /// <summary>The format version that added series transforms, hidden dense layers, ReLU, token embeddings and gate activations.</summary>
     public const int DenseStackVersion = 3;
@@ -152,8 +156,7 @@ public static class TinyGruModelFile
         var transform = ReadSeriesTransform(reader, meta, version, (int)inputs, (int)outputs);
         try
         {
-            var model = new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation);
-            return transform is null ? model : model.WithSeriesTransform(transform);
+            return new GruModel(convention, layers, head, norm, scaling, metadata, quantization, hiddenDense, embedding, gateActivation, transform);
         }
         catch (ModelFormatException e) when (e.FileName is null)
         {
@@ -217,7 +220,8 @@ public static class TinyGruModelFile
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataKeys.Format] = MetadataKeys.FormatValue,
-            [MetadataKeys.Version] = (model.SeriesTransform is not null || UsesDenseStackVersion(model) ? DenseStackVersion : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.Version] = (model.SeriesTransform?.IsSeasonal == true ? SeasonalVersion
+                : model.SeriesTransform is not null || UsesDenseStackVersion(model) ? DenseStackVersion : quant is null ? 1 : 2).ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Convention] = ConventionName(model.Convention),
             [MetadataKeys.Layers] = model.Layers.Count.ToString(CultureInfo.InvariantCulture),
         };
@@ -243,6 +247,8 @@ public static class TinyGruModelFile
         {
             meta[MetadataKeys.DifferencedInputs] = transform.DifferencedText();
             meta[MetadataKeys.ResidualInputs] = transform.ResidualText();
+            if (transform.Season != 0) meta[MetadataKeys.TransformSeason] = transform.Season.ToString(CultureInfo.InvariantCulture);
+            if (transform.ResidualDelay != 0) meta[MetadataKeys.ResidualDelay] = transform.ResidualDelay.ToString(CultureInfo.InvariantCulture);
         }
         return SafetensorsFile.Serialize(tensors, meta);
     }
@@ -314,11 +320,16 @@ public static class TinyGruModelFile
         if (differenced is null && residual is null) return null;
         string key = differenced is not null ? MetadataKeys.DifferencedInputs : MetadataKeys.ResidualInputs;
         if (version < 3) throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; models with a series transform ({key}) are format version 3");
-        var transform = SeriesTransform.Parse(differenced, residual, inputs, outputs, out var error);
-        if (transform is null) throw reader.FailMetadata(error!.StartsWith("has", StringComparison.Ordinal) || error.StartsWith("residual", StringComparison.Ordinal) ? MetadataKeys.ResidualInputs : MetadataKeys.DifferencedInputs, error);
-        if (!transform.DifferencesInputs && !transform.IsResidual)
+        var parsed = SeriesTransform.Parse(differenced, residual, inputs, outputs, out var error);
+        if (parsed is null) throw reader.FailMetadata(error!.StartsWith("has", StringComparison.Ordinal) || error.StartsWith("residual", StringComparison.Ordinal) ? MetadataKeys.ResidualInputs : MetadataKeys.DifferencedInputs, error);
+        if (!parsed.DifferencesInputs && !parsed.IsResidual)
             throw reader.FailMetadata(key, "describes no transform (no differenced input, no residual output); leave both keys out");
-        return transform;
+        bool seasonal = meta.ContainsKey(MetadataKeys.TransformSeason) || meta.ContainsKey(MetadataKeys.ResidualDelay);
+        if (seasonal && version < SeasonalVersion)
+            throw reader.FailMetadata(MetadataKeys.Version, $"is {version}; seasonal series transforms ({MetadataKeys.TransformSeason}) are format version {SeasonalVersion}");
+        int season = seasonal ? ReadInt(reader, meta, MetadataKeys.TransformSeason, 2, SeriesTransform.MaxSeason) : 0;
+        int delay = meta.ContainsKey(MetadataKeys.ResidualDelay) ? ReadInt(reader, meta, MetadataKeys.ResidualDelay, 0, season - 1) : 0;
+        return new SeriesTransform(parsed.DifferencedInputs, parsed.ResidualInputs, season, delay);
     }
 
     private static string Required(SafetensorsTensorReader reader, IReadOnlyDictionary<string, string> meta, string key) =>

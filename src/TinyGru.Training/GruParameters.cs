@@ -60,7 +60,8 @@ public sealed class GruParameters
     }
 
     /// <summary>The model these parameters describe (copies the arrays; validates like any <see cref="GruModel"/>).</summary>
-    public GruModel ToModel(HeadActivation activation, InputNormalization? inputNormalization = null, OutputScaling? outputScaling = null, ModelMetadata? metadata = null)
+    public GruModel ToModel(HeadActivation activation, InputNormalization? inputNormalization = null, OutputScaling? outputScaling = null, ModelMetadata? metadata = null,
+        SeriesTransform? seriesTransform = null)
     {
         var layers = new GruLayerSpec[Shape.LayerCount];
         for (int k = 0; k < layers.Length; k++)
@@ -69,7 +70,7 @@ public sealed class GruParameters
                 Shape.InputBias(k).Of(Values).ToArray(), Shape.RecurrentBias(k).Of(Values).ToArray());
         var head = new DenseHeadSpec(Shape.LastHiddenSize, Shape.OutputSize,
             Shape.HeadWeight.Of(Values).ToArray(), Shape.HeadBias.Of(Values).ToArray(), activation);
-        return new GruModel(Shape.Convention, layers, head, inputNormalization, outputScaling, metadata);
+        return new GruModel(Shape.Convention, layers, head, inputNormalization, outputScaling, metadata, seriesTransform: seriesTransform);
     }
 
     /// <summary>A deep copy.</summary>

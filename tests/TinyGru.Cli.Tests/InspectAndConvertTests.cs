@@ -53,6 +53,23 @@ public class InspectAndConvertTests
     }
 
     [Fact]
+    public void ConvertKeepsTheSeriesTransform()
+    {
+        using var dir = new TempFolder();
+        var original = ModelLoader.Load(CliRun.Fixture("gru_tiny.safetensors"));
+        var residual = Enumerable.Repeat(-1, original.OutputSize).ToArray();
+        residual[0] = 0;
+        var input = dir.File("transformed.safetensors");
+        File.WriteAllBytes(input, TinyGruModelFile.Serialize(original.WithSeriesTransform(SeriesTransform.Difference(original.InputSize, residual))));
+        var output = dir.File("renamed.safetensors");
+        Assert.Equal(0, CliRun.Of("convert", input, "-o", output, "--name", "renamed").ExitCode);
+        var m = ModelLoader.Load(File.ReadAllBytes(output), output);
+        Assert.Equal("renamed", m.Metadata.Name);
+        Assert.Equal(residual, m.SeriesTransform!.ResidualInputs);
+        Assert.All(m.SeriesTransform.DifferencedInputs, Assert.True);
+    }
+
+    [Fact]
     public void ConvertWithWrongLabelCountWritesNothing()
     {
         using var dir = new TempFolder();

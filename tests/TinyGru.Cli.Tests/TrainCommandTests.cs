@@ -67,6 +67,39 @@ public class TrainCommandTests
         Assert.Contains("confusion matrix", eval.Stdout);
     }
 
+    // Issue 16, digits: --scale picks how the inputs are scaled; it is stored as the model's input mean and std, so every engine follows.
+    [Fact]
+    public void ScaleOptionIsStoredAsTheModelsNormalization()
+    {
+        using var dir = new TempFolder();
+        var data = WriteClasses(dir);
+        string[] Train(string model, params string[] more) => new[] { "train", "--data", data, "--layout", "sequences", "--label", "kind", "--steps", "4",
+            "--hidden", "4", "--epochs", "2", "--test-every", "5", "-o", model }.Concat(more).ToArray();
+
+        var pooled = dir.File("pooled.safetensors");
+        Assert.Equal(0, CliRun.Of(Train(pooled, "--scale", "pooled", "-q")).ExitCode);
+        var m = ModelLoader.Load(pooled);
+        Assert.Single(m.InputNormalization!.Mean.Distinct());
+        Assert.Single(m.InputNormalization.Std.Distinct());
+        Assert.Equal("pooled", m.Metadata.Provenance["train.scale"]);
+        Assert.False(m.Metadata.Provenance.ContainsKey("train.scale_choice"));
+
+        var none = dir.File("none.safetensors");
+        Assert.Equal(0, CliRun.Of(Train(none, "--scale", "none", "-q")).ExitCode);
+        Assert.Null(ModelLoader.Load(none).InputNormalization);
+
+        // auto: these features do not start at 0 (class k hovers at 10k … 10k + 3), so each is z-scored; auto says so.
+        var auto = dir.File("auto.safetensors");
+        var run = CliRun.Of(Train(auto));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("scale: auto — not every feature starts at 0: feature", run.Stdout);
+        var a = ModelLoader.Load(auto);
+        Assert.Equal("feature", a.Metadata.Provenance["train.scale"]);
+        Assert.Equal(2, a.InputNormalization!.Std.Distinct().Count());
+
+        CliRun.Of(Train(dir.File("x.safetensors"), "--scale", "sideways")).AssertOneLineError("sideways");
+    }
+
     /// <summary>A trending series: a line rising 2 per step, a sine on top and noise — its test part lies above every training value.</summary>
     private static string WriteTrend(TempFolder dir, int rows = 200)
     {
@@ -84,9 +117,11 @@ public class TrainCommandTests
         using var dir = new TempFolder();
         var data = WriteTrend(dir);
         var model = dir.File("trend.safetensors");
+        // --season 0: this trend's sine (period 15.7 steps) would otherwise be found as a season of 16 and add a candidate.
         var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "10", "--hidden", "8",
-            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "-o", model);
+            "--epochs", "60", "--test-fraction", "0.2", "--seed", "1", "--season", "0", "-o", model);
         Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.DoesNotContain("season:", run.Stdout);
         Assert.Matches(@"transform: none [0-9.]+, difference [0-9.]+ \(validation RMSE\): difference", run.Stdout);
         var m = ModelLoader.Load(model);
         Assert.Equal("difference", m.Metadata.Provenance["train.transform"]);
@@ -129,6 +164,102 @@ public class TrainCommandTests
         Assert.Contains("generated code does not support series transforms yet", generate.Stderr);
         Assert.Single(generate.Stderr.Trim().Split('\n'));
         Assert.False(File.Exists(code));
+    }
+
+    /// <summary>A rising series with a season of 6 steps whose swing grows with the level, one row per step.</summary>
+    private static string WriteSeasonal(TempFolder dir, int rows = 120)
+    {
+        var random = new Random(4);
+        var lines = new List<string> { "t,level" };
+        for (int i = 0; i < rows; i++) lines.Add($"{i},{(100 + 2.0 * i + (10 + 0.2 * i) * Math.Sin(2 * Math.PI * i / 6) + random.NextDouble()).ToString("F3", Inv)}");
+        return Write(dir, "seasonal.csv", lines);
+    }
+
+    // Issue 16: --transform seasonal with --season m; eval prints the seasonal-naive baseline (the model knows its season),
+    // inspect shows the transform, predict follows it.
+    [Fact]
+    public void SeasonalTransformTrainsAndEveryCommandFollowsIt()
+    {
+        using var dir = new TempFolder();
+        var data = WriteSeasonal(dir);
+        var model = dir.File("seasonal.safetensors");
+        string[] Series(params string[] more) => new[] { "--data", data, "--layout", "series", "--target", "level", "--window", "6", "--test-fraction", "0.2" }.Concat(more).ToArray();
+
+        CliRun.Of(new[] { "train" }.Concat(Series("--transform", "seasonal", "-o", model)).ToArray()).AssertOneLineError("--transform seasonal needs --season");
+        Assert.False(File.Exists(model));
+
+        var run = CliRun.Of(new[] { "train" }.Concat(Series("--season", "6", "--transform", "seasonal", "--hidden", "8", "--epochs", "40", "--seed", "1", "-o", model)).ToArray());
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("seasonal naive: RMSE", run.Stdout);
+        var m = ModelLoader.Load(model);
+        Assert.Equal((6, 5), (m.SeriesTransform!.Season, m.SeriesTransform.ResidualDelay));
+        Assert.Equal("seasonal (season 6)", m.Metadata.Provenance["train.transform"]);
+
+        var eval = CliRun.Of(new[] { "eval", model }.Concat(Series("--json")).ToArray());
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using (var json = JsonDocument.Parse(eval.Stdout))
+        {
+            double rmse = json.RootElement.GetProperty("rmse").GetDouble(), seasonal = json.RootElement.GetProperty("seasonalNaiveRmse").GetDouble();
+            Assert.True(rmse < seasonal && rmse < json.RootElement.GetProperty("naiveRmse").GetDouble(), $"RMSE {rmse} vs seasonal naive {seasonal}");
+            Assert.Equal(double.Parse(m.Metadata.Provenance["metric.test_rmse"], Inv), rmse, 3);
+        }
+        var table = CliRun.Of(new[] { "eval", model }.Concat(Series("--plot", dir.File("f.png"))).ToArray());
+        Assert.Contains("seasonal naive", table.Stdout);
+        Assert.Contains("predicting the value one season before", table.Stdout);
+        Assert.True(File.Exists(dir.File("f.png")));
+
+        var inspect = CliRun.Of("inspect", model);
+        Assert.Contains("transform      seasonal: inputs seasonally differenced ((x_t − x_{t−1}) − (x_{t−6} − x_{t−7})), forecast = y_t + y_{t−5} − y_{t−6} + predicted change", inspect.Stdout);
+        Assert.Contains("differenced: 0 (level)", inspect.Stdout);
+        Assert.Contains("added back: output 0 ← 0 (level)", inspect.Stdout);
+        Assert.Contains("state: 8 values beside the hidden state", inspect.Stdout);
+        Assert.Contains("normalization  input mean/std per feature", inspect.Stdout);
+        using (var json = JsonDocument.Parse(CliRun.Of("inspect", model, "--json").Stdout))
+        {
+            var t = json.RootElement.GetProperty("seriesTransform");
+            Assert.Equal("seasonal", t.GetProperty("kind").GetString());
+            Assert.Equal(6, t.GetProperty("season").GetInt32());
+            Assert.Equal(5, t.GetProperty("residualDelay").GetInt32());
+            Assert.Equal(8, t.GetProperty("stateSize").GetInt32());
+            Assert.Equal("feature", json.RootElement.GetProperty("inputScaling").GetString());
+        }
+
+        // predict runs the raw rows through the model's transform: its last row is the model's forecast from the whole series.
+        var predict = CliRun.Of("predict", model, "--input", data, "--features", "level");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        Assert.Equal(121, predict.Stdout.Trim().Split('\n').Length);         // header + one row per step
+    }
+
+    [Fact]
+    public void AutoDetectsTheSeasonAndConsidersSeasonalDifferencing()
+    {
+        using var dir = new TempFolder();
+        var data = WriteSeasonal(dir);
+        var model = dir.File("auto.safetensors");
+        var run = CliRun.Of("train", "--data", data, "--layout", "series", "--target", "level", "--window", "6", "--test-fraction", "0.2",
+            "--hidden", "4", "--epochs", "5", "--seed", "1", "-o", model);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Matches(@"season: 6 \(autocorrelation of the changes 0\.[0-9]+ at that lag; --season sets it\)", run.Stdout);
+        Assert.Matches(@"transform: none [0-9.]+, difference [0-9.]+, seasonal [0-9.]+ \(validation RMSE\)", run.Stdout);
+        Assert.StartsWith("detected: 6 (", ModelLoader.Load(model).Metadata.Provenance["data.season"]);
+    }
+
+    [Fact]
+    public void InspectNamesThePooledScaling()
+    {
+        using var dir = new TempFolder();
+        var data = WriteClasses(dir);
+        var model = dir.File("pooled.safetensors");
+        Assert.Equal(0, CliRun.Of("train", "--data", data, "--layout", "sequences", "--label", "kind", "--steps", "4", "--hidden", "4", "--epochs", "1",
+            "--scale", "pooled-std", "-q", "-o", model).ExitCode);
+        var inspect = CliRun.Of("inspect", model);
+        Assert.Matches(@"normalization  input pooled-std \(every feature ÷ [0-9.]+, not centered\)", inspect.Stdout);
+        using (var json = JsonDocument.Parse(CliRun.Of("inspect", model, "--json").Stdout))
+        {
+            Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("seriesTransform").ValueKind);
+            Assert.Equal("pooled-std", json.RootElement.GetProperty("inputScaling").GetString());
+        }
+        Assert.DoesNotContain("transform      ", inspect.Stdout);
     }
 
     [Fact]

@@ -68,8 +68,8 @@ public class TinyGruModelFileTests
 
     [Fact]
     public void NewerVersionIsRefused() =>
-        Assert.Contains("metadata 'tinygru.version': is 4; this TinyGru reads model files up to version 3",
-            Mutated(m => { m["tinygru.version"] = "4"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.version': is 5; this TinyGru reads model files up to version 4",
+            Mutated(m => { m["tinygru.version"] = "5"; return m; }).Message);
 
     [Fact]
     public void SeriesTransformRoundTripsAsVersion3()
@@ -90,6 +90,47 @@ public class TinyGruModelFileTests
     }
 
     [Fact]
+    public void SeasonalTransformRoundTripsAsVersion4()
+    {
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 12, residualDelay: 11);
+        var file = SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(transform)), "m");
+        Assert.Equal("4", file.Metadata["tinygru.version"]);
+        Assert.Equal("12", file.Metadata["tinygru.transform.season"]);
+        Assert.Equal("11", file.Metadata["tinygru.transform.residual_delay"]);
+        var back = ModelLoader.Load(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(transform)), "m.safetensors").SeriesTransform!;
+        Assert.Equal((12, 11), (back.Season, back.ResidualDelay));
+        Assert.Equal(13 * 3 + 1, back.StateSize);
+        // A plain difference stays version 3 without the new keys, so TinyGru versions that read version 3 still load it.
+        var plain = SafetensorsFile.Parse(TinyGruModelFile.Serialize(Sample().WithSeriesTransform(SeriesTransform.Difference(3, new[] { 0, -1 }))), "m");
+        Assert.Equal("3", plain.Metadata["tinygru.version"]);
+        Assert.False(plain.Metadata.ContainsKey("tinygru.transform.season"));
+    }
+
+    [Fact]
+    public void FootprintCountsTheTransformStateInRam()
+    {
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 12, residualDelay: 11);
+        var plain = ModelFootprint.Of(Sample());
+        var seasonal = ModelFootprint.Of(Sample().WithSeriesTransform(transform));
+        for (int p = 0; p < 3; p++)
+        {
+            Assert.Equal(plain.Precisions[p].RamBytes + 4 * (13 * 3 + 1), seasonal.Precisions[p].RamBytes);   // 13 raw inputs of 3 features and a count
+            Assert.Equal(plain.Precisions[p].FlashBytes, seasonal.Precisions[p].FlashBytes);
+        }
+    }
+
+    [Fact]
+    public void SeasonalTransformNeedsVersion4AndAValidDelay()
+    {
+        Assert.Contains("seasonal series transforms (tinygru.transform.season) are format version 4",
+            Mutated(m => { m["tinygru.version"] = "3"; m["tinygru.transform.differenced_inputs"] = "0"; m["tinygru.transform.residual_inputs"] = "0,-1"; m["tinygru.transform.season"] = "12"; return m; }).Message);
+        Assert.Contains("metadata 'tinygru.transform.residual_delay': is \"12\"; expected an integer from 0 to 11",
+            Mutated(m => { m["tinygru.version"] = "4"; m["tinygru.transform.differenced_inputs"] = "0"; m["tinygru.transform.residual_inputs"] = "0,-1"; m["tinygru.transform.season"] = "12"; m["tinygru.transform.residual_delay"] = "12"; return m; }).Message);
+        Assert.Contains("season 1 is not 0 (none) or from 2",
+            Assert.Throws<ModelFormatException>(() => Sample().WithSeriesTransform(new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 }, season: 1))).Message);
+    }
+
+    [Fact]
     public void SeriesTransformNeedsVersion3() =>
         Assert.Contains("models with a series transform (tinygru.transform.differenced_inputs) are format version 3",
             Mutated(m => { m["tinygru.transform.differenced_inputs"] = "0"; return m; }).Message);
@@ -102,6 +143,25 @@ public class TinyGruModelFileTests
     [Fact]
     public void SeriesTransformOfWrongSizeIsRejected() =>
         Assert.Throws<ModelFormatException>(() => Sample().WithSeriesTransform(new SeriesTransform(new[] { true }, new[] { 0, 0 })));
+
+    [Fact]
+    public void ConstructorTakesAndValidatesTheSeriesTransform()
+    {
+        var m = Sample();
+        var transform = new SeriesTransform(new[] { true, true, true }, new[] { 0, -1 });
+        var built = new GruModel(m.Convention, m.Layers, m.Head, m.InputNormalization, m.OutputScaling, m.Metadata, seriesTransform: transform);
+        Assert.Same(transform, built.SeriesTransform);
+        Assert.Null(new GruModel(m.Convention, m.Layers, m.Head).SeriesTransform);
+        // The validator checks it like every other part: 2 flags for 3 inputs, and a residual feature beyond the inputs.
+        var wrongInputs = Assert.Throws<ModelFormatException>(() => new GruModel(m.Convention, m.Layers, m.Head, seriesTransform: new SeriesTransform(new[] { true, true }, new[] { 0, -1 })));
+        Assert.Contains("2 differenced-input flags for a model of 3 inputs", wrongInputs.Message);
+        var wrongResidual = Assert.Throws<ModelFormatException>(() => new GruModel(m.Convention, m.Layers, m.Head, seriesTransform: new SeriesTransform(new[] { true, true, true }, new[] { 3, -1 })));
+        Assert.Contains("residual input 3 is not a feature index below 3", wrongResidual.Message);
+        // Every copy carries it.
+        Assert.Same(transform, built.WithScaling(null, null).SeriesTransform);
+        Assert.Same(transform, built.WithMetadata(ModelMetadata.Empty).SeriesTransform);
+        Assert.Null(built.WithSeriesTransform(null).SeriesTransform);
+    }
 
     [Fact]
     public void UnknownConvention() =>

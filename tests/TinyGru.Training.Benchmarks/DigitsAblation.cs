@@ -20,6 +20,11 @@ internal static class DigitsAblation
             ("min-max to [0, 1] (training range)", MinMax(job)),
             ("one mean and std for all features", Pooled(job, centerPerFeature: false)),
             ("mean per feature, one std for all", Pooled(job, centerPerFeature: true)),
+            ("z-score, std floored at the pooled std", Floored(job, 1.0)),
+            ("z-score, std floored at 0.5 × pooled std", Floored(job, 0.5)),
+            ("z-score, std floored at 0.25 × pooled std", Floored(job, 0.25)),
+            ("none (raw pixels 0 … 16)", (v, _) => v),
+            ("pooled std, no centering", PooledStdOnly(job)),
         };
         foreach (var (name, scale) in variants.Where((_, i) => only is null || only.Count == 0 || only.Contains(i + 1)))
         {
@@ -52,6 +57,27 @@ internal static class DigitsAblation
         double mean = values.Average(), std = Math.Sqrt(values.Select(v => (v - mean) * (v - mean)).Average());
         var m = job.Statistics.InputMean;
         return (v, f) => (float)((v - (centerPerFeature ? m[f] : mean)) / std);
+    }
+
+    private static double PooledStd(TrainingJob job)
+    {
+        var values = job.TrainingRows().SelectMany(r => r).Select(v => (double)v).ToArray();
+        double mean = values.Average();
+        return Math.Sqrt(values.Select(v => (v - mean) * (v - mean)).Average());
+    }
+
+    private static Func<float, int, float> Floored(TrainingJob job, double fraction)
+    {
+        double floor = fraction * PooledStd(job);
+        var m = job.Statistics.InputMean;
+        var s = job.Statistics.InputStd;
+        return (v, f) => (float)((v - m[f]) / Math.Max(s[f], floor));
+    }
+
+    private static Func<float, int, float> PooledStdOnly(TrainingJob job)
+    {
+        double std = PooledStd(job);
+        return (v, _) => (float)(v / std);
     }
 
     private static SequenceSet Scaled(SequenceExamples e, int[] indices, Func<float, int, float> scale)

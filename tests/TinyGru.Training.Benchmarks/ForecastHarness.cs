@@ -5,7 +5,8 @@ using TinyGru.Training;
 /// Issue 16's forecasting targets, measured as <c>tinygru train</c> runs them by default: <c>--transform auto</c>
 /// (each candidate trained on validation windows carved from the training part), the chosen transform retrained on
 /// the whole training part, test RMSE on the last 20 % of windows in the user's units, beside the last-value
-/// baseline. Seeds 1…runs; prints every run, the median and the spread. Run: <c>-- --forecast airpassengers --runs 5</c>.
+/// baseline (and the seasonal-naive one with <c>--season m</c>, which also lets <c>auto</c> consider <c>seasonal</c>).
+/// Seeds 1…runs; prints every run, the median and the spread. Run: <c>-- --forecast airpassengers --runs 5 [--season 12]</c>.
 /// </summary>
 internal static class ForecastHarness
 {
@@ -22,12 +23,13 @@ internal static class ForecastHarness
         _ => throw new ArgumentException($"unknown forecast task '{name}'; expected airpassengers, eustock or sunspots"),
     };
 
-    public static void Run(IEnumerable<string> tasks, int runs, string transform)
+    public static void Run(IEnumerable<string> tasks, int runs, string transform, int? season = null)
     {
         var inv = CultureInfo.InvariantCulture;
         foreach (var name in tasks)
         {
             var (file, spec, options) = Task(name);
+            spec = spec with { Season = season };
             var table = CsvTable.Read(Path.Combine(AppContext.BaseDirectory, "data", file));
             var rmses = new List<double>();
             double naive = 0;
@@ -36,18 +38,27 @@ internal static class ForecastHarness
                 var o = options with { Seed = seed };
                 var kind = SeriesTransforms.Parse(transform);
                 string choice = "";
+                var s = spec;
+                if (kind == SeriesTransformKind.Auto && s.Season is null && SeriesTransforms.DetectSeason(table, s) is { } found)
+                {
+                    s = s with { Season = found.Season };
+                    choice = $" — season {found.Season} detected ({found.Autocorrelation:F2})";
+                }
                 if (kind == SeriesTransformKind.Auto)
                 {
-                    var (chosen, candidates) = SeriesTransforms.Choose(table, spec, o);
-                    choice = " — " + SeriesTransforms.Describe(chosen, candidates);
+                    var (chosen, candidates) = SeriesTransforms.Choose(table, s, o);
+                    choice += " — " + SeriesTransforms.Describe(chosen, candidates);
                     kind = chosen;
+                    o = o with { Epochs = SeriesTransforms.FinalEpochs(chosen, candidates, o, s) };   // as tinygru train does
+                    choice += $" — {o.Epochs} epochs";
                 }
-                var job = TrainingJob.Prepare(table, spec with { Transform = kind });
+                var job = TrainingJob.Prepare(table, s with { Transform = kind });
                 var model = job.BuildModel(job.Run(o), o, name);
                 var test = ModelEvaluation.Of(model, job.Examples, job.Split.Test);
                 naive = test.NaiveRmse!.Value;
                 rmses.Add(test.Rmse!.Value);
-                Console.WriteLine($"{name} seed {seed}: test RMSE {test.Rmse:F2} (last value {naive:F2}; {job.Split.Train.Length} train / {job.Split.Test.Length} test windows){choice}");
+                string seasonal = test.SeasonalNaiveRmse is double sn ? $", seasonal naive {sn:F2}" : "";
+                Console.WriteLine($"{name} seed {seed}: test RMSE {test.Rmse:F2} (last value {naive:F2}{seasonal}; {job.Split.Train.Length} train / {job.Split.Test.Length} test windows){choice}");
             }
             var sorted = rmses.Order().ToList();
             Console.WriteLine($"{name} --transform {transform}: median test RMSE {sorted[sorted.Count / 2].ToString("F2", inv)} (min {sorted[0]:F2}, max {sorted[^1]:F2}) over seeds 1–{runs}; last value {naive:F2}");

@@ -11,6 +11,7 @@ int runs = 7;
 var tasks = new List<string>();
 bool qat = false, control = false, breakdown = false, ablation = false;
 string? forecast = null;
+int? season = null;
 var variants = new List<int>();
 int? fineTuneEpochs = null;
 double? fineTuneLr = null;
@@ -22,17 +23,18 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--breakdown") breakdown = true;
     else if (args[i] == "--ablation") ablation = true;
     else if (args[i] == "--forecast") forecast = args[++i];
+    else if (args[i] == "--season") season = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--variants") variants.AddRange(args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)));
     else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else tasks.Add(args[i]);
 }
-if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
 if (forecast is not null)
 {
-    ForecastHarness.Run(tasks.Count == 0 ? new[] { "airpassengers", "eustock", "sunspots" } : tasks, runs, forecast);
+    ForecastHarness.Run(tasks.Count == 0 ? new[] { "airpassengers", "eustock", "sunspots" } : tasks, runs, forecast, season);
     return;
 }
+if (tasks.Count == 0) tasks.AddRange(new[] { "digits", "sunspots" });
 if (ablation)
 {
     DigitsAblation.Run(runs, variants);

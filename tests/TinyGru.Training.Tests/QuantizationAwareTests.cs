@@ -128,7 +128,10 @@ public class QuantizationAwareTests(ITestOutputHelper output)
     public void FineTuningWinsBackTheInt8AccuracyThatPostTrainingQuantizationLost()
     {
         var table = CsvTable.Read(ReferenceTaskTests.DataPath("digits.csv"));
-        var job = TrainingJob.Prepare(table, ReferenceTasks.DigitsData);
+        // Per-feature z-scoring: its edge-pixel outliers (up to 73 std) widen the int8 input range, so PTQ loses accuracy
+        // on this seed; with digits' default one-scale scaling it does not (98.33 % float and int8), and there is nothing to win back.
+        var digits = ReferenceTasks.DigitsData with { Scale = InputScaling.Feature };
+        var job = TrainingJob.Prepare(table, digits);
         var options = ReferenceTasks.DigitsTraining with { Seed = 3 };
         var model = job.BuildModel(job.Run(options), options, "digits");
         double floatAccuracy = ModelEvaluation.Of(model, job.Examples, job.Split.Test).Accuracy!.Value;
@@ -136,7 +139,7 @@ public class QuantizationAwareTests(ITestOutputHelper output)
         Assert.Equal(ModelPrecision.Int8, ptq.Precision);
         double ptqAccuracy = ModelEvaluation.Of(ptq, job.Examples, job.Split.Test).Accuracy!.Value;
 
-        var fineTune = TrainingJob.PrepareFineTune(table, ReferenceTasks.DigitsData, model, quantizationAware: true);
+        var fineTune = TrainingJob.PrepareFineTune(table, digits, model, quantizationAware: true);
         var fineTuneOptions = QuantizationAwareTraining.FineTuneOptions(options);
         var result = fineTune.Run(fineTuneOptions);
         var tuned = fineTune.BuildModel(result, fineTuneOptions, "digits");

@@ -117,6 +117,6 @@ public static class ModelQuantizer
         var input = precision == ModelPrecision.Int8 ? calibration!.ToInputQuantization() : null;
         var quantization = new ModelQuantization(precision, qLayers, qHead, input, qHidden, qEmbedding);
         return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization,
-            hidden, embedding, model.GateActivation).WithSeriesTransform(model.SeriesTransform);
+            hidden, embedding, model.GateActivation, model.SeriesTransform);
     }
 }

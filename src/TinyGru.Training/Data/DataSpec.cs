@@ -40,8 +40,25 @@ public enum SeriesTransformKind
     None,
     /// <summary>Every feature differenced (x_t − x_{t−1}); each target forecast as its last value plus a predicted change.</summary>
     Difference,
+    /// <summary>Every feature differenced over one season (x_t − x_{t−m}, m = <see cref="DataSpec.Season"/>); each target forecast as its value one season before plus a predicted seasonal change.</summary>
+    Seasonal,
     /// <summary>Train each candidate on a validation split of the training part and keep the best (<c>tinygru train</c>'s default for series).</summary>
     Auto,
+}
+
+/// <summary>How the inputs are scaled before the network sees them (stored as the model's input mean and std; docs/benchmarks.md, digits).</summary>
+public enum InputScaling
+{
+    /// <summary><see cref="PooledStd"/> when the features look like one quantity on one scale (see <see cref="InputScalings.Resolve"/>), <see cref="Feature"/> otherwise.</summary>
+    Auto,
+    /// <summary>Each feature z-scored with its own mean and standard deviation.</summary>
+    Feature,
+    /// <summary>One mean and one standard deviation over all features, for features in the same units.</summary>
+    Pooled,
+    /// <summary>Divided by one standard deviation over all features, not centered: zero stays zero (intensities, pixels, counts).</summary>
+    PooledStd,
+    /// <summary>Raw values (no input normalization in the model).</summary>
+    None,
 }
 
 /// <summary>The data flags of <c>tinygru train</c> and <c>eval</c>.</summary>
@@ -77,8 +94,17 @@ public sealed record DataSpec
     /// </summary>
     public bool EveryStep { get; init; }
 
+    /// <summary>
+    /// Series layout: the season length m in steps (12 for monthly data with a yearly cycle): enables the seasonal transform
+    /// and the seasonal-naive baseline. 0: no season (<c>train --transform auto</c> then does not look for one); null: not given.
+    /// </summary>
+    public int? Season { get; init; }
+
     /// <summary>Series layout: the transform to train with (<see cref="SeriesTransformKind.Auto"/> is resolved by <see cref="SeriesTransforms.Choose"/>).</summary>
     public SeriesTransformKind Transform { get; init; } = SeriesTransformKind.None;
+
+    /// <summary>How the inputs are scaled (<see cref="InputScaling.Auto"/> is resolved on the training part by <see cref="InputScalings.Resolve"/>).</summary>
+    public InputScaling Scale { get; init; } = InputScaling.Auto;
 
     /// <summary>Every K-th sequence (index mod K = 0) is test data.</summary>
     public int? TestEvery { get; init; }

@@ -11,14 +11,23 @@ public sealed class DataStatistics
 {
     private readonly bool _normalizesInputs;
 
-    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale, bool normalizesInputs = true)
+    private DataStatistics(float[] inputMean, float[] inputStd, float[]? outputOffset, float[]? outputScale, bool normalizesInputs = true,
+        InputScaling scaling = InputScaling.Feature, string? scalingReason = null)
     {
         _normalizesInputs = normalizesInputs;
+        Scaling = scaling;
+        ScalingReason = scalingReason;
         InputMean = inputMean;
         InputStd = inputStd;
         OutputOffset = outputOffset;
         OutputScale = outputScale;
     }
+
+    /// <summary>How the inputs were scaled (never <see cref="InputScaling.Auto"/>).</summary>
+    public InputScaling Scaling { get; }
+
+    /// <summary>Why <see cref="InputScaling.Auto"/> chose <see cref="Scaling"/>, or null when the scaling was given.</summary>
+    public string? ScalingReason { get; }
 
     /// <summary>[I] feature means.</summary>
     public float[] InputMean { get; }
@@ -32,19 +41,37 @@ public sealed class DataStatistics
     /// <summary>[O] target standard deviations, or null for class targets.</summary>
     public float[]? OutputScale { get; }
 
-    /// <summary>Statistics of <paramref name="examples"/> at <paramref name="trainIndices"/>.</summary>
-    public static DataStatistics Compute(SequenceExamples examples, IReadOnlyList<int> trainIndices)
+    /// <summary>
+    /// Statistics of <paramref name="examples"/> at <paramref name="trainIndices"/>, the inputs scaled as
+    /// <paramref name="scaling"/> says (<see cref="InputScaling.Auto"/> resolved by <see cref="InputScalings.Resolve"/>).
+    /// </summary>
+    public static DataStatistics Compute(SequenceExamples examples, IReadOnlyList<int> trainIndices, InputScaling scaling = InputScaling.Feature)
     {
-        int inputs = examples.InputSize, x = examples.Steps * inputs;
-        var (mean, std) = MeanStd(trainIndices.Count * examples.Steps, inputs, (n, f) =>
+        int inputs = examples.InputSize, x = examples.Steps * inputs, rows = trainIndices.Count * examples.Steps;
+        float Input(int n, int f) => examples.Inputs[trainIndices[n / examples.Steps] * x + n % examples.Steps * inputs + f];
+        string? reason = null;
+        if (scaling == InputScaling.Auto) (scaling, reason) = InputScalings.Resolve(rows, inputs, Input);
+        float[] mean, std;
+        switch (scaling)
         {
-            int s = trainIndices[n / examples.Steps], t = n % examples.Steps;
-            return examples.Inputs[s * x + t * inputs + f];
-        });
-        if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null);
+            case InputScaling.Feature:
+                (mean, std) = MeanStd(rows, inputs, Input);
+                break;
+            case InputScaling.None:
+                (mean, std) = (new float[inputs], Enumerable.Repeat(1f, inputs).ToArray());
+                break;
+            default:
+                // Pooled: every feature's values are one column of rows × inputs values.
+                var (m, sd) = MeanStd(rows * inputs, 1, (r, _) => Input(r / inputs, r % inputs));
+                mean = Enumerable.Repeat(scaling == InputScaling.Pooled ? m[0] : 0f, inputs).ToArray();
+                std = Enumerable.Repeat(sd[0], inputs).ToArray();
+                break;
+        }
+        bool normalizes = scaling != InputScaling.None;
+        if (examples.Targets is null || examples.Task == LearningTask.MultiLabel) return new DataStatistics(mean, std, null, null, normalizes, scaling, reason);
         int o = examples.OutputSize, per = examples.TargetsPerSequence;
         var (offset, scale) = MeanStd(trainIndices.Count * per, o, (r, j) => examples.Targets[(trainIndices[r / per] * per + r % per) * o + j]);
-        return new DataStatistics(mean, std, offset, scale);
+        return new DataStatistics(mean, std, offset, scale, normalizes, scaling, reason);
     }
 
     /// <summary>
@@ -109,11 +136,12 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
 
         var all = Enumerable.Range(0, n);
         int[] test = spec.TestEvery is int k ? all.Where(i => i % k == 0).ToArray()
-            : spec.TestFraction is double fraction ? all.Skip(n - (int)Math.Round(n * fraction)).ToArray()
+            : spec.TestFraction is double fraction ? all.Skip(n - Math.Min(n, (int)Math.Round((n + PrimingRows(examples, spec)) * fraction))).ToArray()
             : Array.Empty<int>();
         var testSet = new HashSet<int>(test);
         var rest = all.Where(i => !testSet.Contains(i)).ToArray();
-        int validationCount = (int)Math.Round(rest.Length * spec.ValidationFraction);
+        // Series: sized like the test part on windows of --window rows, so every transform validates on the same last targets.
+        int validationCount = Math.Min(rest.Length, (int)Math.Round((rest.Length + PrimingRows(examples, spec)) * spec.ValidationFraction));
         int[] validation;
         if (spec.Layout == DataLayout.Series) validation = rest.Skip(rest.Length - validationCount).ToArray(); // the most recent windows
         else
@@ -135,4 +163,11 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
             throw new TrainingException($"{source}: too few rows for the split ({Parts()}); training needs at least 2");
         return new DataSplit(train, validation, test);
     }
+
+    /// <summary>
+    /// Windows a differenced model loses to priming (its windows are longer by the lag): the test part is sized on the
+    /// windows of <c>--window</c> rows, so it holds the same last targets whatever the transform.
+    /// </summary>
+    private static int PrimingRows(SequenceExamples examples, DataSpec spec) =>
+        spec.Layout == DataLayout.Series && spec.Window is int w ? Math.Max(0, examples.Steps - w) : 0;
 }

@@ -39,6 +39,12 @@ public sealed record ModelEvaluation
     /// <summary>Forecast: MAE of predicting the last value in the window.</summary>
     public double? NaiveMae { get; init; }
 
+    /// <summary>Forecast with a known season length: RMSE of predicting each target's value one season before the forecast time (seasonal naive).</summary>
+    public double? SeasonalNaiveRmse { get; init; }
+
+    /// <summary>Forecast with a known season length: MAE of the seasonal-naive forecast.</summary>
+    public double? SeasonalNaiveMae { get; init; }
+
     /// <summary>Runs <paramref name="model"/> over the examples at <paramref name="indices"/>.</summary>
     public static ModelEvaluation Of(GruModel model, SequenceExamples examples, IReadOnlyList<int> indices)
     {
@@ -96,7 +102,19 @@ public sealed record ModelEvaluation
                     for (int n = 0; n < indices.Count; n++) examples.LastValues.AsSpan(indices[n] * values, values).CopyTo(naive.AsSpan(n * values, values));
                     (naiveRmse, naiveMae) = Errors(naive, examples.Targets!, indices, values);
                 }
-                return new ModelEvaluation { Count = indices.Count, Rmse = rmse, Mae = mae, NaiveRmse = naiveRmse, NaiveMae = naiveMae, Labels = examples.OutputNames, Predictions = predictions };
+                double? seasonalRmse = null, seasonalMae = null;
+                if (examples.SeasonalValues is { } seasonal)
+                {
+                    var naive = new float[indices.Count * values];
+                    for (int n = 0; n < indices.Count; n++) seasonal.AsSpan(indices[n] * values, values).CopyTo(naive.AsSpan(n * values, values));
+                    if (Array.TrueForAll(naive, v => !float.IsNaN(v)))       // only when the series reaches a season back from every example
+                        (seasonalRmse, seasonalMae) = Errors(naive, examples.Targets!, indices, values);
+                }
+                return new ModelEvaluation
+                {
+                    Count = indices.Count, Rmse = rmse, Mae = mae, NaiveRmse = naiveRmse, NaiveMae = naiveMae,
+                    SeasonalNaiveRmse = seasonalRmse, SeasonalNaiveMae = seasonalMae, Labels = examples.OutputNames, Predictions = predictions,
+                };
             }
         }
     }
@@ -110,6 +128,7 @@ public sealed record ModelEvaluation
         if (Rmse is double r) metrics[prefix + "rmse"] = r.ToString("G6", inv);
         if (Mae is double m) metrics[prefix + "mae"] = m.ToString("G6", inv);
         if (NaiveRmse is double nr) metrics[prefix + "naive_rmse"] = nr.ToString("G6", inv);
+        if (SeasonalNaiveRmse is double sr) metrics[prefix + "seasonal_naive_rmse"] = sr.ToString("G6", inv);
         return metrics;
     }
 

@@ -12,8 +12,10 @@ namespace TinyGru.Training;
 public sealed class SequenceExamples
 {
     private SequenceExamples(LearningTask task, int steps, IReadOnlyList<string> featureNames, IReadOnlyList<string> outputNames,
-        float[] inputs, float[]? targets, int[]? labels, float[]? lastValues, int[] lines, TargetTiming timing = TargetTiming.LastStep)
+        float[] inputs, float[]? targets, int[]? labels, float[]? lastValues, int[] lines, TargetTiming timing = TargetTiming.LastStep,
+        float[]? seasonalValues = null)
     {
+        SeasonalValues = seasonalValues;
         Timing = timing;
         Task = task;
         Steps = steps;
@@ -28,6 +30,13 @@ public sealed class SequenceExamples
 
     /// <summary>What is learned.</summary>
     public LearningTask Task { get; }
+
+    /// <summary>
+    /// Series read with a season length m (<see cref="DataSpec.Season"/>): per target, like <see cref="LastValues"/>, its
+    /// value one season before the forecast time (y_{t+h−m}, or whole seasons further back when h &gt; m) — the
+    /// seasonal-naive forecast — or NaN where the series does not reach back that far; null without a season.
+    /// </summary>
+    public float[]? SeasonalValues { get; }
 
     /// <summary>Timesteps per sequence T.</summary>
     public int Steps { get; }
@@ -105,8 +114,8 @@ public sealed class SequenceExamples
 
     /// <summary>
     /// The examples as the network of a model with <paramref name="transform"/> sees them: each window run through a
-    /// fresh <see cref="SeriesTransformState"/> (differenced features, 0 on the first step), and each residual target
-    /// replaced by its change from the value it is added back to. <see cref="LastValues"/> stay in the user's units.
+    /// fresh <see cref="SeriesTransformState"/> (differenced features, 0 until m steps are known), and each residual target
+    /// replaced by its change from the value the model adds back at that step. <see cref="LastValues"/> stay in the user's units.
     /// </summary>
     public SequenceExamples Transformed(SeriesTransform transform)
     {
@@ -115,20 +124,22 @@ public sealed class SequenceExamples
         var state = new SeriesTransformState(transform);
         var changed = new float[Inputs.Length];
         var targets = (float[])Targets.Clone();
-        var residual = transform.ResidualInputs;
+        var added = new float[o];
         for (int n = 0; n < Count; n++)
         {
             state.Reset();
             for (int t = 0; t < steps; t++)
-                state.Apply(Inputs.AsSpan(n * x + t * inputs, inputs), changed.AsSpan(n * x + t * inputs, inputs));
-            for (int p = 0; p < per; p++)
             {
-                int step = per == 1 ? steps - 1 : p;                 // the step this target is forecast from
-                for (int j = 0; j < o; j++)
-                    if (residual[j] >= 0) targets[(n * per + p) * o + j] -= Inputs[n * x + step * inputs + residual[j]];
+                var raw = Inputs.AsSpan(n * x + t * inputs, inputs);
+                state.Apply(raw, changed.AsSpan(n * x + t * inputs, inputs));
+                int p = per == 1 ? (t == steps - 1 ? 0 : -1) : t;   // the target forecast from this step, if any
+                if (p < 0) continue;
+                Array.Clear(added);
+                state.AddBack(raw, added);                          // exactly what the model will add back here
+                for (int j = 0; j < o; j++) targets[(n * per + p) * o + j] -= added[j];
             }
         }
-        return new SequenceExamples(Task, steps, FeatureNames, OutputNames, changed, targets, Labels, LastValues, Lines, Timing);
+        return new SequenceExamples(Task, steps, FeatureNames, OutputNames, changed, targets, Labels, LastValues, Lines, Timing, SeasonalValues);
     }
 
     private static SequenceExamples LoadSequences(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses)
@@ -265,6 +276,9 @@ public sealed class SequenceExamples
         var x = new float[count * window * inputs];
         var y = new float[count * per * outputs];
         var last = new float[count * per * outputs];
+        if (spec.Season is int season && season < 0) throw new TrainingException($"{table.Source}: --season must be 0 (none) or a number of steps");
+        var seasonal = spec.Season is int m and > 0 ? new float[count * per * outputs] : null;
+        int seasonsBack = spec.Season is int m2 and > 0 ? m2 * ((spec.Horizon + m2 - 1) / m2) : 0;   // whole seasons reaching back past the horizon
         var lines = new int[count];
         for (int n = 0; n < count; n++)
         {
@@ -278,12 +292,17 @@ public sealed class SequenceExamples
                 {
                     y[(n * per + p) * outputs + o] = columns[targetIndex[o]][rows[from + spec.Horizon]];
                     last[(n * per + p) * outputs + o] = columns[targetIndex[o]][rows[from]];
+                    if (seasonal is not null)
+                    {
+                        int back = from + spec.Horizon - seasonsBack;
+                        seasonal[(n * per + p) * outputs + o] = back >= 0 ? columns[targetIndex[o]][rows[back]] : float.NaN;
+                    }
                 }
             }
             lines[n] = table.LineNumbers[rows[n]];
         }
         return new SequenceExamples(LearningTask.Forecast, window, featureColumns.Select(c => table.Header[c]).ToArray(),
-            targetColumns.Select(c => table.Header[c]).ToArray(), x, y, null, last, lines, spec.EveryStep ? TargetTiming.EveryStep : TargetTiming.LastStep);
+            targetColumns.Select(c => table.Header[c]).ToArray(), x, y, null, last, lines, spec.EveryStep ? TargetTiming.EveryStep : TargetTiming.LastStep, seasonal);
     }
 
     private static TrainingException NotANumber(CsvTable table, int row, int column)

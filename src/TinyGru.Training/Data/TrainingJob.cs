@@ -40,6 +40,12 @@ public sealed class TrainingJob
     /// <summary>How <c>auto</c> chose <see cref="Transform"/> (each candidate's validation RMSE), recorded in provenance; null otherwise.</summary>
     public string? TransformChoice { get; set; }
 
+    /// <summary>How the season was found when the user gave none (recorded in provenance); null otherwise.</summary>
+    public string? SeasonFound { get; set; }
+
+    /// <summary>How <c>auto</c> chose the epochs of the final run (recorded in provenance); null when they are the user's.</summary>
+    public string? EpochsChoice { get; set; }
+
     /// <summary>The data file's name.</summary>
     public string Source { get; }
 
@@ -84,10 +90,10 @@ public sealed class TrainingJob
     {
         if (spec.Transform == SeriesTransformKind.Auto)
             throw new TrainingException("--transform auto is resolved by SeriesTransforms.Choose, which prepares one job per candidate");
-        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, spec.Transform == SeriesTransformKind.Difference));
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, SeriesTransforms.PrimingRows(spec.Transform, spec)));
         var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train), quantizationAware, null, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom);
     }
 
     /// <summary>
@@ -105,7 +111,7 @@ public sealed class TrainingJob
         IReadOnlyList<string>? known = !classes ? null
             : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
             : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model.SeriesTransform?.DifferencesInputs == true), known);
+        var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model), known);
         if (model.InputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (model.OutputSize != examples.OutputSize)
@@ -184,6 +190,11 @@ public sealed class TrainingJob
             ["train.seed"] = o.Seed.ToString(inv),
             ["train.final_loss"] = result.History[^1].TrainLoss.ToString("G6", inv),
         };
+        if (BaseModel is null)
+        {
+            provenance["train.scale"] = InputScalings.Name(Statistics.Scaling);
+            if (Statistics.ScalingReason is not null) provenance["train.scale_choice"] = "auto: " + Statistics.ScalingReason;
+        }
         if (o.ClipNorm is double clip) provenance["train.clip_norm"] = clip.ToString("R", inv);
         if (BaseModel is not null) provenance["finetune.from"] = BaseModel.Metadata.Name ?? "(unnamed model)";
         if (InputQuantizer is { } q)
@@ -202,8 +213,10 @@ public sealed class TrainingJob
             provenance["data.horizon"] = Spec.Horizon.ToString(inv);
             provenance["data.targets"] = Spec.EveryStep ? "every step" : "last step";
             provenance["train.transform"] = SeriesTransforms.Name(Transform);
-            if (Transform?.DifferencesInputs == true) provenance["data.window"] = $"{Examples.Steps - 1} changes ({Examples.Steps} rows)";
+            if (SeriesTransforms.PrimingRows(Transform) is int priming and > 0) provenance["data.window"] = $"{Examples.Steps - priming} changes ({Examples.Steps} rows)";
+            if (Spec.Season is int season and > 0) provenance["data.season"] = SeasonFound is null ? season.ToString(inv) : "detected: " + SeasonFound;
             if (TransformChoice is not null) provenance["train.transform_choice"] = TransformChoice;
+            if (EpochsChoice is not null) provenance["train.epochs_choice"] = EpochsChoice;
         }
         if (metrics is not null)
             foreach (var m in metrics) provenance["metric." + m.Key] = m.Value;
@@ -216,6 +229,6 @@ public sealed class TrainingJob
         };
         var labels = task == ModelTask.Classification ? Examples.OutputNames : null;
         var metadata = new ModelMetadata(name, task, labels, provenance);
-        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata).WithSeriesTransform(Transform);
+        return result.Parameters.ToModel(LossFunction.ActivationFor(o.Loss), Statistics.InputNormalization, Statistics.OutputScaling, metadata, Transform);
     }
 }
