@@ -161,6 +161,19 @@ public class ExtendedArchitectureCliTests
         Assert.Contains(expected, File.ReadAllText(output));
     }
 
+    [Theory]
+    [InlineData("gru_mlp_softmax.onnx", "Head: 2 dense layers")]
+    [InlineData("gru_embedding.onnx", "public void Step(int token, float[] output)")]
+    [InlineData("keras_gru_hard_sigmoid/model.json", "private static float HardSigmoid(float x)")]
+    public void GenerateWritesNanoFrameworkCodeForTheGrownModels(string model, string expected)
+    {
+        using var dir = new TempFolder();
+        string output = dir.File("M.cs");
+        var run = CliRun.Of("generate", CliRun.Fixture(model), "--target", "nanoframework", "-o", output);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(expected, File.ReadAllText(output));
+    }
+
     [Fact]
     public void IntegerOnlyQuantizeRefusesTheNewPartsForNow()
     {
