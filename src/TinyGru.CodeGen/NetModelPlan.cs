@@ -45,9 +45,9 @@ public sealed class NetModelPlan
 
     /// <summary>Floats of weight data the generated code embeds (padding included).</summary>
     public long EmbeddedFloats =>
-        Layers.Sum(l => (l.InputFolded ? 0L : l.InputWeights.Data.Length) + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
-                        + l.InputBias.Length + l.RecurrentRzBias.Length + l.RecurrentNBias.Length
-                        + (l.UsesFusedWeights(Model.Convention) ? l.FusedWeights.Data.Length + l.FusedRzBias.Length + l.FusedNBias.Length : 0))
+        Layers.Sum(l => (l.InputFolded ? 0L : l.InputWeights.Data.Length + l.InputBias.Length) + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
+                        + l.RecurrentRzBias.Length + l.RecurrentNBias.Length
+                        + (l.UsesFusedWeights(Model.Convention) ? l.FusedWeights.Data.Length + (l.InputFolded ? 0 : l.FusedRzBias.Length) + l.FusedNBias.Length : 0))
         + (Head is null ? 0 : Head.Weights.Data.Length + Head.Bias.Length)
         + HiddenDense.Sum(d => (long)d.Weights.Data.Length + d.Bias.Length)
         + (Embedding is null ? 0 : Embedding.Folded ? Embedding.FoldedTable!.LongLength : Embedding.Table.LongLength)

@@ -103,7 +103,7 @@ internal static class GeneratedCodeCases
         ("mlp_relu_relu", GateConvention.ResetAfter, 2, new[] { 40 }, new[] { (33, HeadActivation.Relu), (5, HeadActivation.Relu) }, GateActivation.Sigmoid, 0),
         ("head_relu", GateConvention.ResetAfter, 3, new[] { 6 }, new[] { (4, HeadActivation.Relu) }, GateActivation.Sigmoid, 0),
         ("keras3_before", GateConvention.ResetBefore, 3, new[] { 8 }, new[] { (2, HeadActivation.None) }, GateActivation.HardSigmoidKeras3, 0),
-        ("token_keras3_folded", GateConvention.ResetAfter, 6, new[] { 12 }, new[] { (3, HeadActivation.Softmax) }, GateActivation.HardSigmoidKeras3, 50),
+        ("token_keras3_folded", GateConvention.ResetAfter, 8, new[] { 12 }, new[] { (3, HeadActivation.Softmax) }, GateActivation.HardSigmoidKeras3, 50),
         ("token_unfolded_mlp", GateConvention.ResetBefore, 4, new[] { 24, 8 }, new[] { (10, HeadActivation.Relu), (1, HeadActivation.Sigmoid) }, GateActivation.Sigmoid, 300),
         ("token_keras2_register", GateConvention.ResetAfter, 16, new[] { 8 }, new[] { (3, HeadActivation.None) }, GateActivation.HardSigmoidKeras2, 20),
     };

@@ -80,6 +80,9 @@ public class ExtendedArchitectureGeneratedTests(ITestOutputHelper output)
         Assert.True(NetModelPlan.Create(model).Embedding!.Folded);
         Assert.False(NetModelPlan.Create(ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights)).Embedding!.Folded);
         Assert.False(NetModelPlan.Create(Case("float_token_unfolded_mlp").Model).Embedding!.Folded);
+        // The sweep's names say what the planner chose.
+        foreach (var c in GeneratedCodeCases.Extended().Where(c => c.Model.IsTokenInput && c.Kind == GeneratedCodeKind.Float && !c.Name.Contains("fixture")))
+            Assert.Equal(!c.Name.Contains("unfolded"), NetModelPlan.Create(c.Model).Embedding!.Folded);
         Assert.True(KernelPlanner.FoldsEmbedding(4000, 1000));
         Assert.False(KernelPlanner.FoldsEmbedding(4001, 1000));
         Assert.False(KernelPlanner.FoldsEmbedding(KernelPlanner.FoldEmbeddingMaxBytes + 4, KernelPlanner.FoldEmbeddingMaxBytes));
