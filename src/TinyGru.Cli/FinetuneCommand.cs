@@ -59,7 +59,7 @@ internal static class FinetuneCommand
             options.Validate();
             string modelPath = parse.GetValue(model)!;
             var baseModel = CliModelLoader.Load(modelPath);
-            if (ModelFeatures.BeyondEmitters(baseModel) is { } features)
+            if (ModelFeatures.Extended(baseModel) is { } features)
                 throw new CliException($"{modelPath}: fine-tuning a model with {features} is not supported yet (the trainer builds a GRU stack with one dense layer)");
             var spec = data.Spec(parse, s);
             spec = spec with { Task = spec.Task ?? TaskOf(baseModel) };

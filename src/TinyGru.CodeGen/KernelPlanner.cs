@@ -44,6 +44,21 @@ public static class KernelPlanner
     /// <summary>Statements a written-out tanh or sigmoid takes.</summary>
     public const int ActivationStatements = 8;
 
+    /// <summary>A folded embedding table may be this many times the bytes of what it replaces (E and layer 0's W).</summary>
+    public const int FoldEmbeddingUpToRatio = 4;
+
+    /// <summary>A folded embedding table is at most this many bytes (1 MiB: beyond it, lookups leave the caches).</summary>
+    public const long FoldEmbeddingMaxBytes = 1L << 20;
+
+    /// <summary>
+    /// Whether a token model's layer-0 input projection is folded into a [V, 3Hp] table of W·E[t] + b_i: the step then
+    /// reads one row instead of computing 3Hp·E multiply-adds, at the price of <paramref name="tableBytes"/> instead of
+    /// <paramref name="unfoldedBytes"/> (E and W, with their int8 scales). Folded while the table is at most
+    /// <see cref="FoldEmbeddingUpToRatio"/>× larger and at most <see cref="FoldEmbeddingMaxBytes"/>.
+    /// </summary>
+    public static bool FoldsEmbedding(long tableBytes, long unfoldedBytes) =>
+        tableBytes <= FoldEmbeddingMaxBytes && tableBytes <= FoldEmbeddingUpToRatio * unfoldedBytes;
+
     /// <summary>Plans the path of <paramref name="width"/> floats (1 = scalar) for <paramref name="model"/>.</summary>
     public static PathPlan Plan(NetModelPlan model, int width)
     {
@@ -67,15 +82,17 @@ public static class KernelPlanner
             var (input, rz, n, statements) = ScratchLayer(l, w, registers, budget);
             layers.Add(new LayerSchedule(w, 0, 0, statements, input, rz, n));
         }
-        MatVecSchedule? head = null;
-        if (model.Head is { } h)
+        MatVecSchedule DensePass(HeadPlan d)
         {
-            int w = Math.Min(width, h.Weights.Granule);
-            head = HeadPass(h.Weights, w < 4 ? 1 : w, registers, budget, h.RowScales is not null);
+            int w = Math.Min(width, d.Weights.Granule);
+            return HeadPass(d.Weights, w < 4 ? 1 : w, registers, budget, d.RowScales is not null);
         }
-        int total = layers.Sum(l => l.Statements) + (head?.Statements ?? 0);
+        MatVecSchedule? head = model.Head is { } h ? DensePass(h) : null;
+        // Hidden dense layers: each its own method (Dense{d}), planned like the head, its activation over the padded rows.
+        var dense = model.HiddenDense.Select(DensePass).ToList();
+        int total = layers.Sum(l => l.Statements) + (head?.Statements ?? 0) + dense.Sum(d => d.Statements);
         bool inline = model.EmbeddedFloats <= InlineLayersUpToFloats && total <= budget;
-        return new PathPlan(width, profiles, registers, budget, inline, layers, head);
+        return new PathPlan(width, profiles, registers, budget, inline, layers, head, dense);
     }
 
     private static (int Sets, int Live, int Statements)? Resident(GateConvention convention, LayerPlan l, int w, int registers, int budget, bool int8)
@@ -90,8 +107,8 @@ public static class KernelPlanner
             // float: W_n·x, and r, z, U_n·h per partial sum (r and z carry W·x and U·h together); int8: r, z, W_n·x, and
             // U_r·h, U_z·h, U_n·h per partial sum (W's and U's row scales differ).
             int live = vectors * (int8 ? 3 + 3 * sets : 1 + 3 * sets) + ScratchRegisters;
-            int statements = (l.Spec.InputSize + l.Spec.HiddenSize) * (3 * vectors + 1) + vectors * (8 + 3 * ActivationStatements);
-            int blocks = (l.Spec.InputSize + l.Spec.HiddenSize) * 3 * vectors * BlocksPerMultiplyAdd(w, int8);
+            int statements = (l.FusedInputColumns + l.Spec.HiddenSize) * (3 * vectors + 1) + vectors * (8 + 3 * ActivationStatements);
+            int blocks = (l.FusedInputColumns + l.Spec.HiddenSize) * 3 * vectors * BlocksPerMultiplyAdd(w, int8);
             if (live <= registers && statements <= budget && blocks <= MaxBasicBlocks) return (sets, live, statements);
         }
         return null;
@@ -133,10 +150,11 @@ public static class KernelPlanner
             var input = MatVec(l.InputWeights, w, registers, form, int8);
             var rz = MatVec(l.RecurrentRzWeights, w, registers, form, int8);
             var n = MatVec(l.RecurrentNWeights, w, registers, form, int8);
-            return (input, rz, n, input.Statements + rz.Statements + n.Statements + 2 * elementwise);
+            // A folded input (token model, layer 0) reads W·x + b_i from the embedding table: no input pass is written.
+            return (input, rz, n, (l.InputFolded ? 0 : input.Statements) + rz.Statements + n.Statements + 2 * elementwise);
         }
         bool Fits((MatVecSchedule Input, MatVecSchedule Rz, MatVecSchedule N, int Statements) p) =>
-            p.Statements <= budget && p.Input.BasicBlocks + p.Rz.BasicBlocks + p.N.BasicBlocks <= MaxBasicBlocks;
+            p.Statements <= budget && (l.InputFolded ? 0 : p.Input.BasicBlocks) + p.Rz.BasicBlocks + p.N.BasicBlocks <= MaxBasicBlocks;
         var unrolled = With(Form.Unrolled);
         if (Fits(unrolled)) return unrolled;
         var columnLoops = With(Form.ColumnLoop);
@@ -158,8 +176,10 @@ public static class KernelPlanner
 /// <summary>One SIMD width's plan for one model. Immutable.</summary>
 public sealed class PathPlan
 {
-    internal PathPlan(int width, IReadOnlyList<TargetProfile> profiles, int registers, int budget, bool inlineLayers, IReadOnlyList<LayerSchedule> layers, MatVecSchedule? head)
+    internal PathPlan(int width, IReadOnlyList<TargetProfile> profiles, int registers, int budget, bool inlineLayers, IReadOnlyList<LayerSchedule> layers, MatVecSchedule? head,
+        IReadOnlyList<MatVecSchedule> hiddenDense)
     {
+        HiddenDense = hiddenDense;
         Width = width;
         Profiles = profiles;
         Registers = registers;
@@ -190,9 +210,14 @@ public sealed class PathPlan
     /// <summary>The head's matrix pass, or null.</summary>
     public MatVecSchedule? Head { get; }
 
-    /// <summary>Statements of each hot method (Layer{k}, Output), as planned.</summary>
+    /// <summary>The hidden dense layers' matrix passes (methods Dense{d}), first to last.</summary>
+    public IReadOnlyList<MatVecSchedule> HiddenDense { get; }
+
+    /// <summary>Statements of each hot method (Layer{k}, Dense{d}, Output), as planned.</summary>
     public IEnumerable<(string Method, int Statements)> Methods =>
-        Layers.Select((l, k) => ($"Layer{k}", l.Statements)).Append(("Output", Head?.Statements ?? 4));
+        Layers.Select((l, k) => ($"Layer{k}", l.Statements))
+            .Concat(HiddenDense.Select((d, i) => ($"Dense{i}", d.Statements)))
+            .Append(("Output", Head?.Statements ?? 4));
 }
 
 /// <summary>One layer on one path. Immutable.</summary>

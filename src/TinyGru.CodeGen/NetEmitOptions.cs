@@ -33,6 +33,12 @@ public sealed class NetEmitOptions
     /// </summary>
     public bool AllowUnsafe { get; set; }
 
+    /// <summary>
+    /// For a token model: fold layer 0's input projection into a [V, 3H] table (true) or compute it from the embedding
+    /// row (false); null (the default) lets the planner decide by size (<see cref="KernelPlanner.FoldsEmbedding"/>).
+    /// </summary>
+    public bool? FoldEmbedding { get; set; }
+
     /// <summary>True for a struct-like type (struct or record struct).</summary>
     public bool IsValueType => TypeKeyword.EndsWith("struct", StringComparison.Ordinal);
 }

@@ -10,11 +10,13 @@ namespace TinyGru.CodeGen;
 /// </summary>
 public sealed class NetModelPlan
 {
-    private NetModelPlan(GruModel model, IReadOnlyList<LayerPlan> layers, HeadPlan? head)
+    private NetModelPlan(GruModel model, IReadOnlyList<LayerPlan> layers, IReadOnlyList<HeadPlan> hiddenDense, HeadPlan? head, EmbeddingPlan? embedding)
     {
         Model = model;
         Layers = layers;
+        HiddenDense = hiddenDense;
         Head = head;
+        Embedding = embedding;
     }
 
     /// <summary>The source model.</summary>
@@ -23,8 +25,14 @@ public sealed class NetModelPlan
     /// <summary>Per-layer layouts.</summary>
     public IReadOnlyList<LayerPlan> Layers { get; }
 
+    /// <summary>The hidden dense layers' layouts (between the last GRU layer and the head), first to last; empty for one dense layer.</summary>
+    public IReadOnlyList<HeadPlan> HiddenDense { get; }
+
     /// <summary>Head layout, or null.</summary>
     public HeadPlan? Head { get; }
+
+    /// <summary>The token embedding's layout (folded into layer 0's input projection or not), or null for feature inputs.</summary>
+    public EmbeddingPlan? Embedding { get; }
 
     /// <summary>
     /// True for an int8-weights model: every matrix then also carries its int8 values (<see cref="PackedMatrix.Int8Data"/>)
@@ -37,25 +45,102 @@ public sealed class NetModelPlan
 
     /// <summary>Floats of weight data the generated code embeds (padding included).</summary>
     public long EmbeddedFloats =>
-        Layers.Sum(l => (long)l.InputWeights.Data.Length + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
-                        + l.InputBias.Length + l.RecurrentRzBias.Length + l.RecurrentNBias.Length
-                        + (l.UsesFusedWeights(Model.Convention) ? l.FusedWeights.Data.Length + l.FusedRzBias.Length + l.FusedNBias.Length : 0))
+        Layers.Sum(l => (l.InputFolded ? 0L : l.InputWeights.Data.Length + l.InputBias.Length) + l.RecurrentRzWeights.Data.Length + l.RecurrentNWeights.Data.Length
+                        + l.RecurrentRzBias.Length + l.RecurrentNBias.Length
+                        + (l.UsesFusedWeights(Model.Convention) ? l.FusedWeights.Data.Length + (l.InputFolded ? 0 : l.FusedRzBias.Length) + l.FusedNBias.Length : 0))
         + (Head is null ? 0 : Head.Weights.Data.Length + Head.Bias.Length)
+        + HiddenDense.Sum(d => (long)d.Weights.Data.Length + d.Bias.Length)
+        + (Embedding is null ? 0 : Embedding.Folded ? Embedding.FoldedTable!.LongLength : Embedding.Table.LongLength)
         + (Model.InputNormalization is null ? 0 : 2L * Model.InputSize)
         + (Model.OutputScaling is null ? 0 : 2L * Model.OutputSize);
 
     /// <summary>The widest vector granule any component uses (decides which SIMD paths are worth emitting).</summary>
-    public int WidestGranule => Math.Max(Layers.Max(l => l.Granule), Head?.Weights.Granule ?? 1);
+    public int WidestGranule => Math.Max(Math.Max(Layers.Max(l => l.Granule), Head?.Weights.Granule ?? 1), HiddenDense.Select(d => d.Weights.Granule).DefaultIfEmpty(1).Max());
 
-    /// <summary>Builds the plan.</summary>
-    public static NetModelPlan Create(GruModel model)
+    /// <summary>
+    /// Builds the plan. <paramref name="foldEmbedding"/> overrides the planner's size rule
+    /// (<see cref="KernelPlanner.FoldsEmbedding"/>) for a token model: null lets it decide.
+    /// </summary>
+    public static NetModelPlan Create(GruModel model, bool? foldEmbedding = null)
     {
         var layers = new List<LayerPlan>();
         // int8-weights: the int8 values and scales are read from the model's quantization, the same object the file holds.
         var quantization = model.Precision == ModelPrecision.Int8Weights ? model.Quantization : null;
-        for (int k = 0; k < model.Layers.Count; k++) layers.Add(LayerPlan.Create(model.Layers[k], quantization?.Layers[k]));
+        bool fold = false;
+        if (model.Embedding is { } e)
+        {
+            var first = model.Layers[0];
+            int hp = PackedMatrix.Pad(first.HiddenSize, PackedMatrix.GranuleFor(first.HiddenSize));
+            // Unfolded, the code embeds E and layer 0's W (int8 + row scales for int8-weights); folded, one float table.
+            long unfolded = quantization is null
+                ? 4L * ((long)e.VocabularySize * e.EmbeddingSize + 3L * hp * e.EmbeddingSize)
+                : (long)e.VocabularySize * e.EmbeddingSize + 4L * e.VocabularySize + 3L * hp * e.EmbeddingSize + 4L * 3 * hp;
+            fold = foldEmbedding ?? KernelPlanner.FoldsEmbedding(4L * e.VocabularySize * 3 * hp, unfolded);
+        }
+        for (int k = 0; k < model.Layers.Count; k++) layers.Add(LayerPlan.Create(model.Layers[k], quantization?.Layers[k], inputFolded: k == 0 && fold));
+        var hidden = model.HiddenDenseLayers.Select((d, i) => HeadPlan.Create(d, quantization?.HiddenDense[i])).ToList();
         HeadPlan? head = model.Head is null ? null : HeadPlan.Create(model.Head, quantization?.Head);
-        return new NetModelPlan(model, layers, head);
+        var embedding = model.Embedding is null ? null : EmbeddingPlan.Create(model.Embedding, quantization?.Embedding, fold ? layers[0] : null);
+        return new NetModelPlan(model, layers, hidden, head, embedding);
+    }
+}
+
+/// <summary>
+/// A token model's embedding in the generated code's layout. Folded: one float32 row per token id of layer 0's input
+/// projection W·E[t] + b_i, padded like its gate pre-activations ([V, 3Hp]), so layer 0 reads it instead of computing
+/// W·x. Unfolded: the table E [V, E] itself (int8 with one scale per token row for int8-weights), and layer 0 runs W·x
+/// on row t.
+/// </summary>
+public sealed class EmbeddingPlan
+{
+    private EmbeddingPlan(TokenEmbedding spec, float[]? foldedTable, int foldedRowLength, QuantizedMatrix? int8)
+    {
+        Spec = spec;
+        FoldedTable = foldedTable;
+        FoldedRowLength = foldedRowLength;
+        Int8 = int8;
+    }
+
+    /// <summary>The canonical embedding.</summary>
+    public TokenEmbedding Spec { get; }
+
+    /// <summary>Number of token ids V.</summary>
+    public int VocabularySize => Spec.VocabularySize;
+
+    /// <summary>Size of one embedding vector E.</summary>
+    public int EmbeddingSize => Spec.EmbeddingSize;
+
+    /// <summary>True when layer 0's input projection is folded into <see cref="FoldedTable"/>.</summary>
+    public bool Folded => FoldedTable is not null;
+
+    /// <summary>W·E[t] + b_i of layer 0 for every token t, accumulated in double like the reference engine: [V, 3Hp], gate blocks r, z, n padded (padding 0); or null.</summary>
+    public float[]? FoldedTable { get; }
+
+    /// <summary>Floats per row of <see cref="FoldedTable"/> (3Hp of layer 0), or 0.</summary>
+    public int FoldedRowLength { get; }
+
+    /// <summary>E [V, E] as float32 (the dequantized values of an int8-weights model).</summary>
+    public float[] Table => Spec.Table;
+
+    /// <summary>The int8 table with one scale per token row (int8-weights models, unfolded), or null.</summary>
+    public QuantizedMatrix? Int8 { get; }
+
+    internal static EmbeddingPlan Create(TokenEmbedding e, QuantizedMatrix? quantized, LayerPlan? foldInto)
+    {
+        if (foldInto is null) return new EmbeddingPlan(e, null, 0, quantized);
+        var layer = foldInto.Spec;
+        int h = layer.HiddenSize, hp = foldInto.PaddedHidden, row = 3 * hp, cols = e.EmbeddingSize;
+        var table = new float[(long)e.VocabularySize * row];
+        for (int t = 0; t < e.VocabularySize; t++)
+            for (int p = 0; p < row; p++)
+            {
+                if (p % hp >= h) continue;                                  // padding lanes stay 0
+                int canonical = p / hp * h + p % hp;
+                double acc = layer.InputBias[canonical];                    // gx = W·E[t] + b_i, as the reference engine sums it
+                for (int c = 0; c < cols; c++) acc += (double)layer.InputWeights[canonical * cols + c] * e.Table[t * cols + c];
+                table[(long)t * row + p] = (float)acc;
+            }
+        return new EmbeddingPlan(e, table, row, null);
     }
 }
 
@@ -63,8 +148,9 @@ public sealed class NetModelPlan
 public sealed class LayerPlan
 {
     private LayerPlan(GruLayerSpec spec, int granule, int paddedHidden, PackedMatrix w, PackedMatrix urz, PackedMatrix un, float[] bi, float[] bhrz, float[] bhn,
-        PackedMatrix fused, float[] fusedRzBias, float[] fusedNBias, LayerRowScales? rowScales)
+        PackedMatrix fused, float[] fusedRzBias, float[] fusedNBias, LayerRowScales? rowScales, bool inputFolded)
     {
+        InputFolded = inputFolded;
         RowScales = rowScales;
         FusedWeights = fused;
         FusedRzBias = fusedRzBias;
@@ -82,6 +168,15 @@ public sealed class LayerPlan
 
     /// <summary>The canonical layer.</summary>
     public GruLayerSpec Spec { get; }
+
+    /// <summary>
+    /// True for layer 0 of a token model whose input projection W·x + b_i is folded into the embedding table
+    /// (<see cref="EmbeddingPlan.FoldedTable"/>): the layer computes no W·x, and <see cref="FusedWeights"/> holds U only.
+    /// </summary>
+    public bool InputFolded { get; }
+
+    /// <summary>Columns of <see cref="FusedWeights"/> before U's: I, or 0 when the input is folded.</summary>
+    public int FusedInputColumns => InputFolded ? 0 : Spec.InputSize;
 
     /// <summary>Vector granule (floats) of this layer.</summary>
     public int Granule { get; }
@@ -134,7 +229,7 @@ public sealed class LayerPlan
         convention == GateConvention.ResetAfter && pathWidth > 1 && Math.Min(pathWidth, Granule) == pathWidth
         && 4 * PaddedHidden / pathWidth <= 8;
 
-    internal static LayerPlan Create(GruLayerSpec layer, QuantizedLayer? quantized)
+    internal static LayerPlan Create(GruLayerSpec layer, QuantizedLayer? quantized, bool inputFolded = false)
     {
         int h = layer.HiddenSize;
         int g = PackedMatrix.GranuleFor(h);
@@ -148,7 +243,8 @@ public sealed class LayerPlan
             for (int p = 0; p < padded.Length; p++) padded[p] = map(p) < 0 ? 0f : b[map(p)];
             return padded;
         }
-        int i = layer.InputSize, columns = i + h;
+        // Folded input: [W | U] keeps only U's columns (W·x + b_i comes from the embedding table).
+        int i = inputFolded ? 0 : layer.InputSize, columns = i + h;
         var concatenated = new float[3 * h * columns]; // row-major [3H, I + H]: W's row, then U's row
         for (int row = 0; row < 3 * h; row++)
         {
@@ -177,14 +273,14 @@ public sealed class LayerPlan
                 us.Select(s => 0.5f * s).ToArray());
         }
         return new LayerPlan(layer, g, hp,
-            PackedMatrix.Pack(layer.InputWeights, i, 3 * hp, g, Rows(0), wq),
+            PackedMatrix.Pack(layer.InputWeights, layer.InputSize, 3 * hp, g, Rows(0), wq),
             PackedMatrix.Pack(layer.RecurrentWeights, h, 2 * hp, g, Rows(0), uq),
             PackedMatrix.Pack(layer.RecurrentWeights, h, hp, g, Rows(2), uq),
             bi, bhrz, bhn,
             PackedMatrix.Pack(concatenated, columns, 3 * hp, g, Rows(0), fusedQ),
             bhrz.Select((b, p) => 0.5f * (bi[p] + b)).ToArray(),
             bhn.Select(b => 0.5f * b).ToArray(),
-            scales);
+            scales, inputFolded);
     }
 }
 
@@ -219,7 +315,7 @@ public sealed class LayerRowScales
     public float[] FusedRecurrent { get; }
 }
 
-/// <summary>The dense head's packed layout: [Op] rows over H columns.</summary>
+/// <summary>A dense layer's packed layout (the head's, or a hidden dense layer's): [Op] rows over its input columns.</summary>
 public sealed class HeadPlan
 {
     private HeadPlan(DenseHeadSpec spec, PackedMatrix weights, float[] bias, float[]? rowScales)

@@ -123,6 +123,38 @@ internal sealed class VectorFlavor
         yield return $"var {result} = {MultiplyAdd($"{result}_t", half, half)};";
     }
 
+    /// <summary>
+    /// Statements declaring <c>var {result} = g({x})</c> for the model's gate function g: the sigmoid (<see cref="Sigmoid"/>),
+    /// or a hard sigmoid as the reference engine computes it — Keras 2 clip(0.2·x + 0.5, 0, 1), Keras 3
+    /// clip(x + 3, 0, 6) / 6 (as ×1/6).
+    /// </summary>
+    public IEnumerable<string> Gate(TinyGru.Model.GateActivation activation, string result, string x) => activation switch
+    {
+        TinyGru.Model.GateActivation.HardSigmoidKeras2 => new[] { $"var {result} = {Clamp(MultiplyAdd($"({x})", Broadcast("0.2f"), Broadcast("0.5f")), Zero, One)};" },
+        TinyGru.Model.GateActivation.HardSigmoidKeras3 => new[] { $"var {result} = {Clamp($"({x}) + {Broadcast("3f")}", Zero, Broadcast("6f"))} * {Broadcast("(1f / 6f)")};" },
+        _ => Sigmoid(result, x),
+    };
+
+    /// <summary>
+    /// Statements declaring <c>var {result} = 2·g(2a) − 1</c> for a halved pre-activation a (the register-resident
+    /// layer's form, where σ(2a) = ½ + ½·tanh(a)): tanh(a) for the sigmoid; the hard sigmoids are hard tanhs there,
+    /// clip(0.8·a, −1, 1) (Keras 2) and clip(⅔·a, −1, 1) (Keras 3).
+    /// </summary>
+    public IEnumerable<string> GateAsTanh(TinyGru.Model.GateActivation activation, string result, string halfX) => activation switch
+    {
+        TinyGru.Model.GateActivation.HardSigmoidKeras2 => new[] { $"var {result} = {Clamp($"({halfX}) * {Broadcast("0.8f")}", $"-{One}", One)};" },
+        TinyGru.Model.GateActivation.HardSigmoidKeras3 => new[] { $"var {result} = {Clamp($"({halfX}) * {Broadcast("(2f / 3f)")}", $"-{One}", One)};" },
+        _ => Tanh(result, halfX),
+    };
+
+    /// <summary>min(max(x, lo), hi).</summary>
+    public string Clamp(string x, string lo, string hi) => IsScalar
+        ? $"global::System.Math.Min(global::System.Math.Max({x}, {lo}), {hi})"
+        : $"{VectorClass}.Min({VectorClass}.Max({x}, {lo}), {hi})";
+
+    /// <summary>max(x, 0): ReLU.</summary>
+    public string Relu(string x) => IsScalar ? $"global::System.Math.Max({x}, 0f)" : $"{VectorClass}.Max({x}, {Zero})";
+
     /// <summary>The condition under which the JIT runs this path.</summary>
     public string Accelerated => VectorClass + ".IsHardwareAccelerated";
 }

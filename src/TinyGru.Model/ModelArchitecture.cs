@@ -1,4 +1,5 @@
 using System.Globalization;
+using TinyGru.Model.Quantization;
 
 namespace TinyGru.Model;
 
@@ -147,10 +148,10 @@ public sealed class TokenEmbedding
 public static class ModelFeatures
 {
     /// <summary>
-    /// A one-line list of the features of <paramref name="model"/> that the code emitters do not support yet
-    /// (a dense stack, a ReLU head, a token embedding, hard-sigmoid gates), or null when there are none.
+    /// A one-line list of the version-3 architecture features of <paramref name="model"/> (a dense stack, a ReLU head,
+    /// a token embedding, hard-sigmoid gates), or null when it has none.
     /// </summary>
-    public static string? BeyondEmitters(GruModel model)
+    public static string? Extended(GruModel model)
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         var parts = new List<string>();
@@ -162,4 +163,19 @@ public static class ModelFeatures
         if (model.GateActivation != GateActivation.Sigmoid) parts.Add($"{Activations.Name(model.GateActivation)} gates");
         return parts.Count == 0 ? null : string.Join(", ", parts);
     }
+
+    /// <summary>
+    /// A one-line list of the features of <paramref name="model"/> that the code emitters do not support in
+    /// <paramref name="precision"/>, or null when there are none: the float32 and int8-weights emitters support every
+    /// feature; integer-only int8 none of the version-3 ones (see <see cref="Extended"/>).
+    /// </summary>
+    public static string? BeyondEmitters(GruModel model, ModelPrecision precision)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        return precision == ModelPrecision.Int8 ? Extended(model) : null;
+    }
+
+    /// <summary><see cref="BeyondEmitters(GruModel, ModelPrecision)"/> in the model's own precision.</summary>
+    public static string? BeyondEmitters(GruModel model) =>
+        BeyondEmitters(model ?? throw new ArgumentNullException(nameof(model)), model.Precision);
 }

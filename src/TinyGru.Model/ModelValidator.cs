@@ -122,7 +122,7 @@ public static class ModelValidator
 
         if (model.Quantization is { } quantization)
         {
-            if (quantization.Precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)
+            if (ModelFeatures.BeyondEmitters(model, quantization.Precision) is { } features)
                 throw Fail("precision", $"integer-only int8 models with {features} are not supported yet; use int8-weights or float32");
             ValidateQuantization(model, quantization);
         }

@@ -78,6 +78,92 @@ internal static class GeneratedCodeCases
         ("gru_reset_before", "gru_reset_before.onnx"),
     };
 
+    /// <summary>
+    /// The forward fixtures of the grown model description (issue 13) and the file each is read from: MLP heads and a
+    /// token model (PyTorch 1.13, ONNX), Keras GRUs with sigmoid and Keras-2 hard-sigmoid gates (TensorFlow.js 4.22).
+    /// </summary>
+    public static readonly (string Name, string File)[] ExtendedFixtures =
+    {
+        ("gru_mlp_head", "gru_mlp_head.onnx"),
+        ("gru_mlp_softmax", "gru_mlp_softmax.onnx"),
+        ("gru_embedding", "gru_embedding.onnx"),
+        ("keras_gru_classic", "keras_gru_classic"),
+        ("keras_gru_hard_sigmoid", "keras_gru_hard_sigmoid"),
+    };
+
+    /// <summary>
+    /// Random models of the grown description: dense stacks (every activation, every final one), both hard sigmoids on
+    /// register-resident and scratch layers, token models (V, E; 0 = feature input) folded and unfolded by the planner.
+    /// </summary>
+    public static readonly (string Name, GateConvention Convention, int Inputs, int[] Hidden, (int Width, HeadActivation Activation)[] Dense, GateActivation Gates, int Vocabulary)[] ExtendedShapes =
+    {
+        ("mlp_relu_softmax_keras3", GateConvention.ResetAfter, 3, new[] { 8 }, new[] { (12, HeadActivation.Relu), (4, HeadActivation.Softmax) }, GateActivation.HardSigmoidKeras3, 0),
+        ("mlp_tanh_sigmoid_none_keras2", GateConvention.ResetBefore, 5, new[] { 20 }, new[] { (16, HeadActivation.Tanh), (8, HeadActivation.Sigmoid), (3, HeadActivation.None) }, GateActivation.HardSigmoidKeras2, 0),
+        ("mlp_sigmoid_tanh_keras2_stacked", GateConvention.ResetAfter, 4, new[] { 16, 9 }, new[] { (7, HeadActivation.Sigmoid), (2, HeadActivation.Tanh) }, GateActivation.HardSigmoidKeras2, 0),
+        ("mlp_relu_relu", GateConvention.ResetAfter, 2, new[] { 40 }, new[] { (33, HeadActivation.Relu), (5, HeadActivation.Relu) }, GateActivation.Sigmoid, 0),
+        ("head_relu", GateConvention.ResetAfter, 3, new[] { 6 }, new[] { (4, HeadActivation.Relu) }, GateActivation.Sigmoid, 0),
+        ("keras3_before", GateConvention.ResetBefore, 3, new[] { 8 }, new[] { (2, HeadActivation.None) }, GateActivation.HardSigmoidKeras3, 0),
+        ("token_keras3_folded", GateConvention.ResetAfter, 8, new[] { 12 }, new[] { (3, HeadActivation.Softmax) }, GateActivation.HardSigmoidKeras3, 50),
+        ("token_unfolded_mlp", GateConvention.ResetBefore, 4, new[] { 24, 8 }, new[] { (10, HeadActivation.Relu), (1, HeadActivation.Sigmoid) }, GateActivation.Sigmoid, 300),
+        ("token_keras2_register", GateConvention.ResetAfter, 16, new[] { 8 }, new[] { (3, HeadActivation.None) }, GateActivation.HardSigmoidKeras2, 20),
+    };
+
+    /// <summary>
+    /// A model of <see cref="ExtendedShapes"/> (PyTorch's initialization scale, twice that for int8-weights so gates
+    /// saturate) and its sequence: 40 steps of inputs in ±2, or of token ids 0 … V − 1 (as floats).
+    /// </summary>
+    public static (GruModel Model, float[] Sequence) ExtendedSweep(int index, bool int8Weights)
+    {
+        var (_, convention, inputs, hidden, dense, gates, vocabulary) = ExtendedShapes[index];
+        var rng = new Random(1300 + index);
+        float scale = (int8Weights ? 2f : 1f) / MathF.Sqrt(hidden.Max());
+        float[] R(int n) => Uniform(rng, n, scale);
+        var layers = new List<GruLayerSpec>();
+        int input = inputs;
+        foreach (int h in hidden)
+        {
+            layers.Add(new GruLayerSpec(input, h, R(3 * h * input), R(3 * h * h), R(3 * h), R(3 * h)));
+            input = h;
+        }
+        var denseLayers = new List<DenseHeadSpec>();
+        foreach (var (width, activation) in dense)
+        {
+            denseLayers.Add(new DenseHeadSpec(input, width, R(width * input), R(width), activation));
+            input = width;
+        }
+        var embedding = vocabulary == 0 ? null : new TokenEmbedding(vocabulary, inputs, Uniform(rng, vocabulary * inputs, 1));
+        var model = new GruModel(convention, layers, denseLayers[^1], hiddenDenseLayers: denseLayers.Take(denseLayers.Count - 1).ToList(),
+            embedding: embedding, gateActivation: gates);
+        int steps = 40;
+        var seq = vocabulary == 0 ? Uniform(rng, steps * inputs, 2) : Enumerable.Range(0, steps).Select(_ => (float)rng.Next(vocabulary)).ToArray();
+        return (int8Weights ? ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights) : model, seq);
+    }
+
+    /// <summary>The cases of the grown model description: every extended fixture and shape, float32 and int8-weights.</summary>
+    public static IEnumerable<GeneratedCodeCase> Extended()
+    {
+        foreach (var (name, file) in ExtendedFixtures)
+        {
+            var (model, fixture) = FloatFixture(name, file);
+            yield return new GeneratedCodeCase("float_fixture_" + name, GeneratedCodeKind.Float, model, fixture.X, Fixture: fixture);
+        }
+        for (int i = 0; i < ExtendedShapes.Length; i++)
+        {
+            var (model, seq) = ExtendedSweep(i, int8Weights: false);
+            yield return new GeneratedCodeCase("float_" + ExtendedShapes[i].Name, GeneratedCodeKind.Float, model, seq);
+        }
+        foreach (var (name, file) in ExtendedFixtures)
+        {
+            var (model, seq) = Int8WeightsFixture(name, file);
+            yield return new GeneratedCodeCase("int8w_fixture_" + name, GeneratedCodeKind.Int8Weights, model, seq);
+        }
+        for (int i = 0; i < ExtendedShapes.Length; i++)
+        {
+            var (model, seq) = ExtendedSweep(i, int8Weights: true);
+            yield return new GeneratedCodeCase("int8w_" + ExtendedShapes[i].Name, GeneratedCodeKind.Int8Weights, model, seq);
+        }
+    }
+
     private static float[] Uniform(Random rng, int count, double spread) =>
         Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * spread)).ToArray();
 
@@ -218,5 +304,7 @@ internal static class GeneratedCodeCases
                 yield return new GeneratedCodeCase(name, GeneratedCodeKind.Int8, model, seq);
                 if (HasVectorGates(model)) yield return new GeneratedCodeCase(name + "_unsafe", GeneratedCodeKind.Int8, model, seq, AllowUnsafe: true);
             }
+        // The grown model description (issue 13), appended so that the earlier cases keep their numbers.
+        foreach (var c in Extended()) yield return c;
     }
 }

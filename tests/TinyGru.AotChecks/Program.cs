@@ -63,7 +63,7 @@ for (int n = 0; n < Math.Min(cases.Count, runners.Length); n++)
         Fail($"case {n} is {c.Name}, the generated type is {runner.Name}: re-run TinyGru.AotChecks.Emit");
         continue;
     }
-    int inputs = c.Model.InputSize, outputs = c.Model.OutputSize, steps = c.Sequence.Length / inputs;
+    int inputs = c.Model.StepInputSize, outputs = c.Model.OutputSize, steps = c.Sequence.Length / inputs;
     var expected = new float[steps * outputs];
     float[] expectedState;
     if (c.Kind == GeneratedCodeKind.Int8)

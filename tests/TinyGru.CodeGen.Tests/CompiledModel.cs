@@ -64,9 +64,11 @@ internal sealed class CompiledModel
             .Append(typeof(TinyGru.IGruModel).Assembly.Location)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
 
-    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct", string extraProbe = "", bool allowUnsafe = false, OptimizationLevel optimization = OptimizationLevel.Release)
+    public static CompiledModel Compile(GruModel model, string typeKeyword = "struct", string extraProbe = "", bool allowUnsafe = false, OptimizationLevel optimization = OptimizationLevel.Release,
+        bool? foldEmbedding = null)
     {
-        var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = typeKeyword, Accessibility = "public", SourceName = "test.safetensors", SourceHash = "0", AllowUnsafe = allowUnsafe };
+        var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = typeKeyword, Accessibility = "public", SourceName = "test.safetensors", SourceHash = "0", AllowUnsafe = allowUnsafe,
+            FoldEmbedding = foldEmbedding };
         string source = NetModelEmitter.Emit(model, options);
         var paths = NetModelEmitter.PathSuffixes(model);
         string probe = "namespace Probe { public static class Runner { public static void Run(string path, float[] seq, float[] outs) {\n" +

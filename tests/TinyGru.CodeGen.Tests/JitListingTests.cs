@@ -13,7 +13,7 @@ namespace TinyGru.CodeGen.Tests;
 
 /// <summary>
 /// No hot generated method depends on the JIT's inliner: a generated model runs in a child process under
-/// DOTNET_TieredCompilation=0 DOTNET_JitDisasm='Core* Layer* Output*' through every public Step{path} the machine
+/// DOTNET_TieredCompilation=0 DOTNET_JitDisasm='Core* Layer* Dense* Output*' through every public Step{path} the machine
 /// can run, and no listed method may call into TinyGru.Kernels (a call means an FMA or activation was not inlined).
 /// </summary>
 public class JitListingTests(ITestOutputHelper output)
@@ -63,6 +63,25 @@ public class JitListingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The grown model description: hidden dense layers (methods Dense{d}: relu, tanh, sigmoid), hard-sigmoid gates on
+    /// register-resident and scratch layers, token models folded and not; float32 and int8-weights.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(6, false)]
+    [InlineData(7, true)]
+    public void GrownModelsCallNoKernel(int shape, bool int8Weights)
+    {
+        var (model, _) = GeneratedCodeCases.ExtendedSweep(shape, int8Weights);
+        var calls = KernelCalls(model, out int listed);
+        output.WriteLine($"{GeneratedCodeCases.ExtendedShapes[shape].Name} {(int8Weights ? "int8-weights" : "float")}: {listed} hot methods listed, {calls.Count} kernel calls");
+        foreach (var call in calls.Take(20)) output.WriteLine(call);
+        Assert.True(listed >= 3);
+        Assert.Empty(calls);
+    }
+
+    /// <summary>
     /// Integer-only int8 (NetInt8Emitter, owned by issue #12) is listed too but only reported: its kernels move to
     /// written-out portable code there. Fails only if the listing itself did not work.
     /// </summary>
@@ -89,7 +108,7 @@ public class JitListingTests(ITestOutputHelper output)
             var accelerated = new Dictionary<string, bool> { ["512"] = Vector512.IsHardwareAccelerated, ["256"] = Vector256.IsHardwareAccelerated, ["128"] = Vector128.IsHardwareAccelerated, ["Scalar"] = true };
             var paths = NetModelEmitter.PathSuffixes(model).Where(p => accelerated[p]).ToList();
             string main = "public static class Program { public static void Main() { var m = new Probe.M(); var x = new float[Probe.M.InputSize]; var y = new float[Probe.M.OutputSize];\n" +
-                          "for (int i = 0; i < x.Length; i++) x[i] = System.MathF.Sin(i + 1);\n" +
+                          (model.IsTokenInput ? "x[0] = 1f;\n" : "for (int i = 0; i < x.Length; i++) x[i] = System.MathF.Sin(i + 1);\n") +
                           string.Concat(paths.Select(p => $"for (int i = 0; i < 3; i++) m.Step{p}(x, y);\n")) + "} }";
             var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
                 .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
@@ -115,7 +134,7 @@ public class JitListingTests(ITestOutputHelper output)
             start.ArgumentList.Add("exec");
             start.ArgumentList.Add(Path.Combine(dir, "ListingProbe.dll"));
             start.Environment["DOTNET_TieredCompilation"] = "0";
-            start.Environment["DOTNET_JitDisasm"] = "Core* Layer* Output*";
+            start.Environment["DOTNET_JitDisasm"] = "Core* Layer* Dense* Output*";
             start.Environment["DOTNET_JitStdOutFile"] = listing;
             using (var process = Process.Start(start)!)
             {
@@ -141,7 +160,7 @@ public class JitListingTests(ITestOutputHelper output)
         foreach (var method in methods.Skip(1))
         {
             string name = method.Substring(0, method.IndexOf('\n')).Trim();
-            if (!Regex.IsMatch(name, @":(Core|Layer|Output)")) continue;
+            if (!Regex.IsMatch(name, @":(Core|Layer|Dense|Output)")) continue;
             listed++;
             // A method too big for the optimizer is compiled with MinOpts: as bad as a call per FMA.
             if (name.Contains("MinOpts", StringComparison.Ordinal)) calls.Add(name + ": compiled with MinOpts");

@@ -129,4 +129,39 @@ public class KernelPlannerTests
             Assert.False(path.InlineLayers);
         }
     }
+    [Fact]
+    public void HiddenDenseLayersAreMethodsOfTheirOwnWithinBudget()
+    {
+        // mlp_tanh_sigmoid_none_keras2: H = 20 → dense 16 (tanh) → 8 (sigmoid) → 3.
+        var plan = NetModelPlan.Create(GeneratedCodeCases.ExtendedSweep(1, int8Weights: false).Model);
+        Assert.Equal(2, plan.HiddenDense.Count);
+        foreach (var path in EveryPath(plan))
+        {
+            Assert.Equal(new[] { "Layer0", "Dense0", "Dense1", "Output" }, path.Methods.Select(m => m.Method));
+            Assert.Equal(2, path.HiddenDense.Count);
+            foreach (var dense in path.HiddenDense) Assert.InRange(dense.LiveVectors, 1, path.Registers);
+            Assert.All(path.Methods, m => Assert.True(m.Statements <= path.MethodBudget));
+        }
+    }
+
+    [Fact]
+    public void AFoldedLayer0HasNoInputPassAndUsesOnlyUInRegisters()
+    {
+        // token_keras3_folded: V = 50, E = 8, H = 12 (Hp 16): resident at 512 and 256 bits, scratch at 128 and scalar.
+        var model = GeneratedCodeCases.ExtendedSweep(6, int8Weights: false).Model;
+        var folded = NetModelPlan.Create(model, foldEmbedding: true);
+        var unfolded = NetModelPlan.Create(model, foldEmbedding: false);
+        Assert.True(folded.Layers[0].InputFolded);
+        Assert.Equal(0, folded.Layers[0].FusedInputColumns);
+        Assert.Equal(3 * 16 * 12, folded.Layers[0].FusedWeights.Data.Length);           // U only: [3Hp] rows over H columns
+        Assert.Equal(50 * 3 * 16, folded.Embedding!.FoldedTable!.Length);
+        Assert.Null(unfolded.Embedding!.FoldedTable);
+        foreach (int width in new[] { 16, 8, 4, 1 })
+        {
+            var f = KernelPlanner.Plan(folded, width).Layers[0];
+            var u = KernelPlanner.Plan(unfolded, width).Layers[0];
+            Assert.Equal(u.RegisterResident, f.RegisterResident);
+            Assert.True(f.Statements < u.Statements, $"width {width}: folded {f.Statements} vs {u.Statements} statements");
+        }
+    }
 }

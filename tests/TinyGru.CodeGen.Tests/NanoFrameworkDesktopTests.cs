@@ -68,6 +68,21 @@ namespace Probe
             return r;
         }
 #endif
+#if TOKENS
+        public static float[] RunTokens(int[] tokens, byte[] resource)
+        {
+            var m = Create(resource);
+            var outs = new float[tokens.Length * M.OutputSize];
+            var y = new float[M.OutputSize];
+            for (int s = 0; s < tokens.Length; s++) { m.Step(tokens[s], y); System.Array.Copy(y, 0, outs, s * M.OutputSize, M.OutputSize); }
+            return outs;
+        }
+        public static string StepToken(int token, byte[] resource)
+        {
+            try { Create(resource).Step(token, new float[M.OutputSize]); return ""ok""; }
+            catch (System.ArgumentOutOfRangeException e) { return e.Message.Split('\n')[0].Split(new[] { "" (Parameter"" }, System.StringSplitOptions.None)[0]; }
+        }
+#endif
         public static bool RejectsWrongLengths(byte[] resource)
         {
             var m = Create(resource);
@@ -131,6 +146,7 @@ namespace Probe
         var symbols = new List<string>();
         if (result.Placement == NanoWeightPlacement.Resource) symbols.Add("RESOURCE");
         if (model.Head?.Activation == HeadActivation.Softmax) symbols.Add("CLASSIFY");
+        if (model.IsTokenInput) symbols.Add("TOKENS");
         var options = new CSharpParseOptions(LanguageVersion.CSharp9, preprocessorSymbols: symbols);
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(result.Source, options), CSharpSyntaxTree.ParseText(Probe, options) };
         if (result.Placement == NanoWeightPlacement.Resource) trees.Add(CSharpSyntaxTree.ParseText(Shim.Value, options));
@@ -149,13 +165,13 @@ namespace Probe
 
     private static float[] Reference(GruModel model, float[] seq)
     {
-        int steps = seq.Length / model.InputSize;
+        int steps = seq.Length / model.StepInputSize;
         var outs = new float[steps * model.OutputSize];
         // The probe resets (and re-creates the model) after step T/2: the reference does the same.
         IGruModel engine = model.Precision == ModelPrecision.Int8 ? new Int8ReferenceEngine(model) : new GruReferenceEngine(model);
         for (int s = 0; s < steps; s++)
         {
-            engine.Step(seq.AsSpan(s * model.InputSize, model.InputSize), outs.AsSpan(s * model.OutputSize, model.OutputSize));
+            engine.Step(seq.AsSpan(s * model.StepInputSize, model.StepInputSize), outs.AsSpan(s * model.OutputSize, model.OutputSize));
             if (s == steps / 2) engine.Reset();
         }
         return outs;
@@ -216,11 +232,11 @@ namespace Probe
                     {
                         var classes = compiled.Classify(seq);
                         // The most probable class: softmax outputs before any output scaling.
-                        var engine = new GruReferenceEngine(new GruModel(model.Convention, model.Layers, model.Head, model.InputNormalization, null, model.Metadata, model.Quantization));
+                        var engine = new GruReferenceEngine(model.WithScaling(model.InputNormalization, null));
                         var y = new float[model.OutputSize];
                         for (int s = 0; s < classes.Length; s++)
                         {
-                            engine.Step(seq.AsSpan(s * model.InputSize, model.InputSize), y);
+                            engine.Step(seq.AsSpan(s * model.StepInputSize, model.StepInputSize), y);
                             var sorted = y.OrderByDescending(v => v).ToArray();
                             if (sorted.Length > 1 && sorted[0] - sorted[1] < 1e-4) continue; // a near tie may go either way
                             Assert.Equal(Array.IndexOf(y, sorted[0]), classes[s]);
@@ -304,6 +320,62 @@ namespace Probe
         var fixture = ReferenceFixture.Load(name);
         var model = ModelQuantizer.Quantize(LoadFixtureModel(name), ModelPrecision.Int8Weights);
         CheckAllPlacements(model, fixture.X, name + " int8-weights");
+    }
+
+    public static TheoryData<string> Extended()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in GeneratedCodeCases.Extended()) data.Add(c.Name);
+        return data;
+    }
+
+    /// <summary>
+    /// The grown model description (issue 13): dense MLP heads, token models, hard-sigmoid gates, float32 and
+    /// int8-weights, in every placement and activation mode, against the reference engine; the fixtures against PyTorch
+    /// and TensorFlow.js too.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Extended))]
+    public void GrownModelsMatchInEveryPlacement(string name)
+    {
+        var c = GeneratedCodeCases.Extended().Single(x => x.Name == name);
+        CheckAllPlacements(c.Model, c.Sequence, name);
+        if (c.Fixture is { } fixture)
+            foreach (var placement in Placements.Where(p => Fits(c.Model, p)))
+            {
+                var actual = Compile(c.Model, placement).Run(fixture.X);
+                int half = (fixture.Steps / 2 + 1) * fixture.OutputSize;
+                AssertClose(fixture.Y.Take(half).ToArray(), actual.Take(half).ToArray(), 1e-4, $"{name} {placement} vs the fixture");
+            }
+    }
+
+    [Theory]
+    [InlineData(NanoWeightPlacement.Inline)]
+    [InlineData(NanoWeightPlacement.Arrays)]
+    [InlineData(NanoWeightPlacement.Resource)]
+    public void TokenStepsCheckTheIdInEveryPlacement(NanoWeightPlacement placement)
+    {
+        foreach (var name in new[] { "float_fixture_gru_embedding", "int8w_token_unfolded_mlp" })
+        {
+            var model = GeneratedCodeCases.Extended().Single(x => x.Name == name).Model;
+            int v = model.Embedding!.VocabularySize;
+            var compiled = Compile(model, placement);
+            string source = compiled.Result.Source;
+            Assert.Contains("public void Step(int token, float[] output)", source);
+            Assert.Contains($"\" is outside the vocabulary of {v} ids (expected 0 to {v - 1})\"", source);
+            Assert.Contains($"the token id is not a whole number from 0 to {v - 1} (vocabulary of {v} ids)", source);
+            // Step(int) and Step(float[]) agree with the reference engine's Step(int) on every id, first and last included.
+            var tokens = new[] { 0, v - 1, 3, v / 2 };
+            var expected = new float[tokens.Length * model.OutputSize];
+            var engine = new GruReferenceEngine(model);
+            for (int s = 0; s < tokens.Length; s++) engine.Step(tokens[s], expected.AsSpan(s * model.OutputSize, model.OutputSize));
+            var seq = tokens.Select(t => (float)t).ToArray();
+            var actual = compiled.Call<float[]>("RunTokens", tokens, compiled.Resource);
+            AssertClose(expected, actual, 1e-4, $"{name} {placement} Step(int)");
+            Assert.Equal($"token id {v} is outside the vocabulary of {v} ids (expected 0 to {v - 1})", compiled.Call<string>("StepToken", v, compiled.Resource));
+            Assert.Equal($"token id -1 is outside the vocabulary of {v} ids (expected 0 to {v - 1})", compiled.Call<string>("StepToken", -1, compiled.Resource));
+            Assert.Equal("ok", compiled.Call<string>("StepToken", v - 1, compiled.Resource));
+        }
     }
 
     [Theory]

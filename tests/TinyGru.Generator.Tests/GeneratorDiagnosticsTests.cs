@@ -75,8 +75,6 @@ public class GeneratorDiagnosticsTests
     }
 
     [Theory]
-    [InlineData("gru_mlp_softmax.onnx", "gru_mlp_softmax.onnx: a model with a head of 2 dense layers cannot be generated as code yet")]
-    [InlineData("gru_embedding.onnx", "gru_embedding.onnx: a model with a token embedding [40, 8] cannot be generated as code yet")]
     [InlineData("keras_reset_after.keras", "convert it first with `tinygru convert MODEL.keras -o model.safetensors`")]
     [InlineData("keras_embedding_legacy.h5", "convert it first with `tinygru convert MODEL.keras -o model.safetensors`")]
     public void ModelsBeyondTheEmittersAreRefusedWithTgru003(string file, string message)
@@ -84,6 +82,20 @@ public class GeneratorDiagnosticsTests
         var d = Single($"[TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }}", new[] { GeneratorHarness.Fixture(file) }, "TGRU003");
         Assert.Contains(message, d.GetMessage());
         Assert.DoesNotContain('\n', d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_softmax.onnx", "Head: 2 dense layers x_(d+1) = act_d(W_d·x_d + b_d): [32, 16] tanh → [6, 32] softmax.")]
+    [InlineData("gru_mlp_head.onnx", "Head: 2 dense layers x_(d+1) = act_d(W_d·x_d + b_d): [16, 24] relu → [3, 16] none.")]
+    [InlineData("gru_embedding.onnx", "public void Step(int token, global::System.Span<float> output)")]
+    public void ModelsOfTheGrownDescriptionGenerateCleanCode(string file, string expected)
+    {
+        // Dense MLP heads and token models are no longer refused (TGRU003 is left for integer-only int8 of them).
+        var (run, diagnostics, compiled) = GeneratorHarness.Run(
+            $"namespace App {{ [TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }} }}", new[] { GeneratorHarness.Fixture(file) });
+        Assert.Empty(diagnostics);
+        Assert.Contains(expected, Assert.Single(run.GeneratedTrees).ToString());
+        Assert.Empty(compiled.Where(d => d.Severity >= DiagnosticSeverity.Warning));
     }
 
     [Fact]

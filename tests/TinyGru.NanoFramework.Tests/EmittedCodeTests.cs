@@ -34,12 +34,15 @@ public class EmittedCodeTests(ITestOutputHelper output)
         yield return new object[] { "sample/vibration.safetensors" };
         yield return new object[] { "sample/vibration-int8.safetensors" };
         foreach (var demo in DemoModels.Names) yield return new object[] { "demo/" + demo };
+        // The grown model description (issue 13): MLP heads, token models, hard-sigmoid gates; float32 and int8-weights.
+        foreach (var c in GeneratedCodeCases.Extended()) yield return new object[] { "grown/" + c.Name };
     }
 
     private static GruModel Load(string name)
     {
         if (name.StartsWith("examples/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(Root, name));
         if (name.StartsWith("demo/", StringComparison.Ordinal)) return DemoModels.Get(name["demo/".Length..]).Model;
+        if (name.StartsWith("grown/", StringComparison.Ordinal)) return GeneratedCodeCases.Extended().Single(c => c.Name == name["grown/".Length..]).Model;
         if (name.StartsWith("sample/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(SampleTests.SampleDir, "model", name["sample/".Length..]));
         var parts = name.Split(':');
         ModelPrecisions.TryParse(parts[1], out var p);

@@ -77,7 +77,7 @@ public static class ModelQuantizer
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
-        if (precision == ModelPrecision.Int8 && ModelFeatures.BeyondEmitters(model) is { } features)
+        if (ModelFeatures.BeyondEmitters(model, precision) is { } features)
             throw new ModelFormatException(null, "precision", $"integer-only int8 for a model with {features} is not supported yet; use int8-weights or float32");
         if (precision == ModelPrecision.Int8 && calibration is null)
             throw new ArgumentException("int8 (integer-only) quantization needs calibration data for the input range", nameof(calibration));
