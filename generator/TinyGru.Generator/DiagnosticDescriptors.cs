@@ -68,8 +68,8 @@ internal static class DiagnosticDescriptors
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor SeriesTransformNotSupported = new(
-        "TGRU013", "Generated code does not support series transforms yet",
-        "{0} has a series transform (differenced inputs or a residual forecast); generated code does not support series transforms yet: run it with TinyGru.Runtime's GruReferenceEngine, or train with --transform none",
+        "TGRU013", "Generated nanoFramework code does not support series transforms yet",
+        "{0} has a series transform (differenced inputs or a residual forecast); generated nanoFramework code does not support series transforms yet (the .NET target does): generate for .NET, or train with --transform none",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor ModelMatchedByFileName = new(

@@ -54,9 +54,9 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         if (request.Diagnostics.Any(d => Descriptors.First(x => x.Id == d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return;
         if (request.File?.Model is not { } model) return;
         var target = request.Target;
-        if (model.SeriesTransform is not null)
+        if (model.SeriesTransform is not null && request.Environment.IsNanoFramework)
         {
-            // Checked at the boundary, before any emitter: generated code does not apply series transforms yet.
+            // Checked at the boundary, before any emitter: the nanoFramework emitter does not apply series transforms yet (the .NET emitters do).
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SeriesTransformNotSupported, LocationInfo.FileStart(request.File.Path).ToLocation(), request.File.FileName));
             return;
         }

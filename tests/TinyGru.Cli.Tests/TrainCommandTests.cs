@@ -157,11 +157,15 @@ public class TrainCommandTests
         Assert.True(quantize.ExitCode == 0, quantize.Stderr);
         Assert.NotNull(ModelLoader.Load(int8).SeriesTransform);
 
-        // Generated code does not apply transforms yet: generate refuses with one line and writes nothing.
-        var code = dir.File("Trend.cs");
-        var generate = CliRun.Of("generate", model, "-o", code);
+        // .NET generated code applies the transform; nanoFramework code does not yet: generate refuses with one line and writes nothing.
+        var net = dir.File("Trend.cs");
+        var generated = CliRun.Of("generate", model, "-o", net);
+        Assert.True(generated.ExitCode == 0, generated.Stderr);
+        Assert.Contains("private void SeriesApply(", File.ReadAllText(net));
+        var code = dir.File("TrendNano.cs");
+        var generate = CliRun.Of("generate", model, "--target", "nanoframework", "-o", code);
         Assert.Equal(1, generate.ExitCode);
-        Assert.Contains("generated code does not support series transforms yet", generate.Stderr);
+        Assert.Contains("generated nanoFramework code does not support series transforms yet", generate.Stderr);
         Assert.Single(generate.Stderr.Trim().Split('\n'));
         Assert.False(File.Exists(code));
     }
