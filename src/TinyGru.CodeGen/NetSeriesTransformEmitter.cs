@@ -132,9 +132,13 @@ internal static class NetSeriesTransformEmitter
         w.Line();
     }
 
-    /// <summary>SeriesApply and SeriesAddBack: scalar, once per step, whatever the path.</summary>
-    public static void EmitMethods(IndentedWriter w, GruModel m)
+    /// <summary>
+    /// SeriesApply and SeriesAddBack: scalar, once per step, whatever the path. <paramref name="nanoFramework"/>: C# 9
+    /// for nanoFramework, with float[] parameters and the ring in the float[] field _seriesHistory.
+    /// </summary>
+    public static void EmitMethods(IndentedWriter w, GruModel m, bool nanoFramework = false)
     {
+        string rawType = nanoFramework ? "float[]" : ReadOnlySpan, outType = nanoFramework ? "float[]" : Span;
         if (m.SeriesTransform is not { } t) return;
         var d = t.DifferencedInputs;
         int inputs = d.Length, depth = t.History, season = t.Season, delay = t.ResidualDelay;
@@ -148,7 +152,7 @@ internal static class NetSeriesTransformEmitter
                    (season == 0 ? "x_t − x_{t−1}" : $"(x_t − x_{{t−1}}) − (x_{{t−{season}}} − x_{{t−{season + 1}}})") +
                    $", 0 until {depth} earlier input{(depth == 1 ? " is" : "s are")} known; the raw value otherwise. Remembers <paramref name=\"raw\"/> as the most recent input.");
             w.Line("/// </summary>");
-            using (w.Block($"private void SeriesApply({ReadOnlySpan} raw, {Span} network)"))
+            using (w.Block($"private void SeriesApply({rawType} raw, {outType} network)"))
             {
                 if (t.DifferencesInputs) w.Line($"bool ready = _seriesFilled == {I(depth)}; // every earlier input the change needs is known");
                 for (int i = 0; i < inputs; i++)
@@ -161,7 +165,8 @@ internal static class NetSeriesTransformEmitter
                 }
                 w.Line("// The new input replaces the oldest slot.");
                 w.Line($"_seriesNewest = (_seriesNewest + {I(depth - 1)}) % {I(depth)};");
-                w.Line($"raw.CopyTo(((global::System.Span<float>)_seriesHistory).Slice(_seriesNewest * {I(inputs)}, {I(inputs)}));");
+                if (nanoFramework) w.Line($"for (int i = 0; i < {I(inputs)}; i++) _seriesHistory[_seriesNewest * {I(inputs)} + i] = raw[i];");
+                else w.Line($"raw.CopyTo(((global::System.Span<float>)_seriesHistory).Slice(_seriesNewest * {I(inputs)}, {I(inputs)}));");
                 w.Line($"if (_seriesFilled < {I(depth)}) _seriesFilled++;");
             }
             w.Line();
@@ -169,7 +174,7 @@ internal static class NetSeriesTransformEmitter
 
         if (!t.IsResidual) return;
         w.Line("/// <summary>Adds each residual output's base to it (in the user's units); after SeriesApply of the same step.</summary>");
-        using (w.Block($"private void SeriesAddBack({ReadOnlySpan} raw, {Span} output)"))
+        using (w.Block($"private void SeriesAddBack({rawType} raw, {outType} output)"))
         {
             if (season != 0) w.Line($"bool seasonal = _seriesFilled > {I(season)}; // y_t alone until {season} earlier steps are known");
             for (int o = 0; o < t.ResidualInputs.Length; o++)

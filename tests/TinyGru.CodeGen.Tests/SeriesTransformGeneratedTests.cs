@@ -31,8 +31,8 @@ public class SeriesTransformGeneratedTests
         string paths = string.Concat(NetModelEmitter.PathSuffixes(model).Select(p => $"case \"{p}\": m.Step{p}(x, y); break;\n"));
         string copy = int8
             ? "var st = new short[M.StateSize]; m.CopyStateTo(st); var ss = new float[M.SeriesStateSize]; m.CopySeriesStateTo(ss);\n" +
-              "var n = new M(); n.SetState(st); n.SetSeriesState(ss); m = n; copied = System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Concat(System.Linq.Enumerable.Select(st, v => (float)v), ss));\n"
-            : "var st = new float[M.StateSize]; m.CopyStateTo(st); var n = new M(); n.SetState(st); m = n; copied = st;\n";
+              "var n = Dirty(seq); n.SetState(st); n.SetSeriesState(ss); m = n; copied = System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Concat(System.Linq.Enumerable.Select(st, v => (float)v), ss));\n"
+            : "var st = new float[M.StateSize]; m.CopyStateTo(st); var n = Dirty(seq); n.SetState(st); m = n; copied = st;\n";
         string set = int8 ? "SetSeriesState" : "SetState";
         string size = int8 ? "M.SeriesStateSize" : "M.StateSize";
         return "public static float[] RunTrip(string path, float[] seq, float[] outs, int resetAt, int copyAt) { var m = new M(); float[] copied = null; int t = seq.Length / M.InputSize;\n" +
@@ -40,6 +40,8 @@ public class SeriesTransformGeneratedTests
                "var x = new System.ReadOnlySpan<float>(seq, s * M.InputSize, M.InputSize); var y = new System.Span<float>(outs, s * M.OutputSize, M.OutputSize);\n" +
                "switch (path) { case \"\": m.Step(x, y); break;\n" + paths + "default: throw new System.ArgumentException(path); } }\n" +
                "return copied; }\n" +
+               // SetState must restore everything whatever the instance held: the target has stepped 3 times (its ring's newest slot is not 0).
+               "static M Dirty(float[] seq) { var n = new M(); var y = new float[M.OutputSize]; for (int s = 0; s < 3; s++) n.Step(new System.ReadOnlySpan<float>(seq, s * M.InputSize, M.InputSize), y); return n; }\n" +
                $"public static string SetFilled(float filled) {{ var m = new M(); var st = new float[{size}]; st[st.Length - 1] = filled; try {{ m.{set}(st); return null; }} catch (System.ArgumentException e) {{ return e.Message; }} }}\n" +
                $"public static string SetLength(int length) {{ var m = new M(); try {{ m.{set}(new float[length]); return null; }} catch (System.ArgumentException e) {{ return e.Message; }} }}\n" +
                "public static long Allocated(float[] x, int steps) { var m = new M(); var y = new float[M.OutputSize];\n" +
