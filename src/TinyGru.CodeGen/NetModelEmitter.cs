@@ -325,7 +325,6 @@ public static class NetModelEmitter
     private static void EmitPublicApi(IndentedWriter w, NetModelPlan plan, NetEmitOptions options)
     {
         var m = plan.Model;
-        w.Line("/// <summary>Sets every hidden state to zero.</summary>");
         bool series = m.SeriesTransform is not null;
         w.Line(series ? "/// <summary>Sets every hidden state to zero and forgets the series transform's earlier inputs.</summary>" : "/// <summary>Sets every hidden state to zero.</summary>");
         using (w.Block("public void Reset()"))
