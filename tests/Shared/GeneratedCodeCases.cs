@@ -166,13 +166,14 @@ internal static class GeneratedCodeCases
 
     /// <summary>
     /// Series transforms (issue 16) on 3 inputs → 2 outputs: plain differencing with a residual output, seasonal (m = 4,
-    /// residual delay 1) with two residual outputs, and only feature 1 differenced.
+    /// residual delay 1) with two residual outputs, only feature 1 differenced, and a residual forecast on levels (no state).
     /// </summary>
     public static readonly (string Name, bool[] Differenced, int[] Residual, int Season, int Delay)[] Transforms =
     {
         ("difference", new[] { true, true, true }, new[] { 0, -1 }, 0, 0),
         ("seasonal4", new[] { true, true, true }, new[] { 2, 0 }, 4, 1),
         ("partial", new[] { false, true, false }, new[] { -1, 1 }, 0, 0),
+        ("residual_only", new[] { false, false, false }, new[] { 1, -1 }, 0, 0), // no history: no transform state
     };
 
     /// <summary>

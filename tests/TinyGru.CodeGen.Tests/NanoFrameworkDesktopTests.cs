@@ -369,7 +369,7 @@ namespace Probe
         var (model, seq) = GeneratedCodeCases.TransformedSweep(transform, (GeneratedCodeKind)kind);
         CheckAllPlacements(model, seq, $"transform {GeneratedCodeCases.Transforms[transform].Name} {(GeneratedCodeKind)kind}");
         var compiled = Compile(model, NanoWeightPlacement.Arrays);
-        Assert.Contains("private void SeriesApply(float[] raw, float[] network)", compiled.Result.Source);
+        Assert.Contains(model.SeriesTransform!.History > 0 ? "private void SeriesApply(float[] raw, float[] network)" : "private void SeriesAddBack(float[] raw, float[] output)", compiled.Result.Source);
         Assert.Equal(0, compiled.Call<long>("Allocated", compiled.Resource, 500));
     }
 
