@@ -67,10 +67,7 @@ internal static class DiagnosticDescriptors
         "'{0}' must be a partial class that is not nested in another type when TinyGruTarget is nanoframework",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor SeriesTransformNotSupported = new(
-        "TGRU013", "Generated code does not support series transforms yet",
-        "{0} has a series transform (differenced inputs or a residual forecast); generated code does not support series transforms yet: run it with TinyGru.Runtime's GruReferenceEngine, or train with --transform none",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+    // TGRU013 (series transforms refused) was removed when every emitter learned them; its id is not reused.
 
     public static readonly DiagnosticDescriptor ModelMatchedByFileName = new(
         "TGRU020", "Model file matched by file name only",

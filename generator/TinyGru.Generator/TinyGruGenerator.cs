@@ -54,12 +54,6 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         if (request.Diagnostics.Any(d => Descriptors.First(x => x.Id == d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return;
         if (request.File?.Model is not { } model) return;
         var target = request.Target;
-        if (model.SeriesTransform is not null)
-        {
-            // Checked at the boundary, before any emitter: generated code does not apply series transforms yet.
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SeriesTransformNotSupported, LocationInfo.FileStart(request.File.Path).ToLocation(), request.File.FileName));
-            return;
-        }
         if (request.Environment.IsNanoFramework)
         {
             EmitNanoFramework(context, request, model);
@@ -141,7 +135,6 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
         DiagnosticDescriptors.AmbiguousModelFile, DiagnosticDescriptors.UnsupportedEnvironment, DiagnosticDescriptors.ModelTooLarge,
         DiagnosticDescriptors.GenericType, DiagnosticDescriptors.InvalidPath, DiagnosticDescriptors.UnsupportedTypeKind,
         DiagnosticDescriptors.InvalidSetting, DiagnosticDescriptors.NanoFrameworkDoesNotFit, DiagnosticDescriptors.NanoFrameworkTypeKind,
-        DiagnosticDescriptors.SeriesTransformNotSupported,
         DiagnosticDescriptors.ModelMatchedByFileName, DiagnosticDescriptors.ModelPathNotAnItem, DiagnosticDescriptors.DuplicateAttribute,
         DiagnosticDescriptors.InternalError,
     };

@@ -52,9 +52,6 @@ internal static class GenerateCommand
             string path = ModelLoader.ModelFilePath(parse.GetValue(model)!);
             var bytes = ModelFileBytes.Read(path);
             var m = CliModelLoader.Load(bytes, path, ImportOptions.None, out _);
-            // Checked here, at the boundary, until the emitters support them: never half-supported inside the kernels.
-            if (m.SeriesTransform is not null)
-                throw new CliException($"{path}: the model has a series transform ({SeriesTransforms.Name(m.SeriesTransform)}); generated code does not support series transforms yet — run it with TinyGru.Runtime's GruReferenceEngine or tinygru predict, or train with --transform none");
             if (ModelFeatures.BeyondEmitters(m) is { } features)
                 throw new CliException($"{path}: a model with {features} cannot be generated as code yet; tinygru predict and the reference engine run it (float32)");
             string outPath = parse.GetValue(output)!;

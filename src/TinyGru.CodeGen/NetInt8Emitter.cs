@@ -57,6 +57,7 @@ internal static class NetInt8Emitter
 
     public static string Emit(GruModel model, NetEmitOptions options)
     {
+        NetSeriesTransformEmitter.Check(model, options.SourceName);
         var fp = FixedPointGruModel.Create(model);
         bool after = model.Convention == GateConvention.ResetAfter;
         var layers = fp.Layers.Select(l => new Layer
@@ -81,7 +82,10 @@ internal static class NetInt8Emitter
         {
             NetModelEmitter.EmitConstants(w, model, options, "Q0.15 values");
             EmitState(w, layers);
+            NetSeriesTransformEmitter.EmitFields(w, model);
             EmitPublicApi(w, model, layers);
+            NetSeriesTransformEmitter.EmitSeparateStateApi(w, model);
+            NetSeriesTransformEmitter.EmitMethods(w, model);
             foreach (var (suffix, _) in Paths) EmitPath(w, fp, layers, head, suffix, options);
             bool vectorGates = options.AllowUnsafe && model.Convention == GateConvention.ResetAfter;
             EmitLayerGates(w, fp, layers, vectorGates);
@@ -128,6 +132,9 @@ internal static class NetInt8Emitter
         w.Line($"/// <para>Gates r, z, n; {CSharpLiterals.XmlText(conv)}; h' = n + z ⊙ (h − n); state starts at zero.</para>");
         w.Line($"/// <para>Flash {N(f.Weights + f.Constants + f.Tables)} bytes: {N(f.Weights)} bytes of int8 weights (with padding), {N(f.Constants)} bytes of requantization, bias, input and output constants, " +
                $"{N(f.Tables)} bytes of tanh/exp tables. RAM {N(f.State + f.Scratch)} bytes: state {N(f.State)} bytes ({m.StateSize} Q0.15 values), per-step stack scratch {N(f.Scratch)} bytes.</para>");
+        if (m.SeriesTransform is not null)
+            w.Line("/// <para>The series transform runs in float outside the integer core, as in Int8ReferenceEngine: its output feeds input quantization and the residual base is added to the float output.</para>");
+        NetSeriesTransformEmitter.EmitDoc(w, m, inStateSize: false);
         w.Line("/// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>");
         w.Line("/// </remarks>");
     }
@@ -147,9 +154,12 @@ internal static class NetInt8Emitter
 
     private static void EmitPublicApi(IndentedWriter w, GruModel m, List<Layer> layers)
     {
-        w.Line("/// <summary>Sets every hidden state to zero.</summary>");
+        w.Line(m.SeriesTransform is null ? "/// <summary>Sets every hidden state to zero.</summary>" : "/// <summary>Sets every hidden state to zero and forgets the series transform's earlier inputs.</summary>");
         using (w.Block("public void Reset()"))
+        {
             for (int k = 0; k < layers.Count; k++) w.Line($"_h{k} = default;");
+            NetSeriesTransformEmitter.EmitReset(w, m);
+        }
         w.Line();
 
         w.Line("/// <summary>Copies the hidden states of all layers in Q0.15 (32768 = 1.0), layer 0 first, into <paramref name=\"destination\"/> [StateSize].</summary>");
@@ -192,11 +202,13 @@ internal static class NetInt8Emitter
         using (w.Block($"public void Step({ReadOnlySpan} input, {Span} output)"))
         {
             w.Line(NetModelEmitter.LengthCheck);
+            NetModelEmitter.EmitSeriesApply(w, m);
             w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
             w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
-            w.Line($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.Line($"ref float x = ref {MemoryMarshal}.GetReference({(NetSeriesTransformEmitter.HasApply(m) ? "network" : "input")});");
             Dispatch("ref x, ref q");
             w.Line($"WriteOutput(ref q, ref {MemoryMarshal}.GetReference(output));");
+            NetModelEmitter.EmitSeriesAddBack(w, m);
         }
         w.Line();
 
@@ -208,9 +220,14 @@ internal static class NetInt8Emitter
             using (w.Block($"public int Classify({ReadOnlySpan} input)"))
             {
                 w.Line("if (input.Length != InputSize) throw new global::System.ArgumentException($\"expected input of length {InputSize}, got {input.Length}\");");
+                if (NetSeriesTransformEmitter.HasApply(m))
+                {
+                    w.Line("global::System.Span<float> network = stackalloc float[InputSize];");
+                    w.Line("SeriesApply(input, network);");
+                }
                 w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
                 w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
-                w.Line($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+                w.Line($"ref float x = ref {MemoryMarshal}.GetReference({(NetSeriesTransformEmitter.HasApply(m) ? "network" : "input")});");
                 Dispatch("ref x, ref q");
                 w.Line("int best = 0;");
                 w.Line($"for (int o = 1; o < OutputSize; o++) if ({Unsafe}.Add(ref q, o) > {Unsafe}.Add(ref q, best)) best = o;");
@@ -227,10 +244,12 @@ internal static class NetInt8Emitter
             using (w.Block($"public void Step{suffix}({ReadOnlySpan} input, {Span} output)"))
             {
                 w.Line(NetModelEmitter.LengthCheck);
+                NetModelEmitter.EmitSeriesApply(w, m);
                 w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
                 w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
-                w.Line($"Core{suffix}(ref {MemoryMarshal}.GetReference(input), ref q);");
+                w.Line($"Core{suffix}(ref {MemoryMarshal}.GetReference({(NetSeriesTransformEmitter.HasApply(m) ? "network" : "input")}), ref q);");
                 w.Line($"WriteOutput(ref q, ref {MemoryMarshal}.GetReference(output));");
+                NetModelEmitter.EmitSeriesAddBack(w, m);
             }
             w.Line();
         }

@@ -31,6 +31,7 @@ public static class NetModelEmitter
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (model.Precision == TinyGru.Model.Quantization.ModelPrecision.Int8) return NetInt8Emitter.Emit(model, options);
+        NetSeriesTransformEmitter.Check(model, options.SourceName);
         var plan = NetModelPlan.Create(model, options.FoldEmbedding);
         if (plan.HasInt8Weights)
         {
@@ -50,9 +51,11 @@ public static class NetModelEmitter
         string access = options.Accessibility is null ? "" : options.Accessibility + " ";
         using (w.Block($"{access}partial {options.TypeKeyword} {options.TypeName} : global::TinyGru.IGruModel"))
         {
-            EmitConstants(w, plan.Model, options);
+            EmitConstants(w, plan.Model, options, seriesStateInStateSize: true);
             EmitState(w, plan);
+            NetSeriesTransformEmitter.EmitFields(w, plan.Model);
             EmitPublicApi(w, plan, options);
+            NetSeriesTransformEmitter.EmitMethods(w, plan.Model);
             var paths = Paths(plan).ToList();
             foreach (var flavor in paths) EmitPath(w, plan, flavor, options);
             if (plan.HasInt8Weights)
@@ -139,6 +142,7 @@ public static class NetModelEmitter
         }
         if (m.InputNormalization is not null) w.Line("/// <para>Inputs are raw values: the model normalizes them with the training mean and standard deviation.</para>");
         if (m.OutputScaling is not null) w.Line("/// <para>Outputs are in the user's units: the model rescales them with the training scale and offset.</para>");
+        NetSeriesTransformEmitter.EmitDoc(w, m, inStateSize: true);
         w.Line("/// <para>Step allocates nothing and checks only the two span lengths. A default instance is in the zero state.</para>");
         w.Line("/// </remarks>");
     }
@@ -232,11 +236,12 @@ public static class NetModelEmitter
     /// Constants, the <see cref="T:TinyGru.IGruModel"/> sizes and, for classifiers, the labels and the classifying step:
     /// the members every .NET target's generated type has (shared by the float and int8 emitters).
     /// </summary>
-    internal static void EmitConstants(IndentedWriter w, GruModel m, NetEmitOptions options, string stateUnit = "Floats")
+    internal static void EmitConstants(IndentedWriter w, GruModel m, NetEmitOptions options, string stateUnit = "Floats", bool seriesStateInStateSize = false)
     {
         EmitSizeConstants(w, m);
-        w.Line($"/// <summary>{stateUnit} of recurrent state: every layer's hidden size, layer 0 first.</summary>");
-        w.Line($"public const int StateSize = {I(m.StateSize)};");
+        int series = seriesStateInStateSize ? NetSeriesTransformEmitter.StateSize(m) : 0;
+        w.Line($"/// <summary>{stateUnit} of recurrent state: every layer's hidden size, layer 0 first{(series == 0 ? "" : $", then the {series} floats of series transform state")}.</summary>");
+        w.Line($"public const int StateSize = {I(m.StateSize + series)};");
         EmitIdentityConstants(w, m, options.SourceName, options.SourceHash);
         w.Line("int global::TinyGru.IGruModel.InputSize => InputSize;");
         w.Line("int global::TinyGru.IGruModel.OutputSize => OutputSize;");
@@ -320,18 +325,24 @@ public static class NetModelEmitter
     private static void EmitPublicApi(IndentedWriter w, NetModelPlan plan, NetEmitOptions options)
     {
         var m = plan.Model;
-        w.Line("/// <summary>Sets every hidden state to zero.</summary>");
+        bool series = m.SeriesTransform is not null;
+        w.Line(series ? "/// <summary>Sets every hidden state to zero and forgets the series transform's earlier inputs.</summary>" : "/// <summary>Sets every hidden state to zero.</summary>");
         using (w.Block("public void Reset()"))
+        {
             for (int k = 0; k < plan.Layers.Count; k++) w.Line($"_h{k} = default;");
+            NetSeriesTransformEmitter.EmitReset(w, m);
+        }
         w.Line();
 
-        // The state as one [StateSize] span, layer 0 first; each layer's padding lanes stay private.
-        void StateMethod(string doc, string signature, string name, Func<int, int, int, string> copy)
+        // The state as one [StateSize] span, layer 0 first, then the series transform's; each layer's padding lanes stay private.
+        int hidden = m.StateSize;
+        void StateMethod(string doc, string signature, string name, Func<int, int, int, string> copy, bool set)
         {
             w.Line($"/// <summary>{doc}</summary>");
             using (w.Block(signature))
             {
                 w.Line($"if ({name}.Length != StateSize) throw new global::System.ArgumentException($\"expected a {name} of length {{StateSize}}, got {{{name}.Length}}\");");
+                if (set) NetSeriesTransformEmitter.EmitSetValidation(w, m, name, hidden);
                 int at = 0;
                 for (int k = 0; k < plan.Layers.Count; k++)
                 {
@@ -339,15 +350,18 @@ public static class NetModelEmitter
                     w.Line(copy(k, at, h));
                     at += h;
                 }
+                if (set) NetSeriesTransformEmitter.EmitSetCopy(w, m, name, hidden);
+                else NetSeriesTransformEmitter.EmitCopyTo(w, m, name, hidden);
             }
             w.Line();
         }
-        StateMethod("Copies the hidden states of all layers, layer 0 first, into <paramref name=\"destination\"/> [StateSize].",
+        string seriesDoc = NetSeriesTransformEmitter.StateSize(m) == 0 ? "" : ", then the series transform state (the remembered raw inputs, most recent first, then how many are filled)";
+        StateMethod($"Copies the hidden states of all layers, layer 0 first{seriesDoc}, into <paramref name=\"destination\"/> [StateSize].",
             $"public void CopyStateTo({Span} destination)", "destination",
-            (k, at, h) => $"((global::System.ReadOnlySpan<float>)_h{k}).Slice(0, {I(h)}).CopyTo(destination.Slice({I(at)}, {I(h)}));");
-        StateMethod("Sets the hidden states of all layers from <paramref name=\"source\"/> [StateSize], layer 0 first.",
+            (k, at, h) => $"((global::System.ReadOnlySpan<float>)_h{k}).Slice(0, {I(h)}).CopyTo(destination.Slice({I(at)}, {I(h)}));", set: false);
+        StateMethod($"Sets the hidden states of all layers from <paramref name=\"source\"/> [StateSize], layer 0 first{seriesDoc}{(seriesDoc.Length == 0 ? "" : "; the filled count must be a whole number from 0 to History")}.",
             $"public void SetState({ReadOnlySpan} source)", "source",
-            (k, at, h) => $"source.Slice({I(at)}, {I(h)}).CopyTo(((global::System.Span<float>)_h{k}).Slice(0, {I(h)}));");
+            (k, at, h) => $"source.Slice({I(at)}, {I(h)}).CopyTo(((global::System.Span<float>)_h{k}).Slice(0, {I(h)}));", set: true);
 
         if (plan.Embedding is not null)
         {
@@ -359,7 +373,8 @@ public static class NetModelEmitter
         using (w.Block($"public void Step({ReadOnlySpan} input, {Span} output)"))
         {
             w.Line(NetModelEmitter.LengthCheck);
-            w.Line($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            EmitSeriesApply(w, m);
+            w.Line($"ref float x = ref {MemoryMarshal}.GetReference({(NetSeriesTransformEmitter.HasApply(m) ? "network" : "input")});");
             w.Line($"ref float y = ref {MemoryMarshal}.GetReference(output);");
             var paths = Paths(plan).ToList();
             for (int i = 0; i < paths.Count; i++)
@@ -368,6 +383,7 @@ public static class NetModelEmitter
                 if (p.IsScalar) w.Line((i == 0 ? "" : "else ") + $"Core{p.Suffix}(ref x, ref y);");
                 else w.Line((i == 0 ? "if" : "else if") + $" ({p.Accelerated}) Core{p.Suffix}(ref x, ref y);");
             }
+            EmitSeriesAddBack(w, m);
         }
         w.Line();
 
@@ -394,12 +410,28 @@ public static class NetModelEmitter
             using (w.Block($"public void Step{p.Suffix}({ReadOnlySpan} input, {Span} output)"))
             {
                 w.Line(NetModelEmitter.LengthCheck);
-                w.Line($"Core{p.Suffix}(ref {MemoryMarshal}.GetReference(input), ref {MemoryMarshal}.GetReference(output));");
+                EmitSeriesApply(w, m);
+                w.Line($"Core{p.Suffix}(ref {MemoryMarshal}.GetReference({(NetSeriesTransformEmitter.HasApply(m) ? "network" : "input")}), ref {MemoryMarshal}.GetReference(output));");
+                EmitSeriesAddBack(w, m);
             }
             w.Line();
         }
 
         NetModelEmitter.EmitLengthMismatchThrow(w);
+    }
+
+    /// <summary>The series transform before a path's core: the network's input [InputSize] on the stack (the same scalar code for every path).</summary>
+    internal static void EmitSeriesApply(IndentedWriter w, GruModel m)
+    {
+        if (!NetSeriesTransformEmitter.HasApply(m)) return;
+        w.Line($"{Span} network = stackalloc float[InputSize];");
+        w.Line("SeriesApply(input, network); // x → the transformed input, and remembered");
+    }
+
+    /// <summary>The series transform after a path's core: residual outputs + their base.</summary>
+    internal static void EmitSeriesAddBack(IndentedWriter w, GruModel m)
+    {
+        if (NetSeriesTransformEmitter.HasAddBack(m)) w.Line("SeriesAddBack(input, output); // residual: y + base");
     }
 
     /// <summary>

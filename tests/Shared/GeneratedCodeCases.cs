@@ -164,6 +164,48 @@ internal static class GeneratedCodeCases
         }
     }
 
+    /// <summary>
+    /// Series transforms (issue 16) on 3 inputs → 2 outputs: plain differencing with a residual output, seasonal (m = 4,
+    /// residual delay 1) with two residual outputs, only feature 1 differenced, and a residual forecast on levels (no state).
+    /// </summary>
+    public static readonly (string Name, bool[] Differenced, int[] Residual, int Season, int Delay)[] Transforms =
+    {
+        ("difference", new[] { true, true, true }, new[] { 0, -1 }, 0, 0),
+        ("seasonal4", new[] { true, true, true }, new[] { 2, 0 }, 4, 1),
+        ("partial", new[] { false, true, false }, new[] { -1, 1 }, 0, 0),
+        ("residual_only", new[] { false, false, false }, new[] { 1, -1 }, 0, 0), // no history: no transform state
+    };
+
+    /// <summary>
+    /// A model with transform <paramref name="index"/> of <see cref="Transforms"/> (normalization and output scaling too)
+    /// in <paramref name="kind"/>'s precision, and 48 steps of a drifting series with a season of 4 and noise.
+    /// </summary>
+    public static (GruModel Model, float[] Sequence) TransformedSweep(int index, GeneratedCodeKind kind)
+    {
+        var (_, differenced, residual, season, delay) = Transforms[index];
+        var rng = new Random(1600 + index * 10 + (int)kind);
+        var convention = index % 2 == 0 ? GateConvention.ResetAfter : GateConvention.ResetBefore;
+        int[] hidden = index == 1 ? new[] { 6, 9 } : new[] { 8 };
+        var b = RandomModels.Create(rng, convention, 3, hidden, 2, HeadActivation.None, 2f / MathF.Sqrt(hidden.Max()));
+        var model = RandomModels.Variant(b, rng, 2, outputScaleSpread: 3);
+        const int steps = 48;
+        var seq = new float[steps * 3];
+        var level = new double[] { 10, -3, 0.5 };
+        for (int t = 0; t < steps; t++)
+            for (int i = 0; i < 3; i++)
+            {
+                level[i] += 0.3 * (i + 1) + (rng.NextDouble() - 0.5);
+                seq[t * 3 + i] = (float)(level[i] + 2 * Math.Sin(2 * Math.PI * t / 4 + i));
+            }
+        model = kind switch
+        {
+            GeneratedCodeKind.Float => model,
+            GeneratedCodeKind.Int8Weights => ModelQuantizer.Quantize(model, ModelPrecision.Int8Weights),
+            _ => ModelQuantizer.Quantize(model, ModelPrecision.Int8, CalibrationRange.Observe(model, Rows(Uniform(rng, 20 * 3, 4), 3))),
+        };
+        return (model.WithSeriesTransform(new SeriesTransform(differenced, residual, season, delay)), seq);
+    }
+
     private static float[] Uniform(Random rng, int count, double spread) =>
         Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * spread)).ToArray();
 
@@ -306,5 +348,12 @@ internal static class GeneratedCodeCases
             }
         // The grown model description (issue 13), appended so that the earlier cases keep their numbers.
         foreach (var c in Extended()) yield return c;
+        // Series transforms in generated code (issue 16), appended likewise.
+        foreach (var (index, kind) in new[] { (1, GeneratedCodeKind.Float), (0, GeneratedCodeKind.Int8Weights), (1, GeneratedCodeKind.Int8) })
+        {
+            var (model, seq) = TransformedSweep(index, kind);
+            string prefix = kind switch { GeneratedCodeKind.Float => "float", GeneratedCodeKind.Int8Weights => "int8w", _ => "int8" };
+            yield return new GeneratedCodeCase($"{prefix}_transform_{Transforms[index].Name}", kind, model, seq);
+        }
     }
 }

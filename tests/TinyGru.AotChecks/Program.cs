@@ -77,6 +77,13 @@ for (int n = 0; n < Math.Min(cases.Count, runners.Length); n++)
         var reference = new GruReferenceEngine(c.Model);
         reference.Run(c.Sequence, expected);
         expectedState = c.Model.Layers.SelectMany((_, k) => reference.HiddenState(k).ToArray()).ToArray();
+        if (reference.SeriesState is { } series)
+        {
+            // float targets' StateSize ends with the series transform state (SeriesTransformState.CopyTo's layout).
+            var transformState = new float[c.Model.SeriesTransform!.StateSize];
+            series.CopyTo(transformState);
+            expectedState = expectedState.Concat(transformState).ToArray();
+        }
     }
 
     foreach (var path in runner.Paths.Append(""))

@@ -157,13 +157,14 @@ public class TrainCommandTests
         Assert.True(quantize.ExitCode == 0, quantize.Stderr);
         Assert.NotNull(ModelLoader.Load(int8).SeriesTransform);
 
-        // Generated code does not apply transforms yet: generate refuses with one line and writes nothing.
-        var code = dir.File("Trend.cs");
-        var generate = CliRun.Of("generate", model, "-o", code);
-        Assert.Equal(1, generate.ExitCode);
-        Assert.Contains("generated code does not support series transforms yet", generate.Stderr);
-        Assert.Single(generate.Stderr.Trim().Split('\n'));
-        Assert.False(File.Exists(code));
+        // Generated code applies the transform, for .NET and nanoFramework (tested against the engines in TinyGru.CodeGen.Tests).
+        foreach (var (target, file) in new[] { ("net", "Trend.cs"), ("nanoframework", "TrendNano.cs") })
+        {
+            var code = dir.File(file);
+            var generate = CliRun.Of("generate", model, "--target", target, "-o", code);
+            Assert.True(generate.ExitCode == 0, generate.Stderr);
+            Assert.Contains("private void SeriesApply(", File.ReadAllText(code));
+        }
     }
 
     /// <summary>A rising series with a season of 6 steps whose swing grows with the level, one row per step.</summary>

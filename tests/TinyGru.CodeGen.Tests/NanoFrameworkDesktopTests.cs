@@ -349,6 +349,30 @@ namespace Probe
             }
     }
 
+    public static TheoryData<int, int> Transformed()
+    {
+        var data = new TheoryData<int, int>();
+        for (int t = 0; t < GeneratedCodeCases.Transforms.Length; t++)
+            foreach (var kind in new[] { GeneratedCodeKind.Float, GeneratedCodeKind.Int8Weights, GeneratedCodeKind.Int8 })
+                data.Add(t, (int)kind);
+        return data;
+    }
+
+    /// <summary>
+    /// Series transforms (issue 16): plain, seasonal and partial differencing with residual outputs, in the three
+    /// precisions and every placement, against the reference engines (int8 bit for bit), allocating nothing per step.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transformed))]
+    public void TransformedModelsMatchInEveryPlacement(int transform, int kind)
+    {
+        var (model, seq) = GeneratedCodeCases.TransformedSweep(transform, (GeneratedCodeKind)kind);
+        CheckAllPlacements(model, seq, $"transform {GeneratedCodeCases.Transforms[transform].Name} {(GeneratedCodeKind)kind}");
+        var compiled = Compile(model, NanoWeightPlacement.Arrays);
+        Assert.Contains(model.SeriesTransform!.History > 0 ? "private void SeriesApply(float[] raw, float[] network)" : "private void SeriesAddBack(float[] raw, float[] output)", compiled.Result.Source);
+        Assert.Equal(0, compiled.Call<long>("Allocated", compiled.Resource, 500));
+    }
+
     [Theory]
     [InlineData(NanoWeightPlacement.Inline)]
     [InlineData(NanoWeightPlacement.Arrays)]

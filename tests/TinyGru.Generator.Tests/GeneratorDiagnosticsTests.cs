@@ -131,7 +131,7 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
-    public void SeriesTransformIsRefusedUntilTheEmittersSupportIt()
+    public void SeriesTransformIsGeneratedForDotNetAndNanoFramework()
     {
         var dir = Directory.CreateTempSubdirectory("tinygru-gen");
         try
@@ -139,9 +139,16 @@ public class GeneratorDiagnosticsTests
             var model = ModelLoader.Load(Tiny);
             var path = Path.Combine(dir.FullName, "differenced.safetensors");
             File.WriteAllBytes(path, TinyGruModelFile.Serialize(model.WithSeriesTransform(SeriesTransform.Difference(model.InputSize, new[] { 0, 1, 2, -1 }))));
-            var d = Single("[TinyGru.TinyGruModel(\"differenced.safetensors\")] public partial struct M { }", new[] { path }, "TGRU013");
-            Assert.Contains("generated code does not support series transforms yet", d.GetMessage());
-            Assert.EndsWith("differenced.safetensors", d.Location.GetLineSpan().Path);
+            var (run, diagnostics, compiled) = GeneratorHarness.Run("[TinyGru.TinyGruModel(\"differenced.safetensors\")] public partial struct M { }", new[] { path });
+            Assert.Empty(diagnostics);
+            Assert.Contains("private void SeriesApply(", Assert.Single(run.GeneratedTrees).ToString());
+            Assert.Empty(compiled.Where(c => c.Severity >= DiagnosticSeverity.Warning));
+
+            var (nanoRun, nanoDiagnostics, nanoCompiled) = GeneratorHarness.Run("[TinyGru.TinyGruModel(\"differenced.safetensors\")] partial class M { }", new[] { path },
+                LanguageVersion.CSharp9, new Dictionary<string, string> { ["TinyGruTarget"] = "nanoframework" });
+            Assert.Empty(nanoDiagnostics);
+            Assert.Contains("private void SeriesApply(float[] raw, float[] network)", Assert.Single(nanoRun.GeneratedTrees).ToString());
+            Assert.Empty(nanoCompiled.Where(c => c.Severity >= DiagnosticSeverity.Warning));
         }
         finally { dir.Delete(true); }
     }

@@ -36,12 +36,21 @@ public class EmittedCodeTests(ITestOutputHelper output)
         foreach (var demo in DemoModels.Names) yield return new object[] { "demo/" + demo };
         // The grown model description (issue 13): MLP heads, token models, hard-sigmoid gates; float32 and int8-weights.
         foreach (var c in GeneratedCodeCases.Extended()) yield return new object[] { "grown/" + c.Name };
+        // Series transforms (issue 16): plain, seasonal and partial differencing in the three precisions.
+        for (int t = 0; t < GeneratedCodeCases.Transforms.Length; t++)
+            foreach (var kind in new[] { GeneratedCodeKind.Float, GeneratedCodeKind.Int8Weights, GeneratedCodeKind.Int8 })
+                yield return new object[] { $"transform/{t}:{kind}" };
     }
 
     private static GruModel Load(string name)
     {
         if (name.StartsWith("examples/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(Root, name));
         if (name.StartsWith("demo/", StringComparison.Ordinal)) return DemoModels.Get(name["demo/".Length..]).Model;
+        if (name.StartsWith("transform/", StringComparison.Ordinal))
+        {
+            var spec = name["transform/".Length..].Split(':');
+            return GeneratedCodeCases.TransformedSweep(int.Parse(spec[0]), Enum.Parse<GeneratedCodeKind>(spec[1])).Model;
+        }
         if (name.StartsWith("grown/", StringComparison.Ordinal)) return GeneratedCodeCases.Extended().Single(c => c.Name == name["grown/".Length..]).Model;
         if (name.StartsWith("sample/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(SampleTests.SampleDir, "model", name["sample/".Length..]));
         var parts = name.Split(':');
