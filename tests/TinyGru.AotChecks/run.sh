@@ -18,7 +18,7 @@ subset=()
 [ -z "$prefix" ] || subset=(--subset)
 # The cases are compiled in TINYGRU_ARM64_SHARDS executables (GeneratedCodeCases.Shard): one compilation of all of
 # them needs several times the compiler time and memory of the same code in a few pieces.
-shards="${TINYGRU_ARM64_SHARDS:-4}"
+shards="${TINYGRU_ARM64_SHARDS:-6}"
 : > "$out/arm64.txt"
 : > "$out/x64-int8.txt"
 for ((k = 0; k < shards; k++)); do
