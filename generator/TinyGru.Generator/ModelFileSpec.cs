@@ -52,9 +52,6 @@ internal sealed class ModelFileSpec : IEquatable<ModelFileSpec>
         try
         {
             var model = ModelLoader.Load(bytes, name);
-            // Checked at the boundary until the emitters support them (TGRU003 with the reason).
-            if (ModelFeatures.BeyondEmitters(model) is { } features)
-                return new ModelFileSpec(path, hash, null, $"{name}: a model with {features} cannot be generated as code yet; `tinygru predict` and the reference engine run it (float32)");
             return new ModelFileSpec(path, hash, model, null);
         }
         catch (ModelFormatException e)

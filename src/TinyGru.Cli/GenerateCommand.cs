@@ -52,8 +52,6 @@ internal static class GenerateCommand
             string path = ModelLoader.ModelFilePath(parse.GetValue(model)!);
             var bytes = ModelFileBytes.Read(path);
             var m = CliModelLoader.Load(bytes, path, ImportOptions.None, out _);
-            if (ModelFeatures.BeyondEmitters(m) is { } features)
-                throw new CliException($"{path}: a model with {features} cannot be generated as code yet; tinygru predict and the reference engine run it (float32)");
             string outPath = parse.GetValue(output)!;
             AtomicFile.CheckOutputPath(outPath, path);
             if (nano)

@@ -78,7 +78,6 @@ internal static class InspectCommand
         var dense = m.DenseLayers;
         if (dense.Count == 0) Line("head", "none (output = last hidden state)");
         for (int d = 0; d < dense.Count; d++) Line(d == 0 ? "head" : "", DenseText(dense[d]));
-        if (ModelFeatures.BeyondEmitters(m) is { } beyond) Line("generate", $"not yet: {beyond} (float32 reference engine and predict only)");
         Line("output", $"{m.OutputSize} values");
         if (m.Metadata.ClassLabels.Count > 0) Line("labels", string.Join(", ", m.Metadata.ClassLabels));
         Line("parameters", m.ParameterCount.ToString("N0", inv));
