@@ -32,3 +32,22 @@ public partial class GruResetBeforeInt8 { }
 
 [TinyGruModel("../fixtures/gru_small_int8w.safetensors")]
 public partial struct GruSmallInt8Weights { }
+
+// Issue 13: the grown model description through the generator as a user meets it. ONNX files are read by the
+// generator directly; Keras .keras/.h5 files go through `tinygru convert` first (TGRU003 says so), and the
+// *.converted.safetensors files are that command's output, pinned by ConvertedKerasFixturesAreCurrent in the CLI tests.
+
+[TinyGruModel("../fixtures/gru_mlp_head.onnx")]
+public partial struct GruMlpHead { }
+
+[TinyGruModel("../fixtures/gru_mlp_softmax.onnx")]
+public partial struct GruMlpSoftmax { }
+
+[TinyGruModel("../fixtures/gru_embedding.onnx")]
+public partial struct GruEmbedding { }
+
+[TinyGruModel("../fixtures/keras_reset_after.converted.safetensors")]
+public partial struct KerasResetAfter { }
+
+[TinyGruModel("../fixtures/keras_embedding_legacy.converted.safetensors")]
+public partial struct KerasEmbeddingLegacy { }
