@@ -42,7 +42,7 @@ public static class KernelPlanner
     public static int BlocksPerMultiplyAdd(int width, bool int8) => (width == 1 ? 0 : width == 4 ? 4 : 2) + (int8 && width > 1 ? 3 : 0);
 
     /// <summary>Statements a written-out tanh or sigmoid takes.</summary>
-    public const int ActivationStatements = 8;
+    public const int ActivationStatements = 14;
 
     /// <summary>A folded embedding table may be this many times the bytes of what it replaces (E and layer 0's W).</summary>
     public const int FoldEmbeddingUpToRatio = 4;

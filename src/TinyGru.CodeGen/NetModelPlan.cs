@@ -58,6 +58,22 @@ public sealed class NetModelPlan
     public int WidestGranule => Math.Max(Math.Max(Layers.Max(l => l.Granule), Head?.Weights.Granule ?? 1), HiddenDense.Select(d => d.Weights.Granule).DefaultIfEmpty(1).Max());
 
     /// <summary>
+    /// The bytes a token model's generated code embeds for its input in each form, or null without an embedding.
+    /// Folded: one float32 table [V, 3Hp]. Unfolded: E [V, E] and layer 0's W [3Hp, E] (+ bias), as float32, or as
+    /// int8 with row scales for int8-weights. The planner's choice and docs/benchmarks.md's measurement both use it.
+    /// </summary>
+    public static (long Folded, long Unfolded)? EmbeddingBytes(GruModel model)
+    {
+        if (model?.Embedding is not { } e) return null;
+        var first = model.Layers[0];
+        int hp = PackedMatrix.Pad(first.HiddenSize, PackedMatrix.GranuleFor(first.HiddenSize));
+        long unfolded = model.Precision != ModelPrecision.Int8Weights
+            ? 4L * ((long)e.VocabularySize * e.EmbeddingSize + 3L * hp * e.EmbeddingSize)
+            : (long)e.VocabularySize * e.EmbeddingSize + 4L * e.VocabularySize + 3L * hp * e.EmbeddingSize + 4L * 3 * hp;
+        return (4L * e.VocabularySize * 3 * hp, unfolded);
+    }
+
+    /// <summary>
     /// Builds the plan. <paramref name="foldEmbedding"/> overrides the planner's size rule
     /// (<see cref="KernelPlanner.FoldsEmbedding"/>) for a token model: null lets it decide.
     /// </summary>
@@ -67,16 +83,8 @@ public sealed class NetModelPlan
         // int8-weights: the int8 values and scales are read from the model's quantization, the same object the file holds.
         var quantization = model.Precision == ModelPrecision.Int8Weights ? model.Quantization : null;
         bool fold = false;
-        if (model.Embedding is { } e)
-        {
-            var first = model.Layers[0];
-            int hp = PackedMatrix.Pad(first.HiddenSize, PackedMatrix.GranuleFor(first.HiddenSize));
-            // Unfolded, the code embeds E and layer 0's W (int8 + row scales for int8-weights); folded, one float table.
-            long unfolded = quantization is null
-                ? 4L * ((long)e.VocabularySize * e.EmbeddingSize + 3L * hp * e.EmbeddingSize)
-                : (long)e.VocabularySize * e.EmbeddingSize + 4L * e.VocabularySize + 3L * hp * e.EmbeddingSize + 4L * 3 * hp;
-            fold = foldEmbedding ?? KernelPlanner.FoldsEmbedding(4L * e.VocabularySize * 3 * hp, unfolded);
-        }
+        if (EmbeddingBytes(model) is { } bytes)
+            fold = foldEmbedding ?? KernelPlanner.FoldsEmbedding(bytes.Folded, bytes.Unfolded);
         for (int k = 0; k < model.Layers.Count; k++) layers.Add(LayerPlan.Create(model.Layers[k], quantization?.Layers[k], inputFolded: k == 0 && fold));
         var hidden = model.HiddenDenseLayers.Select((d, i) => HeadPlan.Create(d, quantization?.HiddenDense[i])).ToList();
         HeadPlan? head = model.Head is null ? null : HeadPlan.Create(model.Head, quantization?.Head);

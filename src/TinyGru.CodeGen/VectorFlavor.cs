@@ -110,8 +110,17 @@ internal sealed class VectorFlavor
         yield return $"var {t}y = {Min($"{t}x * {t}x", Broadcast($"{K}.Clamp * {K}.Clamp"))};";
         yield return $"var {t}c = {Min(Max($"{t}x", Broadcast($"-{K}.Clamp")), C("Clamp"))};";
         yield return $"var {t}y2 = {t}y * {t}y;";
-        yield return $"var {t}p = {MultiplyAdd($"{t}y2 * {t}y2", MultiplyAdd($"{t}y2", C("A13"), MultiplyAdd($"{t}y", C("A11"), C("A9"))), MultiplyAdd($"{t}y2", MultiplyAdd($"{t}y", C("A7"), C("A5")), MultiplyAdd($"{t}y", C("A3"), C("A1"))))};";
-        yield return $"var {t}q = {MultiplyAdd($"{t}y2", MultiplyAdd($"{t}y", C("B6"), C("B4")), MultiplyAdd($"{t}y", C("B2"), C("B0")))};";
+        // One multiply-add per statement: nested, each IsSupported form repeats its arguments (3 forms at 128 bits), so
+        // the Estrin tree grew to ~100 copies per activation and pushed layer methods past the JIT's IL limit (MinOpts).
+        yield return $"var {t}p11 = {MultiplyAdd($"{t}y", C("A11"), C("A9"))};";
+        yield return $"var {t}p13 = {MultiplyAdd($"{t}y2", C("A13"), $"{t}p11")};";
+        yield return $"var {t}p7 = {MultiplyAdd($"{t}y", C("A7"), C("A5"))};";
+        yield return $"var {t}p3 = {MultiplyAdd($"{t}y", C("A3"), C("A1"))};";
+        yield return $"var {t}p5 = {MultiplyAdd($"{t}y2", $"{t}p7", $"{t}p3")};";
+        yield return $"var {t}p = {MultiplyAdd($"{t}y2 * {t}y2", $"{t}p13", $"{t}p5")};";
+        yield return $"var {t}q6 = {MultiplyAdd($"{t}y", C("B6"), C("B4"))};";
+        yield return $"var {t}q2 = {MultiplyAdd($"{t}y", C("B2"), C("B0"))};";
+        yield return $"var {t}q = {MultiplyAdd($"{t}y2", $"{t}q6", $"{t}q2")};";
         yield return $"var {result} = {t}c * {t}p * ({One} / {t}q);";
     }
 

@@ -8,6 +8,10 @@ if (args.Length > 0 && args[0] == "--write-models")
 }
 if (args.Length > 0 && args[0] == "--paths")
     return PathHarness.Run(args.Skip(1).ToArray());
+#if !TINYGRU_AOT
+if (args.Length > 0 && args[0] == "--tokens")
+    return TokenEmbeddingHarness.Run(args.Skip(1).ToArray());
+#endif
 if (args.Length > 0 && args[0] == "--harness")
     return StepHarness.Run(args.Skip(1).ToArray());
 BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks<>).Assembly).Run(args);

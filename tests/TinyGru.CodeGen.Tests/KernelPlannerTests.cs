@@ -161,7 +161,11 @@ public class KernelPlannerTests
             var f = KernelPlanner.Plan(folded, width).Layers[0];
             var u = KernelPlanner.Plan(unfolded, width).Layers[0];
             Assert.Equal(u.RegisterResident, f.RegisterResident);
-            Assert.True(f.Statements < u.Statements, $"width {width}: folded {f.Statements} vs {u.Statements} statements");
+            // Without the input pass the folded layer is smaller in the same form, or stays unrolled where the
+            // unfolded one had to fall back to column loops to fit the budget.
+            bool sameForm = f.RegisterResident || f.RecurrentRz!.UnrolledColumns == u.RecurrentRz!.UnrolledColumns;
+            if (sameForm) Assert.True(f.Statements < u.Statements, $"width {width}: folded {f.Statements} vs {u.Statements} statements");
+            else Assert.True(f.RecurrentRz!.UnrolledColumns && !u.RecurrentRz!.UnrolledColumns, $"width {width}: the folded layer is the more compact form");
         }
     }
 }
