@@ -69,6 +69,11 @@ internal static class DiagnosticDescriptors
 
     // TGRU013 (series transforms refused) was removed when every emitter learned them; its id is not reused.
 
+    public static readonly DiagnosticDescriptor NativeAotDefaultInstructionSet = new(
+        "TGRU023", "NativeAOT publish without IlcInstructionSet",
+        "{0}",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor ModelMatchedByFileName = new(
         "TGRU020", "Model file matched by file name only",
         "Model file '{0}' is not an AdditionalFiles item at that path; using '{1}', the only item with that file name. Write the path relative to the project folder to bind it exactly.",

@@ -46,6 +46,17 @@ public sealed class TinyGruGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Requests);
 
         context.RegisterSourceOutput(requests, static (spc, request) => Emit(spc, request));
+
+        // TGRU023, once per compilation that has a model type: a NativeAOT publish left at the x86-64-v2 default.
+        var nativeAot = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => NativeAotSettings.From(provider))
+            .WithTrackingName(TrackingNames.NativeAot);
+        var hasTargets = targets.Collect().Select(static (all, _) => all.Length > 0);
+        context.RegisterSourceOutput(nativeAot.Combine(hasTargets), static (spc, input) =>
+        {
+            if (input.Right && input.Left.DefaultInstructionSetNote is { } note)
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NativeAotDefaultInstructionSet, Location.None, note));
+        });
     }
 
     private static void Emit(SourceProductionContext context, GenerationRequest request)
@@ -154,4 +165,7 @@ public static class TrackingNames
 
     /// <summary>Targets resolved against model files.</summary>
     public const string Requests = "TinyGru.Requests";
+
+    /// <summary>The NativeAOT publish settings (TGRU023).</summary>
+    public const string NativeAot = "TinyGru.NativeAot";
 }

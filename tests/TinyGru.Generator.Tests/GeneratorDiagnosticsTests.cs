@@ -242,4 +242,55 @@ public class GeneratorDiagnosticsTests
     [Fact]
     public void RefStruct() =>
         Single("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public ref partial struct M { }", new[] { Tiny }, "TGRU009");
+
+    public static TheoryData<string, string, string, bool> NativeAotCases() => new()
+    {
+        { "true", "", "linux-x64", true },     // the default x86-64-v2 publish: 128-bit path
+        { "true", "", "", true },              // no RuntimeIdentifier yet (set at publish): still x64 by default
+        { "True", "", "win-x64", true },
+        { "true", "x86-64-v3", "linux-x64", false },
+        { "true", "x86-64-v2", "linux-x64", false }, // chosen on purpose: silent
+        { "true", "", "linux-arm64", false },  // ARM64's baseline has AdvSimd
+        { "false", "", "linux-x64", false },
+        { "", "", "", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(NativeAotCases))]
+    public void NativeAotPublishWithoutInstructionSetGetsAnInfo(string publishAot, string instructionSet, string runtime, bool expected)
+    {
+        var properties = new Dictionary<string, string> { ["PublishAot"] = publishAot, ["IlcInstructionSet"] = instructionSet, ["RuntimeIdentifier"] = runtime };
+        var (run, diagnostics, compiled) = GeneratorHarness.Run("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] public partial struct M { }", new[] { Tiny },
+            buildProperties: properties);
+        Assert.Single(run.GeneratedTrees);
+        Assert.Empty(compiled.Where(c => c.Severity >= DiagnosticSeverity.Warning));
+        var info = diagnostics.Where(d => d.Id == "TGRU023").ToList();
+        if (!expected)
+        {
+            Assert.Empty(info);
+            return;
+        }
+        var d = Assert.Single(info);
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Contains("x86-64-v2", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("<IlcInstructionSet>x86-64-v3</IlcInstructionSet>", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(diagnostics.Where(x => x.Id != "TGRU023"));
+    }
+
+    [Fact]
+    public void NativeAotInfoNeedsAModelType()
+    {
+        var properties = new Dictionary<string, string> { ["PublishAot"] = "true", ["RuntimeIdentifier"] = "linux-x64" };
+        var (_, diagnostics, _) = GeneratorHarness.Run("public partial struct M { }", new[] { Tiny }, buildProperties: properties);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void NativeAotInfoIsNotForNanoFramework()
+    {
+        var properties = new Dictionary<string, string> { ["PublishAot"] = "true", ["TinyGruTarget"] = "nanoframework" };
+        var (_, diagnostics, _) = GeneratorHarness.Run("[TinyGru.TinyGruModel(\"gru_tiny.safetensors\")] partial class M { }", new[] { Tiny },
+            LanguageVersion.CSharp9, properties);
+        Assert.Empty(diagnostics.Where(d => d.Id == "TGRU023"));
+    }
 }
