@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 using TinyGru.Training;
 
 namespace TinyGru.Cli;
@@ -59,8 +60,9 @@ internal static class FinetuneCommand
             options.Validate();
             string modelPath = parse.GetValue(model)!;
             var baseModel = CliModelLoader.Load(modelPath);
-            if (ModelFeatures.Extended(baseModel) is { } features)
-                throw new CliException($"{modelPath}: fine-tuning a model with {features} is not supported yet (the trainer builds a GRU stack with one dense layer)");
+            bool extended = baseModel.HiddenDenseLayers.Count > 0 || baseModel.Embedding is not null;
+            if (extended && outputPrecision == ModelPrecision.Int8)
+                throw new CliException($"{modelPath}: --precision int8 (integer-only) does not take {(baseModel.Embedding is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");
             var spec = data.Spec(parse, s);
             spec = spec with { Task = spec.Task ?? TaskOf(baseModel) };
             if (spec.Layout == DataLayout.Sequences && baseModel.Metadata.Task == ModelTask.Forecast)
@@ -70,7 +72,7 @@ internal static class FinetuneCommand
             string dataPath = parse.GetValue(data.Data)!;
             TrainingJob job;
             try { job = TrainingJob.PrepareFineTune(CsvTable.Read(dataPath), spec, baseModel, quantizationAware,
-                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware, "--qat")); }
+                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware && !extended, extended ? "int8 inputs, which models with dense stacks or token embeddings do not have" : "--qat")); }
             catch (TrainingException e) { throw new CliException($"{modelPath}: {e.Message}"); }
             var outcome = TrainCommand.TrainAndSave(job, options, parse.GetValue(name) ?? baseModel.Metadata.Name ?? Path.GetFileNameWithoutExtension(modelPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);
