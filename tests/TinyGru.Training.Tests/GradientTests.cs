@@ -17,6 +17,8 @@ public class GradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData("grad_mse_stacked", LossKind.MeanSquaredError, null)]
     [InlineData("grad_ce_last", LossKind.SoftmaxCrossEntropy, null)]
+    [InlineData("grad_mlp_relu", LossKind.MeanSquaredError, "relu,tanh,none")]
+    [InlineData("grad_embedding_ce", LossKind.SoftmaxCrossEntropy, "sigmoid,none")]
     public void EveryParameterGradientMatchesPyTorchAutograd(string name, LossKind loss, string? activations)
     {
         var import = activations is null ? ImportOptions.None : new ImportOptions(Activations.ParseList(activations, out _), null);
