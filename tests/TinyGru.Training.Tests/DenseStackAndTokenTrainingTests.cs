@@ -118,6 +118,33 @@ public class DenseStackAndTokenTrainingTests(ITestOutputHelper output)
         Assert.Contains("--dense", Assert.Throws<TrainingException>(() => new TrainingOptions { DenseSizes = Enumerable.Repeat(4, ModelLimits.MaxDenseLayers).ToArray() }.Validate()).Message);
     }
 
+    /// <summary>Load, forward, loss and backward of a token network with a dense stack allocate nothing, as for the plain head.</summary>
+    [Fact]
+    public void BatchPassWithDenseStackAndEmbeddingAllocatesNothing()
+    {
+        var random = new Random(6);
+        var shape = new GruNetworkShape(GateConvention.ResetBefore, 5, new[] { 16, 9 }, 4, new[] { 12, 7 }, new[] { HeadActivation.Tanh, HeadActivation.Relu }, 10);
+        var parameters = Fixtures.RandomNetwork(random, shape);
+        var set = new SequenceSet(6, 1, Enumerable.Range(0, 20 * 6).Select(i => (float)(i % 10)).ToArray(), TargetTiming.EveryStep, 4,
+            Fixtures.RandomValues(random, 20 * 6 * 4), null);
+        var pass = new GruBatchPass(shape, 6, TargetTiming.EveryStep, LossKind.MeanSquaredError, 16);
+        var transposed = TransposedWeights.Create(shape);
+        var indices = Enumerable.Range(2, 16).ToArray();
+        void Batch()
+        {
+            TransposedWeights.Refresh(shape, parameters.Values, transposed);
+            pass.Load(set, indices);
+            pass.Forward(parameters.Values, transposed);
+            pass.Loss(1f / 16);
+            pass.Backward(parameters.Values);
+        }
+        Batch();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) Batch();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Contains(pass.Gradient, g => g != 0);
+    }
+
     private static SequenceSet TokenSet(Random random, int count)
     {
         const int steps = 8;
