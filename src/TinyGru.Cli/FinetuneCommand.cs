@@ -15,7 +15,8 @@ internal static class FinetuneCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var inv = CultureInfo.InvariantCulture;
-        var model = new Argument<string>("model") { Description = "float32 model to fine-tune: TinyGru or PyTorch state_dict .safetensors, or .onnx (with a dense head)" };
+        var model = new Argument<string>("model") { Description = "float32 model to fine-tune: TinyGru or PyTorch state_dict .safetensors (--head-activations for an MLP head), .onnx or Keras (with a dense head; hidden dense layers and a token embedding are fine-tuned too)" };
+        var import = new ImportCliOptions();
         var data = new DataOptions();
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => QuantizationAwareTraining.FineTuneEpochs };
         var batch = new Option<int>("--batch") { Description = "sequences per mini-batch", DefaultValueFactory = _ => 32 };
@@ -38,6 +39,7 @@ internal static class FinetuneCommand
             $"Fine-tune a float32 model on a CSV file (same data flags as train); with --qat, quantization-aware, for a model that keeps its accuracy as int8. Defaults: {QuantizationAwareTraining.FineTuneEpochs} epochs, lr {QuantizationAwareTraining.FineTuneLearningRate.ToString(inv)}, batch 32")
         { model };
         data.AddTo(command, withValidation: true);
+        import.AddTo(command);
         foreach (var option in new Option[] { qat, headroom, precision, epochs, batch, lr, optimizer, weightDecay, clipNorm, seed, patience, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
@@ -59,7 +61,7 @@ internal static class FinetuneCommand
             };
             options.Validate();
             string modelPath = parse.GetValue(model)!;
-            var baseModel = CliModelLoader.Load(modelPath);
+            var baseModel = CliModelLoader.Load(modelPath, import.Parse(parse));
             bool extended = baseModel.HiddenDenseLayers.Count > 0 || baseModel.Embedding is not null;
             if (extended && outputPrecision == ModelPrecision.Int8)
                 throw new CliException($"{modelPath}: --precision int8 (integer-only) does not take {(baseModel.Embedding is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");

@@ -141,6 +141,34 @@ public class DenseAndTokenTrainTests
             .AssertOneLineError("--precision int8 (integer-only) does not take dense stacks yet; use --precision int8-weights");
     }
 
+    /// <summary>
+    /// A PyTorch state_dict with an nn.Sequential MLP head (GRU 4→16 ×2 → 32 tanh → 6 softmax) fine-tuned on CSV data:
+    /// the stack and its activations are kept. A model with hard-sigmoid gates is refused in one line.
+    /// </summary>
+    [Fact]
+    public void FinetunesAnImportedMlpHeadAndRefusesHardSigmoidGates()
+    {
+        using var dir = new TempFolder();
+        var random = new Random(9);
+        var data = dir.File("six.csv");
+        File.WriteAllLines(data, new[] { "label," + string.Join(",", Enumerable.Range(0, 20).Select(i => "x" + i)) }
+            .Concat(Enumerable.Range(0, 60).Select(n => (n % 6) + "," + string.Join(",", Enumerable.Range(0, 20).Select(_ => (random.NextDouble() + n % 6).ToString("F3", Inv))))));
+        var tuned = dir.File("tuned.safetensors");
+        var run = CliRun.Of("finetune", CliRun.Fixture("gru_mlp_softmax.safetensors"), "--head-activations", "tanh,softmax", "--data", data,
+            "--layout", "sequences", "--label", "label", "--steps", "5", "--epochs", "2", "-o", tuned, "-q");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var before = ModelLoader.Load(CliRun.Fixture("gru_mlp_softmax.safetensors"), new ImportOptions(new[] { HeadActivation.Tanh, HeadActivation.Softmax }, null));
+        var after = ModelLoader.Load(tuned);
+        Assert.Equal(new[] { HeadActivation.Tanh, HeadActivation.Softmax }, after.DenseLayers.Select(d => d.Activation));
+        Assert.Equal(new[] { 32, 6 }, after.DenseLayers.Select(d => d.OutputSize));
+        Assert.NotEqual(before.HiddenDenseLayers[0].Weight, after.HiddenDenseLayers[0].Weight);
+
+        var two = dir.File("two.csv");
+        File.WriteAllLines(two, new[] { "y,a0,b0,a1,b1", "0.5,1,2,3,4", "0.1,2,3,4,5", "0.7,3,4,5,6" });
+        CliRun.Of("finetune", CliRun.Fixture("keras_gru_hard_sigmoid"), "--data", two, "--layout", "sequences", "--label", "y", "--steps", "2",
+            "--task", "regression", "-o", tuned).AssertOneLineError("the model's gates are hard-sigmoid-keras2; the trainer trains sigmoid gates");
+    }
+
     public static TheoryData<string[], string> BadRuns => new()
     {
         { new[] { "--dense", "32,x" }, "--dense: 'x' is not a width from 1 to 4096" },
