@@ -5,8 +5,9 @@ namespace TinyGru.Training;
 
 /// <summary>
 /// Forward and backward passes (backpropagation through time) over up to <see cref="Capacity"/> sequences at
-/// once, for an optional token embedding, stacked GRU layers and the dense layers (hidden ones, then the head). Every activation is kept time-major — [T, b, ·], the
-/// rows of one timestep contiguous — so each step is a few small matrix products over the batch. All buffers
+/// once, for an optional token embedding, stacked GRU layers and the dense layers (hidden ones, then the head).
+/// Every activation is kept time-major — [T, b, ·], the rows of one timestep contiguous — so each step is a few
+/// small matrix products over the batch. All buffers
 /// are allocated here; <see cref="Load"/>, <see cref="Forward"/>, <see cref="Loss"/> and <see cref="Backward"/>
 /// allocate nothing. One instance per thread.
 /// </summary>
