@@ -112,6 +112,14 @@ public class DenseAndTokenTrainTests
         foreach (int id in new[] { 3, 1, 7 }) engine.Step(id, y);
         Assert.Equal(y, predict.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Split(',').Select(v => float.Parse(v, Inv)).ToArray());
 
+        // Post-training int8-weights: calibrated on the embedding rows of the training ids; the embedding is quantized per row.
+        var quantized = dir.File("q.safetensors");
+        var quantize = CliRun.Of("quantize", model, "--calibration", data, "--layout", "sequences", "--label", "label", "--test-every", "5",
+            "--precision", "int8-weights", "-o", quantized);
+        Assert.True(quantize.ExitCode == 0, quantize.Stderr);
+        Assert.Contains("int8-weights", quantize.Stdout);
+        Assert.NotNull(ModelLoader.Load(quantized).Quantization!.Embedding);
+
         // QAT fine-tuning of a token model: int8 weights (embedding included), written as int8-weights.
         var tuned = dir.File("tuned.safetensors");
         var finetune = CliRun.Of("finetune", model, "--qat", "--precision", "int8-weights", "--data", data, "--layout", "sequences", "--label", "label",
