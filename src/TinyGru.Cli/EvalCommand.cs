@@ -30,7 +30,8 @@ internal static class EvalCommand
             var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
             // A seasonal model knows its season: the seasonal-naive baseline is printed beside the last value's.
-            spec = spec with { Task = spec.Task ?? TaskOf(m), Season = spec.Season ?? (m.SeriesTransform is { IsSeasonal: true } t ? t.Season : null) };
+            // A token model reads one id per step: the ids are checked against its vocabulary as the data is read.
+            spec = spec with { Task = spec.Task ?? TaskOf(m), Season = spec.Season ?? (m.SeriesTransform is { IsSeasonal: true } t ? t.Season : null), Vocabulary = m.Embedding?.VocabularySize };
             if (spec.Layout == DataLayout.Sequences && m.Metadata.Task == ModelTask.Forecast)
                 throw new CliException($"{modelPath}: a forecast model; evaluate it with --layout series");
             string dataPath = parse.GetValue(data.Data)!;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TinyGru.Model;
+using TinyGru.Model.Quantization;
 using TinyGru.Training;
 
 namespace TinyGru.Cli;
@@ -14,7 +15,8 @@ internal static class FinetuneCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var inv = CultureInfo.InvariantCulture;
-        var model = new Argument<string>("model") { Description = "float32 model to fine-tune: TinyGru or PyTorch state_dict .safetensors, or .onnx (with a dense head)" };
+        var model = new Argument<string>("model") { Description = "float32 model to fine-tune: TinyGru or PyTorch state_dict .safetensors (--head-activations for an MLP head), .onnx or Keras (with a dense head; hidden dense layers and a token embedding are fine-tuned too)" };
+        var import = new ImportCliOptions();
         var data = new DataOptions();
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => QuantizationAwareTraining.FineTuneEpochs };
         var batch = new Option<int>("--batch") { Description = "sequences per mini-batch", DefaultValueFactory = _ => 32 };
@@ -37,6 +39,7 @@ internal static class FinetuneCommand
             $"Fine-tune a float32 model on a CSV file (same data flags as train); with --qat, quantization-aware, for a model that keeps its accuracy as int8. Defaults: {QuantizationAwareTraining.FineTuneEpochs} epochs, lr {QuantizationAwareTraining.FineTuneLearningRate.ToString(inv)}, batch 32")
         { model };
         data.AddTo(command, withValidation: true);
+        import.AddTo(command);
         foreach (var option in new Option[] { qat, headroom, precision, epochs, batch, lr, optimizer, weightDecay, clipNorm, seed, patience, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
@@ -58,9 +61,10 @@ internal static class FinetuneCommand
             };
             options.Validate();
             string modelPath = parse.GetValue(model)!;
-            var baseModel = CliModelLoader.Load(modelPath);
-            if (ModelFeatures.Extended(baseModel) is { } features)
-                throw new CliException($"{modelPath}: fine-tuning a model with {features} is not supported yet (the trainer builds a GRU stack with one dense layer)");
+            var baseModel = CliModelLoader.Load(modelPath, import.Parse(parse));
+            bool extended = baseModel.HiddenDenseLayers.Count > 0 || baseModel.Embedding is not null;
+            if (extended && outputPrecision == ModelPrecision.Int8)
+                throw new CliException($"{modelPath}: --precision int8 (integer-only) does not take {(baseModel.Embedding is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");
             var spec = data.Spec(parse, s);
             spec = spec with { Task = spec.Task ?? TaskOf(baseModel) };
             if (spec.Layout == DataLayout.Sequences && baseModel.Metadata.Task == ModelTask.Forecast)
@@ -70,7 +74,7 @@ internal static class FinetuneCommand
             string dataPath = parse.GetValue(data.Data)!;
             TrainingJob job;
             try { job = TrainingJob.PrepareFineTune(CsvTable.Read(dataPath), spec, baseModel, quantizationAware,
-                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware, "--qat")); }
+                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware && !extended, extended ? "int8 inputs, which models with dense stacks or token embeddings do not have" : "--qat")); }
             catch (TrainingException e) { throw new CliException($"{modelPath}: {e.Message}"); }
             var outcome = TrainCommand.TrainAndSave(job, options, parse.GetValue(name) ?? baseModel.Metadata.Name ?? Path.GetFileNameWithoutExtension(modelPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);

@@ -38,7 +38,7 @@ internal static class QuantizeCommand
             AtomicFile.CheckOutputPath(outPath, dataPath);
             var m = CliModelLoader.Load(modelPath);
             var spec = data.Spec(parse, 0);
-            spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m) };
+            spec = spec with { Task = spec.Task ?? EvalCommand.TaskOf(m), Vocabulary = m.Embedding?.VocabularySize };   // token ids checked as read
             var examples = SequenceExamples.Load(CsvTable.Read(dataPath), SeriesTransforms.LoadingSpec(spec, m),
                 spec.EffectiveTask == LearningTask.Classification ? EvalCommand.ClassesOf(m) : null);
             bool split = spec.TestEvery is not null || spec.TestFraction is not null;

@@ -14,6 +14,10 @@ internal static class TrainCommand
     {
         var data = new DataOptions();
         var hidden = new Option<string>("--hidden") { Description = "hidden size of every GRU layer, or a comma-separated size per layer", DefaultValueFactory = _ => "32" };
+        var dense = new Option<string?>("--dense") { Description = "hidden dense layers between the GRU and the head: comma-separated widths, e.g. 32,16 (default: none, the GRU feeds the head)" };
+        var denseActivation = new Option<string>("--dense-activation") { Description = "activation of the --dense layers: relu (default), tanh, sigmoid or none; one for all, or comma-separated, one per layer", DefaultValueFactory = _ => "relu" };
+        var vocab = new Option<int?>("--vocab") { Description = "token input: the number of token ids V; every input column of the data (--layout sequences, one column per step) holds one id from 0 to V-1, looked up in a learned embedding" };
+        var embedding = new Option<int?>("--embedding") { Description = "token input: the embedding size E (needs --vocab; default 16)" };
         var layers = new Option<int?>("--layers") { Description = "number of GRU layers (default 1, or one per --hidden size)" };
         var convention = new Option<string>("--convention") { Description = "reset-after (PyTorch, Keras default) or reset-before (classic GRU, ONNX default)", DefaultValueFactory = _ => TinyGruModelFile.ConventionName(GateConvention.ResetAfter) }
             .AcceptOnlyFromAmong(TinyGruModelFile.ConventionName(GateConvention.ResetAfter), TinyGruModelFile.ConventionName(GateConvention.ResetBefore));
@@ -49,16 +53,27 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a GRU model on a CSV file and write a TinyGru model file");
         data.AddTo(command, withValidation: true);
-        foreach (var option in new Option[] { transform, scale, hidden, layers, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
+        foreach (var option in new Option[] { transform, scale, hidden, layers, dense, denseActivation, vocab, embedding, convention, epochs, batch, lr, optimizer, weightDecay, clipNorm, schedule, stepSize, gamma, seed, patience, qat, headroom, precision, output, name, plot, quiet, json })
             command.Options.Add(option);
         command.SetAction(parse => TinyGruCommandLine.Guard(parse, stderr, () =>
         {
             int s = parse.GetValue(seed);
-            var spec = data.Spec(parse, s) with { Scale = InputScalings.Parse(parse.GetValue(scale)!) };
+            var spec = data.Spec(parse, s) with { Scale = InputScalings.Parse(parse.GetValue(scale)!), Vocabulary = parse.GetValue(vocab) };
+            if (parse.GetValue(embedding) is not null && spec.Vocabulary is null)
+                throw new CliException("--embedding needs --vocab (the number of token ids): embeddings are for token input");
+            if (spec.Vocabulary is not null && spec.Layout == DataLayout.Series)
+                throw new CliException("--vocab: token input is read from --layout sequences (one sequence of token ids per row, one column per step)");
+            if (spec.Vocabulary is not null && parse.GetResult(scale) is { Implicit: false })
+                throw new CliException($"--scale does not apply to token input (--vocab): ids are looked up in the embedding, not scaled");
+            var denseSizes = DenseSizes(parse.GetValue(dense));
             bool adamW = parse.GetValue(optimizer) == "adamw";
             var options = new TrainingOptions
             {
                 HiddenSizes = HiddenSizes(parse.GetValue(hidden)!, parse.GetValue(layers)),
+                DenseSizes = denseSizes,
+                DenseActivations = DenseActivations(parse.GetValue(denseActivation)!, denseSizes.Length),
+                VocabularySize = spec.Vocabulary,
+                EmbeddingSize = parse.GetValue(embedding) ?? 16,
                 Convention = TinyGruModelFile.ParseConvention(parse.GetValue(convention)!, out _),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
@@ -75,10 +90,13 @@ internal static class TrainCommand
             options.Validate();
             bool quantizationAware = parse.GetValue(qat);
             var outputPrecision = Precision(parse.GetValue(precision)!, quantizationAware);
+            bool extended = denseSizes.Length > 0 || spec.Vocabulary is not null;
+            if (extended && outputPrecision == ModelPrecision.Int8)
+                throw new CliException($"--precision int8 (integer-only) does not take {(spec.Vocabulary is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");
             var mode = parse.GetValue(json) ? OutputMode.Json : parse.GetValue(quiet) ? OutputMode.Quiet : OutputMode.Live;
             var view = new TrainingConsole(stdout, mode);
             string dataPath = parse.GetValue(data.Data)!;
-            double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware, "--qat");
+            double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware && !extended, extended ? "int8 inputs, which --dense and --vocab models do not have" : "--qat");
             var table = CsvTable.Read(dataPath);
             string? choice = null, seasonFound = null, epochsChoice = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
@@ -118,7 +136,9 @@ internal static class TrainCommand
                     options = options with { Epochs = epochsChosen };
                 }
             }
-            var job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom);
+            TrainingJob job;
+            try { job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom, denseSizes.Length > 0); }
+            catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
             job.TransformChoice = choice;
             job.SeasonFound = seasonFound;
             job.EpochsChoice = epochsChoice;
@@ -199,7 +219,9 @@ internal static class TrainCommand
 
         var model = job.BuildModel(result, options, name);
         ModelEvaluation? test = job.Split.Test.Length == 0 ? null : ModelEvaluation.Of(model, job.Examples, job.Split.Test);
-        ModelEvaluation? int8Test = test is null || job.InputQuantizer is null ? null : ModelEvaluation.Of(job.Quantize(model), job.Examples, job.Split.Test);
+        // QAT: the quantized model it was trained for — integer-only int8, or int8 weights for dense stacks and token models.
+        ModelEvaluation? int8Test = test is null || !job.QuantizationAware ? null
+            : ModelEvaluation.Of(job.Quantize(model, job.InputQuantizer is null ? ModelPrecision.Int8Weights : ModelPrecision.Int8), job.Examples, job.Split.Test);
         var metrics = new Dictionary<string, string>(StringComparer.Ordinal);
         if (test is not null) foreach (var m in test.ToMetrics("test_")) metrics[m.Key] = m.Value;
         if (int8Test is not null) foreach (var m in int8Test.ToMetrics("int8_test_")) metrics[m.Key] = m.Value;
@@ -236,6 +258,40 @@ internal static class TrainCommand
         {
             foreach (var r in registrations) r.Dispose();
         }
+    }
+
+    /// <summary>The --dense widths, or none.</summary>
+    private static int[] DenseSizes(string? text)
+    {
+        if (text is null) return Array.Empty<int>();
+        var sizes = new List<int>();
+        foreach (var part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int d) || d < 1 || d > ModelLimits.MaxDenseWidth)
+                throw new CliException($"--dense: '{part.Trim()}' is not a width from 1 to {ModelLimits.MaxDenseWidth}; give comma-separated widths such as 32,16");
+            sizes.Add(d);
+        }
+        if (sizes.Count > ModelLimits.MaxDenseLayers - 1)
+            throw new CliException($"--dense: {sizes.Count} layers; at most {ModelLimits.MaxDenseLayers - 1} (the head is one more dense layer)");
+        return sizes.ToArray();
+    }
+
+    /// <summary>The --dense-activation list: one entry for every layer, or one per --dense width.</summary>
+    private static HeadActivation[] DenseActivations(string text, int layers)
+    {
+        var list = text.Split(',').Select(part => part.Trim().ToLowerInvariant() switch
+        {
+            "relu" => HeadActivation.Relu,
+            "tanh" => HeadActivation.Tanh,
+            "sigmoid" => HeadActivation.Sigmoid,
+            "none" => HeadActivation.None,
+            _ => throw new CliException($"--dense-activation: '{part.Trim()}' is not relu, tanh, sigmoid or none"),
+        }).ToArray();
+        if (list.Length != 1 && list.Length != layers)
+            throw new CliException($"--dense-activation: {list.Length} activations for {layers} --dense layers; give one for all, or one per layer");
+        if (layers == 0 && text != "relu")
+            throw new CliException("--dense-activation needs --dense (the widths of the hidden dense layers)");
+        return list;
     }
 
     private static int[] HiddenSizes(string text, int? layers)

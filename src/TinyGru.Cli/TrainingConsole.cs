@@ -84,7 +84,8 @@ internal sealed class TrainingConsole
         void Row(string key, string value) => table.AddRow(new Markup($"[bold]{Markup.Escape(key)}[/]"), new Markup(Markup.Escape(value)));
         string units = job.Spec.Layout == DataLayout.Series ? "windows" : "sequences";
         string outputs = ex.Task == LearningTask.Classification ? $"{ex.OutputSize} classes" : string.Join(", ", ex.OutputNames);
-        Row("data", $"{Path.GetFileName(job.Source)}: {ex.Count} {units} of {ex.Steps} steps × {ex.InputSize} feature{(ex.InputSize == 1 ? "" : "s")} → {outputs}"
+        string steps = job.Spec.Vocabulary is int vocabulary ? $"{ex.Steps} token ids (of {vocabulary})" : $"{ex.Steps} steps × {ex.InputSize} feature{(ex.InputSize == 1 ? "" : "s")}";
+        Row("data", $"{Path.GetFileName(job.Source)}: {ex.Count} {units} of {steps} → {outputs}"
             + (ex.Timing == TargetTiming.EveryStep ? " at every step" : ""));
         Row("split", $"{job.Split.Train.Length} train, {job.Split.Validation.Length} validation, {job.Split.Test.Length} test");
         Row("model", $"{Architecture(m)}, {TinyGruModelFile.ConventionName(m.Convention)}, {m.ParameterCount.ToString("N0", Inv)} parameters");
@@ -94,9 +95,11 @@ internal sealed class TrainingConsole
         if (r.History[r.BestEpoch - 1].ValidationMetric is double v)
             Row("validation", $"{FormatMetric(metric, v)} at epoch {r.BestEpoch} (weights kept from it)");
         if (o.Test is { } t) Row(o.Int8Test is null ? "test" : "test, float32", TestText(t));
-        if (o.Int8Test is { } q) Row("test, int8", TestText(q) + " (integer-only engine)");
+        if (o.Int8Test is { } q) Row("test, int8", TestText(q) + (o.Job.InputQuantizer is null ? " (int8 weights)" : " (integer-only engine)"));
         if (o.Job.InputQuantizer is not null)
             Row("quantization-aware", $"int8 weights and inputs (scale {o.Job.InputQuantizer.Quantization.Scale.ToString("G6", Inv)}, zero point {o.Job.InputQuantizer.Quantization.ZeroPoint}); written as {ModelPrecisions.Name(m.Precision)}");
+        else if (o.Job.QuantizationAware)
+            Row("quantization-aware", $"int8 weights, float inputs (integer-only int8 does not take dense stacks or token embeddings yet); written as {ModelPrecisions.Name(m.Precision)}");
         Row("wrote", o.ModelPath + $" ({o.ModelBytes.ToString("N0", Inv)} bytes)" + (o.PlotPath is null ? "" : ", " + o.PlotPath));
         _console.Write(table);
     }
@@ -113,8 +116,9 @@ internal sealed class TrainingConsole
           + (t.NaiveRmse is null ? "" : t.SeasonalNaiveRmse is double s ? $"; seasonal naive: RMSE {s.ToString("G4", Inv)}, MAE {t.SeasonalNaiveMae!.Value.ToString("G4", Inv)})" : ")");
 
     public static string Architecture(GruModel m) =>
-        $"GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))}"
-        + (m.Head is { } h ? $" → dense {h.OutputSize}" + (h.Activation == HeadActivation.None ? "" : $" ({TinyGruModelFile.ActivationName(h.Activation)})") : "");
+        (m.Embedding is { } e ? $"embedding [{e.VocabularySize}, {e.EmbeddingSize}] → " : "")
+        + $"GRU {m.InputSize} → {string.Join(" → ", m.Layers.Select(l => l.HiddenSize))}"
+        + string.Concat(m.DenseLayers.Select(d => $" → dense {d.OutputSize}" + (d.Activation == HeadActivation.None ? "" : $" ({TinyGruModelFile.ActivationName(d.Activation)})")));
 
     private static string Describe(EpochReport r, string metric)
     {

@@ -4,8 +4,8 @@ using TinyGru.Model.Quantization;
 namespace TinyGru.Training;
 
 /// <summary>
-/// Quantization-aware training (docs/qat.md): the forward pass runs with every weight matrix — W and U of each layer
-/// and the head's W — replaced by its int8 value, so the loss is the loss of the model that int8 deployment runs.
+/// Quantization-aware training (docs/qat.md): the forward pass runs with every weight matrix — W and U of each layer,
+/// every dense layer's W and the embedding table (one scale per token row) — replaced by its int8 value, so the loss is the loss of the model that int8 deployment runs.
 /// The values come from <see cref="QuantizedMatrix.Quantize"/> and <see cref="QuantizedMatrix.Dequantize"/> themselves
 /// (the function <see cref="ModelQuantizer"/> uses), so there is one rounding rule. Biases stay float32, as in the int8
 /// model. The backward pass is the straight-through estimator: the gradient with respect to the quantized weights is
@@ -28,7 +28,10 @@ public static class FakeQuantization
             Matrix(shape.InputWeights(k), rows, shape.LayerInputSize(k), source, target);
             Matrix(shape.RecurrentWeights(k), rows, shape.HiddenSize(k), source, target);
         }
-        Matrix(shape.HeadWeight, shape.OutputSize, shape.LastHiddenSize, source, target);
+        for (int d = 0; d < shape.DenseCount; d++)
+            Matrix(shape.DenseWeight(d), shape.DenseOutputSize(d), shape.DenseInputSize(d), source, target);
+        if (shape.VocabularySize is int vocabulary)
+            Matrix(shape.Embedding, vocabulary, shape.InputSize, source, target);   // one scale per token row, as ModelQuantizer
     }
 
     /// <summary>A copy of <paramref name="parameters"/> with its weights fake-quantized.</summary>

@@ -5,8 +5,9 @@ namespace TinyGru.Training;
 
 /// <summary>
 /// Forward and backward passes (backpropagation through time) over up to <see cref="Capacity"/> sequences at
-/// once, for stacked GRU layers and the dense head. Every activation is kept time-major — [T, b, ·], the
-/// rows of one timestep contiguous — so each step is a few small matrix products over the batch. All buffers
+/// once, for an optional token embedding, stacked GRU layers and the dense layers (hidden ones, then the head).
+/// Every activation is kept time-major — [T, b, ·], the rows of one timestep contiguous — so each step is a few
+/// small matrix products over the batch. All buffers
 /// are allocated here; <see cref="Load"/>, <see cref="Forward"/>, <see cref="Loss"/> and <see cref="Backward"/>
 /// allocate nothing. One instance per thread.
 /// </summary>
@@ -16,7 +17,11 @@ internal sealed class GruBatchPass
     private readonly int _steps;
     private readonly TargetTiming _timing;
     private readonly LossKind _loss;
-    private readonly float[] _input;     // [T, b, I]
+    private readonly float[] _input;     // [T, b, I]: the features, or the embedding rows of the tokens
+    private readonly int[] _tokens;      // [T, b]: token ids (token networks), else empty
+    private readonly float[] _dInput;    // [T, b, E]: ∂L/∂(embedding rows) (token networks), else empty
+    private readonly float[][] _dense;   // per hidden dense layer [T?, b, D]: its activated outputs
+    private readonly float[][] _dDense;  // per hidden dense layer [T?, b, D]: ∂L/∂(its pre-activation)
     private readonly float[][] _hs;      // per layer [T+1, b, H]: h_0 = 0, then the output of each step
     private readonly float[][] _pre;     // per layer [T, b, 3H]: W·x + b_i
     private readonly float[][] _gates;   // per layer [T, b, 3H]: r, z, n after activation
@@ -43,6 +48,8 @@ internal sealed class GruBatchPass
         Capacity = capacity;
         int rows = steps * capacity, layers = shape.LayerCount, hMax = shape.MaxHiddenSize;
         _input = new float[rows * shape.InputSize];
+        _tokens = shape.IsTokenInput ? new int[rows] : Array.Empty<int>();
+        _dInput = shape.IsTokenInput ? new float[rows * shape.InputSize] : Array.Empty<float>();
         _hs = new float[layers][];
         _pre = new float[layers][];
         _gates = new float[layers][];
@@ -66,6 +73,13 @@ internal sealed class GruBatchPass
         _carry = new float[capacity * hMax];
         _dq = new float[capacity * hMax];
         int outputs = OutputRowsFor(capacity) * shape.OutputSize;
+        _dense = new float[shape.DenseCount - 1][];
+        _dDense = new float[shape.DenseCount - 1][];
+        for (int d = 0; d < _dense.Length; d++)
+        {
+            _dense[d] = new float[OutputRowsFor(capacity) * shape.DenseOutputSize(d)];
+            _dDense[d] = new float[_dense[d].Length];
+        }
         _y = new float[outputs];
         _dy = new float[outputs];
         _targets = new float[outputs];
@@ -101,14 +115,24 @@ internal sealed class GruBatchPass
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Load(SequenceSet set, ReadOnlySpan<int> indices)
     {
-        int b = indices.Length, inputs = _shape.InputSize, outputs = _shape.OutputSize, per = set.TargetsPerSequence;
+        int b = indices.Length, inputs = _shape.StepInputSize, outputs = _shape.OutputSize, per = set.TargetsPerSequence;
         if (b > Capacity) throw new ArgumentException($"at most {Capacity} sequences per pass");
+        if (set.InputSize != inputs) throw new ArgumentException($"the set has {set.InputSize} values per step; the network takes {inputs}");
         Rows = b;
         for (int m = 0; m < b; m++)
         {
             int s = indices[m];
-            for (int t = 0; t < _steps; t++)
-                set.Inputs.AsSpan((s * _steps + t) * inputs, inputs).CopyTo(_input.AsSpan((t * b + m) * inputs, inputs));
+            if (_shape.VocabularySize is int vocabulary)
+                for (int t = 0; t < _steps; t++)
+                {
+                    float id = set.Inputs[s * _steps + t];
+                    if (!(id >= 0) || id >= vocabulary || id != MathF.Floor(id))
+                        throw new ArgumentOutOfRangeException(nameof(set), id, $"token id {id} is not a whole number from 0 to {vocabulary - 1}");
+                    _tokens[t * b + m] = (int)id;
+                }
+            else
+                for (int t = 0; t < _steps; t++)
+                    set.Inputs.AsSpan((s * _steps + t) * inputs, inputs).CopyTo(_input.AsSpan((t * b + m) * inputs, inputs));
             for (int t = 0; t < per; t++)
             {
                 int row = t * b + m, source = s * per + t;
@@ -133,6 +157,13 @@ internal sealed class GruBatchPass
     public void Forward(float[] parameters, float[] transposed)
     {
         int b = Rows, steps = _steps;
+        if (_shape.IsTokenInput)
+        {
+            // x_t = E[token_t]: gather the rows (the backward pass scatters into them)
+            int e = _shape.InputSize;
+            var table = _shape.Embedding.Of(parameters);
+            for (int r = 0; r < steps * b; r++) table.Slice(_tokens[r] * e, e).CopyTo(_input.AsSpan(r * e, e));
+        }
         ReadOnlySpan<float> x = _input;
         for (int k = 0; k < _shape.LayerCount; k++)
         {
@@ -188,11 +219,19 @@ internal sealed class GruBatchPass
             x = hs.Slice(bh);                                                // [T·b, H]: this layer's outputs feed the next
         }
 
-        // Head: y [rows, O] = b + h [rows, H] · Wᵀ [H, O]
-        int hl = _shape.LastHiddenSize, o = _shape.OutputSize, rows = OutputRows;
-        var y = _y.AsSpan(0, rows * o);
-        MatrixKernels.BroadcastRows(_shape.HeadBias.Of(parameters), y, o, rows);
-        MatrixKernels.AddProduct(HeadInput(), hl, _shape.TransposedHeadWeight.Of(transposed), o, y, o, rows, hl, o);
+        // Hidden dense layers: a [rows, D] = act(b + a_in [rows, in] · Wᵀ [in, D]); then the head without activation
+        int rows = OutputRows, width = _shape.LastHiddenSize, last = _shape.DenseCount - 1;
+        Span<float> a = HeadInput();
+        for (int d = 0; d <= last; d++)
+        {
+            int n = _shape.DenseOutputSize(d);
+            var z = d == last ? _y.AsSpan(0, rows * n) : _dense[d].AsSpan(0, rows * n);
+            MatrixKernels.BroadcastRows(_shape.DenseBias(d).Of(parameters), z, n, rows);
+            MatrixKernels.AddProduct(a, width, _shape.TransposedDenseWeight(d).Of(transposed), n, z, n, rows, width, n);
+            if (d < last) DenseKernels.Activate(_shape.DenseActivation(d), z);
+            a = z;
+            width = n;
+        }
     }
 
     /// <summary>Sum of the loss over the batch; leaves ∂(scale·loss)/∂y for <see cref="Backward"/>.</summary>
@@ -206,15 +245,24 @@ internal sealed class GruBatchPass
         int b = Rows, steps = _steps, last = _shape.LayerCount - 1, rows = OutputRows;
         int hl = _shape.LastHiddenSize, o = _shape.OutputSize;
         var grad = Gradient;
-        var dy = _dy.AsSpan(0, rows * o);
-
-        // Head: ∂W [O, H] += dyᵀ · h, ∂b += Σ dy, ∂h = dy · W
-        MatrixKernels.AddTransposedProduct(dy, o, HeadInput(), hl, _shape.HeadWeight.Of(grad), hl, o, rows, hl);
-        MatrixKernels.AddColumnSums(dy, o, rows, _shape.HeadBias.Of(grad));
         var dTop = _dOut[last].AsSpan(0, steps * b * hl);
         dTop.Clear();
         var dHead = _timing == TargetTiming.LastStep ? dTop.Slice((steps - 1) * b * hl, b * hl) : dTop;
-        MatrixKernels.AddProduct(dy, o, _shape.HeadWeight.Of(parameters), hl, dHead, hl, rows, o, hl);
+
+        // Dense layers, head first: ∂W [out, in] += dzᵀ · a_in, ∂b += Σ dz, ∂a_in = dz · W, then ∂z_in = ∂a_in ⊙ act′
+        Span<float> dz = _dy.AsSpan(0, rows * o);
+        for (int d = _shape.DenseCount - 1; d >= 0; d--)
+        {
+            int n = _shape.DenseOutputSize(d), inputs = _shape.DenseInputSize(d);
+            Span<float> a = d == 0 ? HeadInput() : _dense[d - 1].AsSpan(0, rows * inputs);
+            MatrixKernels.AddTransposedProduct(dz, n, a, inputs, _shape.DenseWeight(d).Of(grad), inputs, n, rows, inputs);
+            MatrixKernels.AddColumnSums(dz, n, rows, _shape.DenseBias(d).Of(grad));
+            var below = d == 0 ? dHead : _dDense[d - 1].AsSpan(0, rows * inputs);
+            if (d > 0) below.Clear();
+            MatrixKernels.AddProduct(dz, n, _shape.DenseWeight(d).Of(parameters), inputs, below, inputs, rows, n, inputs);
+            if (d > 0) DenseKernels.MultiplyDerivative(_shape.DenseActivation(d - 1), a, below);
+            dz = below;
+        }
 
         for (int k = last; k >= 0; k--)
         {
@@ -287,6 +335,15 @@ internal sealed class GruBatchPass
                 below.Clear();
                 MatrixKernels.AddProduct(dPre, h3, _shape.InputWeights(k).Of(parameters), inputs, below, inputs, n, h3, inputs);
             }
+            else if (_shape.IsTokenInput)
+            {
+                // ∂L/∂x [T·b, E] = dPre · W, scatter-added into the rows of the tokens that were looked up
+                var dx = _dInput.AsSpan(0, n * inputs);
+                dx.Clear();
+                MatrixKernels.AddProduct(dPre, h3, _shape.InputWeights(0).Of(parameters), inputs, dx, inputs, n, h3, inputs);
+                var table = _shape.Embedding.Of(grad);
+                for (int r = 0; r < n; r++) MatrixKernels.Add(dx.Slice(r * inputs, inputs), table.Slice(_tokens[r] * inputs, inputs));
+            }
         }
     }
 
@@ -299,7 +356,7 @@ internal sealed class GruBatchPass
     }
 }
 
-/// <summary>Wᵀ [I, 3H] and Uᵀ [H, 3H] of every layer and the head's Wᵀ [H, O]: the layouts the forward products stream along.</summary>
+/// <summary>Wᵀ [I, 3H] and Uᵀ [H, 3H] of every layer and every dense layer's Wᵀ [in, out]: the layouts the forward products stream along.</summary>
 internal static class TransposedWeights
 {
     public static float[] Create(GruNetworkShape shape) => new float[shape.TransposedCount];
@@ -313,6 +370,7 @@ internal static class TransposedWeights
             MatrixKernels.Transpose(shape.InputWeights(k).Of(parameters), h3, shape.LayerInputSize(k), shape.TransposedInputWeights(k).Of(transposed));
             MatrixKernels.Transpose(shape.RecurrentWeights(k).Of(parameters), h3, shape.HiddenSize(k), shape.TransposedRecurrentWeights(k).Of(transposed));
         }
-        MatrixKernels.Transpose(shape.HeadWeight.Of(parameters), shape.OutputSize, shape.LastHiddenSize, shape.TransposedHeadWeight.Of(transposed));
+        for (int d = 0; d < shape.DenseCount; d++)
+            MatrixKernels.Transpose(shape.DenseWeight(d).Of(parameters), shape.DenseOutputSize(d), shape.DenseInputSize(d), shape.TransposedDenseWeight(d).Of(transposed));
     }
 }

@@ -34,10 +34,10 @@ public static class GruTrainer
         if (train.Count == 0) throw new TrainingException("the training set is empty");
         if (options.Patience is not null && (validation is null || validation.Count == 0))
             throw new TrainingException("--patience needs a validation set (--validation-fraction)");
-        var shape = new GruNetworkShape(options.Convention, train.InputSize, options.HiddenSizes, train.OutputSize);
+        var shape = ShapeFor(train, options);
         var random = new Random(options.Seed);
-        if (initial is not null && !SameShape(initial.Shape, shape))
-            throw new TrainingException($"the model to fine-tune ({Describe(initial.Shape)}) does not match the data and settings ({Describe(shape)})");
+        if (initial is not null && !initial.Shape.SameAs(shape))
+            throw new TrainingException($"the model to fine-tune ({initial.Shape}) does not match the data and settings ({shape})");
         var parameters = initial?.Clone() ?? GruParameters.Initialize(shape, random);
         using var run = new TrainingRun(shape, train, options, outputScale);
         return run.Fit(parameters, validation is { Count: > 0 } ? validation : null, random, onEpoch, cancellation);
@@ -105,11 +105,14 @@ public static class GruTrainer
     private static float[] Forward(GruParameters parameters, bool quantizationAware) =>
         quantizationAware ? FakeQuantization.Apply(parameters).Values : parameters.Values;
 
-    private static bool SameShape(GruNetworkShape a, GruNetworkShape b) =>
-        a.Convention == b.Convention && a.InputSize == b.InputSize && a.OutputSize == b.OutputSize && a.HiddenSizes.SequenceEqual(b.HiddenSizes);
-
-    private static string Describe(GruNetworkShape s) =>
-        $"{s.InputSize} → {string.Join(" → ", s.HiddenSizes)} → {s.OutputSize}, {(s.Convention == Model.GateConvention.ResetAfter ? "reset-after" : "reset-before")}";
+    /// <summary>The network <paramref name="options"/> describe for the data of <paramref name="train"/>.</summary>
+    public static GruNetworkShape ShapeFor(SequenceSet train, TrainingOptions options)
+    {
+        if (options.VocabularySize is not null && train.InputSize != 1)
+            throw new TrainingException($"--vocab: a token model reads one token id per step; the data has {train.InputSize} values per step");
+        return new GruNetworkShape(options.Convention, options.VocabularySize is null ? train.InputSize : options.EmbeddingSize, options.HiddenSizes, train.OutputSize,
+            options.DenseSizes, options.DenseActivationPerLayer(), options.VocabularySize);
+    }
 
     /// <summary>One training run: its shard buffers, worker threads and optimizer state.</summary>
     private sealed class TrainingRun : IDisposable

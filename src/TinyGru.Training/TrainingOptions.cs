@@ -8,6 +8,27 @@ public sealed record TrainingOptions
     /// <summary>Hidden size of each GRU layer, first to last.</summary>
     public IReadOnlyList<int> HiddenSizes { get; init; } = new[] { 32 };
 
+    /// <summary>Widths of the hidden dense layers between the last GRU layer and the head, first to last (none by default).</summary>
+    public IReadOnlyList<int> DenseSizes { get; init; } = Array.Empty<int>();
+
+    /// <summary>
+    /// Activation of the hidden dense layers: one entry for all of them, or one per layer (none, relu, tanh or sigmoid).
+    /// </summary>
+    public IReadOnlyList<HeadActivation> DenseActivations { get; init; } = new[] { HeadActivation.Relu };
+
+    /// <summary>
+    /// Token input: the number of token ids V (ids 0 … V−1; each step of the data is one id), or null when each step is
+    /// a vector of features.
+    /// </summary>
+    public int? VocabularySize { get; init; }
+
+    /// <summary>Token input: the embedding size E (the first GRU layer's input size).</summary>
+    public int EmbeddingSize { get; init; } = 16;
+
+    /// <summary>The activation of every hidden dense layer, <see cref="DenseActivations"/> expanded.</summary>
+    public IReadOnlyList<HeadActivation> DenseActivationPerLayer() =>
+        DenseActivations.Count == 1 ? Enumerable.Repeat(DenseActivations[0], DenseSizes.Count).ToArray() : DenseActivations;
+
     /// <summary>Gate convention of every layer.</summary>
     public GateConvention Convention { get; init; } = GateConvention.ResetAfter;
 
@@ -68,6 +89,18 @@ public sealed record TrainingOptions
         if (StepSize < 1) throw new TrainingException("--step-size: must be at least 1");
         if (!(Gamma > 0) || Gamma > 1) throw new TrainingException("--gamma: must be in (0, 1]");
         if (Patience is int p && p < 1) throw new TrainingException("--patience: must be at least 1");
+        if (DenseSizes.Any(d => d < 1 || d > ModelLimits.MaxDenseWidth))
+            throw new TrainingException($"--dense: every dense width must be from 1 to {ModelLimits.MaxDenseWidth}");
+        if (DenseSizes.Count + 1 > ModelLimits.MaxDenseLayers)
+            throw new TrainingException($"--dense: at most {ModelLimits.MaxDenseLayers - 1} hidden dense layers (the head is one more dense layer)");
+        if (DenseActivations.Count != 1 && DenseActivations.Count != DenseSizes.Count)
+            throw new TrainingException($"--dense-activation: give one activation, or one per --dense width ({DenseSizes.Count}); got {DenseActivations.Count}");
+        if (DenseActivations.Contains(HeadActivation.Softmax))
+            throw new TrainingException("--dense-activation: a hidden dense layer takes none, relu, tanh or sigmoid (the head's activation follows from the task)");
+        if (VocabularySize is int v && (v < 1 || v > ModelLimits.MaxVocabularySize))
+            throw new TrainingException($"--vocab: the number of token ids must be from 1 to {ModelLimits.MaxVocabularySize}");
+        if (EmbeddingSize < 1 || EmbeddingSize > ModelLimits.MaxInputSize)
+            throw new TrainingException($"--embedding: the embedding size must be from 1 to {ModelLimits.MaxInputSize}");
     }
 }
 

@@ -6,7 +6,8 @@ using TinyGru.Training;
 // the JIT, then --runs more times with the reference settings and seeds 1…runs; it prints every run and the medians.
 // Time is TrainingJob.Run only (data reading and evaluation excluded), as for the PyTorch reference. On Linux it
 // also prints the CPU pressure (PSI "some", % of time a task waited for a CPU): on a shared machine it says how
-// much of a second core was really there.
+// much of a second core was really there. --dense 32,16 [--dense-activation relu] adds hidden dense layers to the
+// reference model (issue 13: the MLP head against the plain one on the same seeds).
 int runs = 7;
 var tasks = new List<string>();
 bool qat = false, control = false, breakdown = false, ablation = false;
@@ -15,6 +16,8 @@ int? season = null;
 var variants = new List<int>();
 int? fineTuneEpochs = null;
 double? fineTuneLr = null;
+int[] dense = Array.Empty<int>();
+var denseActivation = TinyGru.Model.HeadActivation.Relu;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -27,6 +30,8 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--variants") variants.AddRange(args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)));
     else if (args[i] == "--finetune-epochs") fineTuneEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--finetune-lr") fineTuneLr = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--dense") dense = args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    else if (args[i] == "--dense-activation") denseActivation = Enum.Parse<TinyGru.Model.HeadActivation>(args[++i], ignoreCase: true);
     else tasks.Add(args[i]);
 }
 if (forecast is not null)
@@ -51,7 +56,8 @@ if (qat)
     return;
 }
 
-Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{CpuPressure()}");
+Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}{CpuPressure()}"
+    + (dense.Length == 0 ? "" : $"; hidden dense layers {string.Join(",", dense)} ({denseActivation.ToString().ToLowerInvariant()})"));
 foreach (var task in tasks)
 {
     var (file, spec, options) = task switch
@@ -65,7 +71,7 @@ foreach (var task in tasks)
     var metrics = new List<double>();
     for (int run = 0; run <= runs; run++)
     {
-        var o = options with { Seed = Math.Max(1, run) };
+        var o = options with { Seed = Math.Max(1, run), DenseSizes = dense, DenseActivations = new[] { denseActivation } };
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var result = job.Run(o);

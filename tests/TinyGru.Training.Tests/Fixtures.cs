@@ -17,6 +17,14 @@ internal static class Fixtures
         return new GruParameters(shape, values);
     }
 
+    /// <summary>A network of <paramref name="shape"/> with every parameter drawn from U(−scale, scale).</summary>
+    public static GruParameters RandomNetwork(Random random, GruNetworkShape shape, float scale = 0.5f)
+    {
+        var values = new float[shape.ParameterCount];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        return new GruParameters(shape, values);
+    }
+
     public static float[] RandomValues(Random random, int count, float scale = 1f)
     {
         var values = new float[count];

@@ -118,6 +118,12 @@ public sealed record DataSpec
     /// <summary>Seed of the random validation pick.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Sequences layout, token input: the number of token ids V. Each feature column then holds one token id per step
+    /// (a whole number from 0 to V − 1; one column per step); null for feature vectors.
+    /// </summary>
+    public int? Vocabulary { get; init; }
+
     /// <summary>Empty or non-numeric cells.</summary>
     public MissingPolicy Missing { get; init; } = MissingPolicy.Error;
 

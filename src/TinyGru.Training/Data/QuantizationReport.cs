@@ -33,10 +33,13 @@ public sealed record QuantizationReport
     /// </summary>
     public static QuantizationReport Run(GruModel model, ModelPrecision precision, SequenceExamples examples, IReadOnlyList<int> calibration, IReadOnlyList<int> evaluation, double inputHeadroom = 0)
     {
-        if (model.InputSize != examples.InputSize)
-            throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
+        if (model.StepInputSize != examples.InputSize)
+            throw new TrainingException(model.IsTokenInput
+                ? $"the model takes one token id per step; the data has {examples.InputSize} values per step ({string.Join(", ", examples.FeatureNames)})"
+                : $"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (calibration.Count == 0) throw new TrainingException("there are no calibration examples");
-        var range = CalibrationRange.Observe(model, Rows(examples, calibration, model.SeriesTransform)).WithHeadroom(inputHeadroom);
+        var rows = model.Embedding is { } embedding ? EmbeddingRows(embedding, Rows(examples, calibration)) : Rows(examples, calibration, model.SeriesTransform);
+        var range = CalibrationRange.Observe(model, rows).WithHeadroom(inputHeadroom);
         var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range);
         var before = ModelEvaluation.Of(model.WithoutQuantization(), examples, evaluation);
         var after = ModelEvaluation.Of(quantized, examples, evaluation);
@@ -56,6 +59,13 @@ public sealed record QuantizationReport
             MaxDeviation = max,
             MeanDeviation = before.Predictions.Length == 0 ? 0 : sum / before.Predictions.Length,
         };
+    }
+
+    /// <summary>What a token model's first GRU layer sees for each token id of <paramref name="ids"/> ([1] each): its embedding row [E].</summary>
+    private static IEnumerable<float[]> EmbeddingRows(TokenEmbedding embedding, IEnumerable<float[]> ids)
+    {
+        foreach (var id in ids)
+            yield return embedding.Table.AsSpan(embedding.RowOffset(embedding.TokenOf(id[0])), embedding.EmbeddingSize).ToArray();
     }
 
     /// <summary>

@@ -81,8 +81,12 @@ public sealed class SequenceExamples
     /// Reads examples. For classification, <paramref name="knownClasses"/> (a trained model's labels) fixes the class
     /// order and rejects other labels; otherwise the classes are the distinct labels, sorted numerically when all are numbers.
     /// </summary>
-    public static SequenceExamples Load(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses = null) =>
-        spec.Layout == DataLayout.Series ? LoadSeries(table, spec) : LoadSequences(table, spec, knownClasses);
+    public static SequenceExamples Load(CsvTable table, DataSpec spec, IReadOnlyList<string>? knownClasses = null)
+    {
+        if (spec.Vocabulary is not null && spec.Layout == DataLayout.Series)
+            throw new TrainingException($"{table.Source}: --vocab: token input is read from --layout sequences (one sequence of token ids per row)");
+        return spec.Layout == DataLayout.Series ? LoadSeries(table, spec) : LoadSequences(table, spec, knownClasses);
+    }
 
     /// <summary>
     /// The examples at <paramref name="indices"/> in the network's units: inputs normalized, real targets scaled to mean
@@ -161,6 +165,13 @@ public sealed class SequenceExamples
         if (steps < 1 || featureColumns.Length % steps != 0)
             throw new TrainingException($"{table.Source}: --steps {steps}: the {featureColumns.Length} feature columns do not split into {steps} steps of equal size");
         int inputs = featureColumns.Length / steps;
+        if (spec.Vocabulary is int vocabulary)
+        {
+            if (inputs != 1)
+                throw new TrainingException($"{table.Source}: --vocab: token input is one id per step, so one column per step; --steps {steps} makes {inputs} columns per step of the {featureColumns.Length} feature columns (leave --steps out).");
+            if (spec.Missing != MissingPolicy.Error)
+                throw new TrainingException($"{table.Source}: --vocab: token ids cannot be interpolated or dropped by --missing; every cell must be an id");
+        }
         var featureNames = featureColumns.Take(inputs).Select(c => table.Header[c]).ToArray(); // named after the first step's columns
 
         var inputValues = new List<float>(table.Rows.Count * featureColumns.Length);
@@ -184,6 +195,11 @@ public sealed class SequenceExamples
             bool dropped = false;
             for (int j = 0; j < featureColumns.Length && !dropped; j++)
             {
+                if (spec.Vocabulary is int v)
+                {
+                    values[j] = TokenId(table, row, featureColumns[j], v);
+                    continue;
+                }
                 if (CsvTable.TryNumber(cells[featureColumns[j]], out values[j])) continue;
                 if (spec.Missing == MissingPolicy.Error) throw NotANumber(table, row, featureColumns[j]);
                 if (spec.Missing == MissingPolicy.Drop) dropped = true;
@@ -303,6 +319,17 @@ public sealed class SequenceExamples
         }
         return new SequenceExamples(LearningTask.Forecast, window, featureColumns.Select(c => table.Header[c]).ToArray(),
             targetColumns.Select(c => table.Header[c]).ToArray(), x, y, null, last, lines, spec.EveryStep ? TargetTiming.EveryStep : TargetTiming.LastStep, seasonal);
+    }
+
+    /// <summary>A token id cell: a whole number from 0 to V − 1, or a one-line error naming file, line, column and V.</summary>
+    private static float TokenId(CsvTable table, int row, int column, int vocabulary)
+    {
+        string cell = table.Rows[row][column];
+        if (!CsvTable.TryNumber(cell, out float id) || id != MathF.Floor(id))
+            throw new TrainingException($"{table.Source}: {table.Where(row, column)}: '{CsvTable.Echo(cell)}' is not a token id; with --vocab {vocabulary} every input cell is a whole number from 0 to {vocabulary - 1}.");
+        if (id < 0 || id >= vocabulary)
+            throw new TrainingException($"{table.Source}: {table.Where(row, column)}: token id {CsvTable.Echo(cell)} is outside the vocabulary of {vocabulary} ids (--vocab {vocabulary}: expected 0 to {vocabulary - 1}).");
+        return id;
     }
 
     private static TrainingException NotANumber(CsvTable table, int row, int column)

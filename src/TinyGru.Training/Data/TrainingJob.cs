@@ -12,7 +12,7 @@ namespace TinyGru.Training;
 public sealed class TrainingJob
 {
     private TrainingJob(string source, DataSpec spec, SequenceExamples examples, SeriesTransform? transform, DataSplit split, Func<SequenceExamples, DataStatistics> statistics,
-        bool quantizationAware, GruModel? baseModel, double inputHeadroom)
+        bool quantizationAware, GruModel? baseModel, double inputHeadroom, bool int8WeightsOnly)
     {
         Source = source;
         Spec = spec;
@@ -22,7 +22,10 @@ public sealed class TrainingJob
         Split = split;
         Statistics = statistics(NetworkExamples);
         BaseModel = baseModel;
-        if (quantizationAware)
+        QuantizationAware = quantizationAware;
+        // Integer-only int8 does not take dense stacks or token embeddings (yet): their QAT is int8-weights QAT, whose
+        // inputs stay float. Token ids are never quantized anyway.
+        if (quantizationAware && !int8WeightsOnly)
             InputQuantizer = InputFakeQuantizer.Calibrate(Statistics.InputNormalization, examples.InputSize, TrainingRows(), inputHeadroom);
         Train = NetworkExamples.ToSequenceSet(split.Train, Statistics, InputQuantizer);
         Validation = split.Validation.Length == 0 ? null : NetworkExamples.ToSequenceSet(split.Validation, Statistics, InputQuantizer);
@@ -76,6 +79,12 @@ public sealed class TrainingJob
     /// </summary>
     public InputFakeQuantizer? InputQuantizer { get; }
 
+    /// <summary>
+    /// Quantization-aware training: the weights are fake-quantized to int8 (per row); the inputs too when
+    /// <see cref="InputQuantizer"/> is set (integer-only int8), not for dense stacks and token models (int8-weights).
+    /// </summary>
+    public bool QuantizationAware { get; }
+
     /// <summary>The calibration the trained model is quantized with (the training rows' range), for quantization-aware jobs.</summary>
     public CalibrationRange? Calibration => InputQuantizer?.Range;
 
@@ -86,14 +95,24 @@ public sealed class TrainingJob
     /// Reads, splits and normalizes the data of <paramref name="table"/>. With <paramref name="quantizationAware"/>,
     /// the inputs are also fake-quantized to int8 (<see cref="InputQuantizer"/>).
     /// </summary>
-    public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0)
+    /// <paramref name="denseStack"/>: the network has hidden dense layers (its QAT is int8-weights QAT, without int8 inputs).
+    public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0, bool denseStack = false)
     {
+        if (spec.Vocabulary is not null)
+        {
+            // Token ids are looked up, not scaled: a token model has no input normalization.
+            if (spec.Scale is not (InputScaling.Auto or InputScaling.None))
+                throw new TrainingException($"--scale {InputScalings.Name(spec.Scale)} does not apply to token input (--vocab): ids are looked up in the embedding, not scaled");
+            if (inputHeadroom > 0) throw new TrainingException("--input-headroom does not apply to token input (--vocab): token ids are not quantized");
+            spec = spec with { Scale = InputScaling.None };
+        }
         if (spec.Transform == SeriesTransformKind.Auto)
             throw new TrainingException("--transform auto is resolved by SeriesTransforms.Choose, which prepares one job per candidate");
         var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, SeriesTransforms.PrimingRows(spec.Transform, spec)));
         var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom,
+            denseStack || spec.Vocabulary is not null);
     }
 
     /// <summary>
@@ -106,13 +125,22 @@ public sealed class TrainingJob
         if (model.Head is null) throw new TrainingException("the model has no dense head; fine-tuning needs one (as tinygru train makes)");
         if (model.Precision != ModelPrecision.Float32)
             throw new TrainingException($"the model is {ModelPrecisions.Name(model.Precision)}; fine-tune the float32 model it was quantized from");
+        if (model.GateActivation != GateActivation.Sigmoid)
+            throw new TrainingException($"the model's gates are {Activations.Name(model.GateActivation)}; the trainer trains sigmoid gates");
+        if (model.Embedding is { } embedding)
+        {
+            if (spec.Vocabulary is int v && v != embedding.VocabularySize)
+                throw new TrainingException($"--vocab {v} differs from the model's vocabulary of {embedding.VocabularySize} ids");
+            spec = spec with { Vocabulary = embedding.VocabularySize };
+        }
+        else if (spec.Vocabulary is not null) throw new TrainingException("--vocab: the model takes feature vectors, not token ids");
         bool classes = spec.EffectiveTask == LearningTask.Classification;
         // The model's class order: its labels, or 0 … O−1 for a model without them (as eval reads it).
         IReadOnlyList<string>? known = !classes ? null
             : model.Metadata.ClassLabels.Count > 0 ? model.Metadata.ClassLabels
             : Enumerable.Range(0, model.OutputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var examples = SequenceExamples.Load(table, SeriesTransforms.LoadingSpec(spec, model), known);
-        if (model.InputSize != examples.InputSize)
+        if (model.StepInputSize != examples.InputSize)
             throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (model.OutputSize != examples.OutputSize)
             throw new TrainingException($"the model has {model.OutputSize} outputs; the data has {examples.OutputSize} ({string.Join(", ", examples.OutputNames)})");
@@ -120,7 +148,8 @@ public sealed class TrainingJob
         if (model.Head.Activation != activation)
             throw new TrainingException($"the model's head activation is {model.Head.Activation.ToString().ToLowerInvariant()}; a {examples.Task.ToString().ToLowerInvariant()} task trains a {activation.ToString().ToLowerInvariant()} head");
         var split = DataSplit.Of(examples, spec, table.Source);
-        return new TrainingJob(table.Source, spec, examples, model.SeriesTransform, split, _ => DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom);
+        return new TrainingJob(table.Source, spec, examples, model.SeriesTransform, split, _ => DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom,
+            model.HiddenDenseLayers.Count > 0 || model.Embedding is not null);
     }
 
     /// <summary>Every timestep of every training sequence [I] as the network sees it before normalization (changes for differenced features): the calibration rows.</summary>
@@ -151,8 +180,16 @@ public sealed class TrainingJob
     /// <summary>The options as this job runs them.</summary>
     public TrainingOptions Effective(TrainingOptions options)
     {
-        var o = options with { Loss = Loss, QuantizationAware = InputQuantizer is not null };
-        return BaseModel is null ? o : o with { HiddenSizes = BaseModel.Layers.Select(l => l.HiddenSize).ToArray(), Convention = BaseModel.Convention };
+        var o = options with { Loss = Loss, QuantizationAware = QuantizationAware, VocabularySize = Spec.Vocabulary };
+        return BaseModel is not { } m ? o : o with
+        {
+            HiddenSizes = m.Layers.Select(l => l.HiddenSize).ToArray(),
+            Convention = m.Convention,
+            DenseSizes = m.HiddenDenseLayers.Select(d => d.OutputSize).ToArray(),
+            DenseActivations = m.HiddenDenseLayers.Count == 0 ? new[] { HeadActivation.Relu } : m.HiddenDenseLayers.Select(d => d.Activation).ToArray(),
+            VocabularySize = m.Embedding?.VocabularySize,
+            EmbeddingSize = m.Embedding?.EmbeddingSize ?? o.EmbeddingSize,
+        };
     }
 
     /// <summary>
@@ -160,7 +197,7 @@ public sealed class TrainingJob
     /// to <paramref name="precision"/>. Its int8 weights are the fake-quantized weights of training.
     /// </summary>
     public GruModel Quantize(GruModel model, ModelPrecision precision = ModelPrecision.Int8) =>
-        ModelQuantizer.Quantize(model, precision, Calibration ?? CalibrationRange.Observe(model, TrainingRows()));
+        ModelQuantizer.Quantize(model, precision, precision != ModelPrecision.Int8 ? null : Calibration ?? CalibrationRange.Observe(model, TrainingRows()));
 
     /// <summary>
     /// The trained model with its normalization, task, class labels and provenance (data, settings, and the
@@ -195,8 +232,17 @@ public sealed class TrainingJob
             provenance["train.scale"] = InputScalings.Name(Statistics.Scaling);
             if (Statistics.ScalingReason is not null) provenance["train.scale_choice"] = "auto: " + Statistics.ScalingReason;
         }
+        if (o.DenseSizes.Count > 0) provenance["train.dense"] = string.Join(",", o.DenseSizes) + " (" + Activations.FormatList(o.DenseActivationPerLayer()) + ")";
+        if (o.VocabularySize is int vocabulary)
+        {
+            provenance["data.input"] = "token ids";
+            provenance["train.vocab"] = vocabulary.ToString(inv);
+            provenance["train.embedding"] = o.EmbeddingSize.ToString(inv);
+        }
         if (o.ClipNorm is double clip) provenance["train.clip_norm"] = clip.ToString("R", inv);
         if (BaseModel is not null) provenance["finetune.from"] = BaseModel.Metadata.Name ?? "(unnamed model)";
+        if (QuantizationAware && InputQuantizer is null)
+            provenance["train.qat"] = "int8 weights (per row; dense stack and embedding included), float inputs, straight-through estimator: for --precision int8-weights (integer-only int8 does not take dense stacks or token embeddings yet)";
         if (InputQuantizer is { } q)
         {
             // What quantization-aware training assumed: quantize with this range to get the model that was trained.
