@@ -799,26 +799,29 @@ public static class NetModelEmitter
                 foreach (var acc in new[] { rh, zh, "nh" }) w.Line($"var {Acc(acc, i, set)} = {f.Zero};");
         }
         string Weight(string offset) => int8 ? f.LoadInt8("wp", offset) : f.Load("wp", offset);
+        // Weights in locals, as in EmitPass (the multiply-add repeats its operands in each folded branch), declared once
+        // and reassigned per column, like the broadcast: a local per multiply-add crossed the JIT's 512-local limit
+        // for inlining, and the data getters below became calls.
+        w.Line($"{f.TypeName} bc{string.Concat(Enumerable.Range(0, vectors).Select(i => $", wr{i}, wz{i}, wn{i}"))};");
         void Column(string v, string offset, bool recurrent, int set)
         {
             string r = recurrent ? rh : "r", z = recurrent ? zh : "z";
             for (int i = 0; i < vectors; i++)
             {
-                // Weights in locals, as in EmitPass: the multiply-add repeats its operands in each folded branch.
-                w.Line($"var {v}r{i} = {Weight(Add(offset, i * width))};");
-                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd($"{v}r{i}", v, Acc(r, i, set))};");
-                w.Line($"var {v}z{i} = {Weight(Add(offset, hp + i * width))};");
-                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd($"{v}z{i}", v, Acc(z, i, set))};");
+                w.Line($"wr{i} = {Weight(Add(offset, i * width))};");
+                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd($"wr{i}", v, Acc(r, i, set))};");
+                w.Line($"wz{i} = {Weight(Add(offset, hp + i * width))};");
+                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd($"wz{i}", v, Acc(z, i, set))};");
                 string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
-                w.Line($"var {v}n{i} = {Weight(Add(offset, 2 * hp + i * width))};");
-                w.Line($"{n} = {f.MultiplyAdd($"{v}n{i}", v, n)};");
+                w.Line($"wn{i} = {Weight(Add(offset, 2 * hp + i * width))};");
+                w.Line($"{n} = {f.MultiplyAdd($"wn{i}", v, n)};");
             }
         }
         if (inputs <= RegisterLayerUnrollColumns)
             for (int c = 0; c < inputs; c++)
             {
-                w.Line($"var x{c} = {f.Broadcast(c == 0 ? "x" : $"{Unsafe}.Add(ref x, {c})")};");
-                Column("x" + c, I(c * rows), recurrent: false, set: 0);
+                w.Line($"bc = {f.Broadcast(c == 0 ? "x" : $"{Unsafe}.Add(ref x, {c})")};");
+                Column("bc", I(c * rows), recurrent: false, set: 0);
             }
         else
             using (w.Block($"for (int j = 0; j < {I(inputs)}; j++)"))
@@ -840,8 +843,8 @@ public static class NetModelEmitter
         // Registers hold 4·Hp/width ≤ 8 accumulators, so Hp ≤ 2·16 and every h column is unrolled.
         for (int c = 0; c < hidden; c++)
         {
-            w.Line($"var h{c} = {f.Broadcast(c == 0 ? "h" : $"{Unsafe}.Add(ref h, {c})")};");
-            Column("h" + c, I(first + c * rows), recurrent: true, set: c % sets);
+            w.Line($"bc = {f.Broadcast(c == 0 ? "h" : $"{Unsafe}.Add(ref h, {c})")};");
+            Column("bc", I(first + c * rows), recurrent: true, set: c % sets);
         }
         if (gate == GateActivation.Sigmoid)
         {
@@ -1021,15 +1024,16 @@ public static class NetModelEmitter
         int sets = Math.Max(1, Math.Min(columns, Math.Min(4, KernelPlanner.ChainsForFullRate / count)));
         string Acc(int a, int set) => set == 0 ? $"a{a}" : $"a{a}_{set}";
         string Column(string c) => c == "0" ? input : $"{Unsafe}.Add(ref {input}, {c})";
-        void Fmas(string v, int set, int columnOffset)
+        void Fmas(string v, int set, int columnOffset, bool declared)
         {
             for (int a = 0; a < count; a++)
             {
                 // The weight in a local: the multiply-add names its operands in each folded branch, and an int8 load
                 // repeated there tripled the IL until the JIT compiled the method with MinOpts (100× slower, measured).
                 string weight = int8 ? f.LoadInt8("wp", I(columnOffset * stride + a * width)) : f.Load("wp", I(columnOffset * stride + a * width));
-                w.Line($"var {v}w{a} = {weight};");
-                w.Line($"{Acc(a, set)} = {f.MultiplyAdd($"{v}w{a}", v, Acc(a, set))};");
+                string local = declared ? $"w{a}" : $"{v}w{a}";
+                w.Line(declared ? $"{local} = {weight};" : $"var {local} = {weight};");
+                w.Line($"{Acc(a, set)} = {f.MultiplyAdd(local, v, Acc(a, set))};");
             }
         }
         w.Line($"// rows {row}.. +{count * width}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
@@ -1043,10 +1047,14 @@ public static class NetModelEmitter
         }
         if (unrolledColumns)
         {
+            // One broadcast and one weight local per accumulator, reassigned per column: the JIT inlines nothing into a
+            // method with 512 or more locals, and a local per multiply-add (plus the JIT's temporaries) crossed that in
+            // small's 512-bit layer, leaving the weight getters and GetReference as 8 calls per step.
+            w.Line($"{f.TypeName} v{string.Concat(Enumerable.Range(0, count).Select(a => $", w{a}"))};");
             for (int c = 0; c < columns; c++)
             {
-                w.Line($"var v{c} = {f.Broadcast(Column(I(c)))};");
-                Fmas("v" + c, c % sets, c);
+                w.Line($"v = {f.Broadcast(Column(I(c)))};");
+                Fmas("v", c % sets, c, declared: true);
             }
         }
         else
@@ -1057,14 +1065,14 @@ public static class NetModelEmitter
                 for (int set = 0; set < sets; set++)
                 {
                     w.Line($"var v{set} = {f.Broadcast(Column(set == 0 ? "j" : $"j + {I(set)}"))};");
-                    Fmas("v" + set, set, set);
+                    Fmas("v" + set, set, set, declared: false);
                 }
                 w.Line($"wp = ref {Unsafe}.Add(ref wp, {I(sets * stride)});");
             }
             for (int c = looped; c < columns; c++)
             {
                 w.Line($"var rest{c - looped} = {f.Broadcast(Column(I(c)))};");
-                Fmas("rest" + (c - looped), c - looped, c - looped);
+                Fmas("rest" + (c - looped), c - looped, c - looped, declared: false);
             }
         }
         for (int a = 0; a < count; a++)
