@@ -59,6 +59,8 @@ internal static class NetInt8Emitter
     {
         NetSeriesTransformEmitter.Check(model, options.SourceName);
         var fp = FixedPointGruModel.Create(model);
+        if (ModelFeatures.Extended(model) is { } pending) // TEMPORARY (issue 13, stage 2)
+            throw new ModelFormatException(options.SourceName, "precision", $"integer-only int8 code for a model with {pending} is not emitted yet");
         bool after = model.Convention == GateConvention.ResetAfter;
         var layers = fp.Layers.Select(l => new Layer
         {

@@ -120,6 +120,8 @@ public static class NanoFrameworkEmitter
             _ => Kind.Float,
         };
         var fp = kind == Kind.Int8 ? FixedPointGruModel.Create(model) : null;
+        if (fp is not null && ModelFeatures.Extended(model) is { } pending) // TEMPORARY (issue 13, stage 3)
+            throw new ModelFormatException(options.SourceName, "precision", $"nanoFramework integer-only int8 code for a model with {pending} is not emitted yet");
 
         if (options.Weights != NanoWeightPlacement.Auto)
         {

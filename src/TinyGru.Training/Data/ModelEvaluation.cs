@@ -48,8 +48,8 @@ public sealed record ModelEvaluation
     /// <summary>Runs <paramref name="model"/> over the examples at <paramref name="indices"/>.</summary>
     public static ModelEvaluation Of(GruModel model, SequenceExamples examples, IReadOnlyList<int> indices)
     {
-        if (model.InputSize != examples.InputSize)
-            throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
+        if (model.StepInputSize != examples.InputSize)
+            throw new TrainingException($"the model takes {model.StepInputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (model.OutputSize != examples.OutputSize)
             throw new TrainingException($"the model has {model.OutputSize} outputs; the data has {examples.OutputSize} targets ({string.Join(", ", examples.OutputNames)})");
         if (indices.Count == 0) throw new TrainingException("there are no examples to evaluate");

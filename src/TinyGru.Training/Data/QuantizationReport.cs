@@ -33,10 +33,13 @@ public sealed record QuantizationReport
     /// </summary>
     public static QuantizationReport Run(GruModel model, ModelPrecision precision, SequenceExamples examples, IReadOnlyList<int> calibration, IReadOnlyList<int> evaluation, double inputHeadroom = 0)
     {
-        if (model.InputSize != examples.InputSize)
-            throw new TrainingException($"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
+        if (model.StepInputSize != examples.InputSize)
+            throw new TrainingException($"the model takes {model.StepInputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (calibration.Count == 0) throw new TrainingException("there are no calibration examples");
-        var range = CalibrationRange.Observe(model, Rows(examples, calibration, model.SeriesTransform)).WithHeadroom(inputHeadroom);
+        // A token model's int8 input is its embedding table (one scale, zero point 0): there is no input range to observe.
+        var range = model.IsTokenInput
+            ? new CalibrationRange(0, 0, Rows(examples, calibration).LongCount())
+            : CalibrationRange.Observe(model, Rows(examples, calibration, model.SeriesTransform)).WithHeadroom(inputHeadroom);
         var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range);
         var before = ModelEvaluation.Of(model.WithoutQuantization(), examples, evaluation);
         var after = ModelEvaluation.Of(quantized, examples, evaluation);
