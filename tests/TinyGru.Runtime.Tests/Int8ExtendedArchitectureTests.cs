@@ -188,4 +188,61 @@ public class Int8ExtendedArchitectureTests(ITestOutputHelper output)
         var e = Assert.Throws<ModelFormatException>(() => ModelQuantizer.Quantize(m, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1)));
         Assert.Contains("input width 600 is more than the 512", e.Message);
     }
+
+    // Worst case of the dense stack (docs/quantization.md): a saturated H = 512 state into a relu layer 512 → 512 whose
+    // rows are all +w or all −w, so each accumulator is ±512·127·32767 and the relu/none outputs reach their weight
+    // bound; then a none layer 512 → 512 and the head over those near-32767 outputs. Long arithmetic checks every
+    // intermediate fits int32 and gives the engine's logits.
+    [Theory]
+    [InlineData(HeadActivation.Relu)]
+    [InlineData(HeadActivation.None)]
+    public void WorstCaseDenseAccumulatorsDoNotOverflow(HeadActivation first)
+    {
+        const int h = FixedPoint.MaxHiddenSize;
+        float big = 0.05f * 127;
+        var layer = new GruLayerSpec(2, h, Enumerable.Repeat(big, 3 * h * 2).ToArray(),
+            Enumerable.Range(0, 3 * h * h).Select(k => (k / h >= 2 * h ? 1f : -1f) * big).ToArray(), new float[3 * h], new float[3 * h]);
+        float[] Rows(int rows, int cols, float w) => Enumerable.Range(0, rows * cols).Select(k => (k / cols) % 2 == 0 ? w : -w).ToArray();
+        var d0 = new DenseHeadSpec(h, h, Rows(h, h, 0.01f), new float[h], first);
+        var d1 = new DenseHeadSpec(h, h, Rows(h, h, 0.003f), new float[h], HeadActivation.None);
+        var head = new DenseHeadSpec(h, 4, Rows(4, h, 0.0004f), new float[4], HeadActivation.None);
+        var model = new GruModel(GateConvention.ResetAfter, new[] { layer }, head, hiddenDenseLayers: new[] { d0, d1 });
+        var q = ModelQuantizer.Quantize(model, ModelPrecision.Int8, new CalibrationRange(-1, 1, 1));
+        var fp = FixedPointGruModel.Create(q);
+        var engine = new Int8ReferenceEngine(q);
+        var x = new float[2];
+        var y = new float[4];
+        long maxAcc = 0, maxOut = 0;
+        for (int t = 0; t < 8; t++)
+        {
+            Array.Fill(x, t % 4 < 2 ? 1000f : -1000f);
+            engine.Step(x, y);
+            long[] v = engine.HiddenState(0).ToArray().Select(e => (long)e).ToArray();
+            foreach (var d in fp.Dense)
+            {
+                var next = new long[d.OutputSize];
+                for (int o = 0; o < d.OutputSize; o++)
+                {
+                    long acc = 0;
+                    for (int j = 0; j < d.InputSize; j++) acc += d.Weights[o * d.InputSize + j] * v[j];
+                    Assert.InRange(acc, int.MinValue, int.MaxValue);
+                    maxAcc = Math.Max(maxAcc, Math.Abs(acc));
+                    long pre = FixedPoint.Requantize((int)acc, d.Requantization[o]) + (long)d.Bias[o];
+                    Assert.InRange(pre, -32767 - 16, 32767 + 16);   // within a few units of the bound: saturation is only a guard
+                    next[o] = FixedPoint.DenseOutput((int)pre, d.Activation == HeadActivation.Relu);
+                    maxOut = Math.Max(maxOut, Math.Abs(next[o]));
+                }
+                v = next;
+            }
+            for (int o = 0; o < 4; o++)
+            {
+                long acc = 0;
+                for (int j = 0; j < h; j++) acc += fp.HeadWeights![o * h + j] * v[j];
+                Assert.InRange(acc, int.MinValue, int.MaxValue);
+                Assert.Equal(FixedPoint.Requantize((int)acc, fp.HeadRequantization![o]) + fp.HeadBias![o], engine.Logits[o]);
+            }
+        }
+        Assert.True(maxAcc >= 500L * 127 * 32700, $"the test must reach the bound; max |acc| = {maxAcc}");
+        Assert.True(maxOut >= 32000, $"the relu/none outputs should reach their bound; max = {maxOut}");
+    }
 }
