@@ -89,8 +89,12 @@ internal static class QuantizeCommand
         void Line(string key, string value) => sb.Append(key.PadRight(13)).Append(value).Append('\n');
         Line("model", $"{modelPath}: {TrainingConsole.Architecture(q)}");
         Line("precision", ModelPrecisions.Name(q.Precision) + (q.Precision == ModelPrecision.Int8 ? " (integer-only)" : " (int8 weights, float arithmetic)"));
-        Line("calibration", $"{r.Calibration.Rows} input rows, normalized range [{r.Calibration.Min.ToString("G4", inv)}, {r.Calibration.Max.ToString("G4", inv)}]"
-            + (q.Quantization?.Input is { } input ? $" → int8 scale {input.Scale.ToString("G4", inv)}, zero point {input.ZeroPoint}" : ""));
+        if (q.IsTokenInput)
+            Line("calibration", $"{r.Calibration.Rows} input rows; token model: the embedding table is the input"
+                + (q.Quantization?.Input is { } table ? $" (int8 with one scale {table.Scale.ToString("G4", inv)}, zero point 0)" : ""));
+        else
+            Line("calibration", $"{r.Calibration.Rows} input rows, normalized range [{r.Calibration.Min.ToString("G4", inv)}, {r.Calibration.Max.ToString("G4", inv)}]"
+                + (q.Quantization?.Input is { } input ? $" → int8 scale {input.Scale.ToString("G4", inv)}, zero point {input.ZeroPoint}" : ""));
         Line("evaluated on", part);
         Line("float32", Metric(r.Float));
         Line(ModelPrecisions.Name(q.Precision), Metric(r.Result) + Change(r));

@@ -517,6 +517,14 @@ public static class NetModelEmitter
             w.Line();
         }
 
+        EmitTokenHelpers(w);
+
+        NetModelEmitter.EmitLengthMismatchThrow(w);
+    }
+
+    /// <summary>TokenOf (a float id → int, whole numbers 0 … V − 1 only) and the two out-of-line throws naming the id and V (shared with the int8 emitter).</summary>
+    internal static void EmitTokenHelpers(IndentedWriter w)
+    {
         w.Line("/// <summary>The token id a step's float input stands for: a whole number 0 … VocabularySize − 1, else ArgumentOutOfRangeException.</summary>");
         using (w.Block("private static int TokenOf(float value)"))
         {
@@ -534,8 +542,6 @@ public static class NetModelEmitter
         w.Line("private static void ThrowTokenNotWhole(float value) =>");
         w.Line("    throw new global::System.ArgumentOutOfRangeException(\"input\", value, $\"token id {value.ToString(\"R\", global::System.Globalization.CultureInfo.InvariantCulture)} is not a whole number from 0 to {VocabularySize - 1} (vocabulary of {VocabularySize} ids)\");");
         w.Line();
-
-        NetModelEmitter.EmitLengthMismatchThrow(w);
     }
 
     /// <summary>

@@ -163,16 +163,4 @@ public static class ModelFeatures
         if (model.GateActivation != GateActivation.Sigmoid) parts.Add($"{Activations.Name(model.GateActivation)} gates");
         return parts.Count == 0 ? null : string.Join(", ", parts);
     }
-
-    /// <summary>
-    /// A one-line list of the features of <paramref name="model"/> that the code emitters do not support in
-    /// <paramref name="precision"/>, or null when there are none: the float32 and int8-weights emitters support every
-    /// feature; integer-only int8 none of the version-3 ones (see <see cref="Extended"/>). ModelValidator refuses such
-    /// a quantized model and ModelQuantizer refuses to make one, so every model that loads can be generated.
-    /// </summary>
-    public static string? BeyondEmitters(GruModel model, ModelPrecision precision)
-    {
-        if (model is null) throw new ArgumentNullException(nameof(model));
-        return precision == ModelPrecision.Int8 ? Extended(model) : null;
-    }
 }

@@ -57,7 +57,7 @@ public sealed class ModelFootprint
     /// <summary>Computes the footprint of <paramref name="model"/>.</summary>
     public static ModelFootprint Of(GruModel model)
     {
-        long values = 0, rows = 0, layerBiases = 0, nBiases = 0, scratch = 0;
+        long values = 0, rows = 0, layerBiases = 0, nBiases = 0, scratch = 0, embeddingRows = 0;
         foreach (var l in model.Layers)
         {
             long r = 3L * l.HiddenSize;
@@ -70,7 +70,7 @@ public sealed class ModelFootprint
         if (model.Embedding is { } embedding)
         {
             values += embedding.ParameterCount;             // the table, one scale per row when int8
-            rows += embedding.VocabularySize;
+            embeddingRows = embedding.VocabularySize;
         }
         long headValues = 0, headRows = 0;
         foreach (var dense in model.DenseLayers)
@@ -89,14 +89,15 @@ public sealed class ModelFootprint
         var f32 = new PrecisionFootprint(ModelPrecision.Float32,
             4 * (values + layerBiases + headValues + headRows) + normalization,
             4 * (state + scratch + model.OutputSize) + transformState);
-        long int8Weights = values + headValues + 4 * (rows + headRows) + 4 * (layerBiases + headRows);
+        long int8Weights = values + headValues + 4 * (rows + embeddingRows + headRows) + 4 * (layerBiases + headRows);
         var w8 = new PrecisionFootprint(ModelPrecision.Int8Weights, int8Weights + normalization,
             4 * (state + scratch + model.OutputSize) + transformState);
         // Integer-only: one packed int32 requantization (pre-shift, multiplier, shift) per row; int32 Q.12 biases
-        // (r and z combined, n split for the reset product); input mean and multiplier always; Q0.15 state as int16.
+        // (r and z combined, n split for the reset product); input mean and multiplier (a token model's embedding has one
+        // scale instead, folded into the requantization); Q0.15 state as int16.
         var i8 = new PrecisionFootprint(ModelPrecision.Int8,
             values + headValues + 4 * (rows + headRows) + 4 * (layerBiases / 2 + nBiases + headRows)
-                + 4L * 2 * model.InputSize + 4L * 2 * (model.OutputScaling is null ? 0 : model.OutputSize) + TableBytes,
+                + (model.IsTokenInput ? 0 : 4L * 2 * model.InputSize) + 4L * 2 * (model.OutputScaling is null ? 0 : model.OutputSize) + TableBytes,
             2 * state + 4 * (scratch + model.InputSize + model.OutputSize) + transformState);
         return new ModelFootprint(model.ParameterCount * 4, int8Weights, state * 4, new[] { f32, w8, i8 });
     }

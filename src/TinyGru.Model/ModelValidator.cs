@@ -122,8 +122,6 @@ public static class ModelValidator
 
         if (model.Quantization is { } quantization)
         {
-            if (ModelFeatures.BeyondEmitters(model, quantization.Precision) is { } features)
-                throw Fail("precision", $"integer-only int8 models with {features} are not supported yet; use int8-weights or float32");
             ValidateQuantization(model, quantization);
         }
 
@@ -174,6 +172,15 @@ public static class ModelValidator
             throw Fail(TensorNames.HeadWeight, model.Head is null ? "a quantized head weight without a head" : "the head weight is not quantized");
         if (model.Head is { } head)
             CheckQuantized(TensorNames.HeadWeight, q.Head!, head.Weight, head.OutputSize, head.InputSize);
+        if (q.Precision == ModelPrecision.Int8)
+        {
+            // Every dense accumulator sums int8 weights times int16-range inputs (Q0.15, or a relu/none layer's output).
+            var dense = model.DenseLayers;
+            for (int d = 0; d < dense.Count; d++)
+                if (dense[d].InputSize > FixedPoint.MaxHiddenSize)
+                    throw Fail(d < model.HiddenDenseLayers.Count ? TensorNames.DenseWeight(d) : TensorNames.HeadWeight,
+                        $"input width {dense[d].InputSize} is more than the {FixedPoint.MaxHiddenSize} the integer-only int8 scheme supports (its int32 accumulators are bounded by width·127·32767 < 2^31); use int8-weights");
+        }
 
         if (q.Precision == ModelPrecision.Int8)
         {

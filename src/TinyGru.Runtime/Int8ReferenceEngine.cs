@@ -6,7 +6,7 @@ namespace TinyGru.Runtime;
 /// <summary>
 /// Runs an integer-only <see cref="ModelPrecision.Int8"/> model exactly as docs/quantization.md specifies: the oracle
 /// that generated int8 code must match bit for bit. Plain loops over <see cref="FixedPointGruModel"/>; only the
-/// input quantization and the output de-quantization touch floating point. <see cref="Step"/> allocates nothing.
+/// input quantization and the output de-quantization touch floating point. <see cref="Step(ReadOnlySpan{float}, Span{float})"/> allocates nothing.
 /// </summary>
 public sealed class Int8ReferenceEngine : IGruModel
 {
@@ -20,6 +20,7 @@ public sealed class Int8ReferenceEngine : IGruModel
     private readonly int[] _r;      // reset gate [H_max], Q0.15 (reset-before: r ⊙ h)
     private readonly int[] _z;      // update gate [H_max], Q0.15
     private readonly int[] _logits; // head output [O], Q.12
+    private readonly int[][] _dense; // per hidden dense layer: its output [width], Q0.15 or the layer's own int16-range unit
 
     /// <summary>Creates an engine in the zero state; throws <see cref="ModelFormatException"/> for a model that is not int8.</summary>
     public Int8ReferenceEngine(GruModel model)
@@ -36,10 +37,11 @@ public sealed class Int8ReferenceEngine : IGruModel
         _r = new int[maxH];
         _z = new int[maxH];
         _logits = new int[model.OutputSize];
+        _dense = _fp.Dense.Select(d => new int[d.OutputSize]).ToArray();
     }
 
-    /// <summary>Input size I.</summary>
-    public int InputSize => _model.InputSize;
+    /// <summary>Values per step: I, or 1 (the token id as a float) for a token model.</summary>
+    public int InputSize => _model.StepInputSize;
 
     /// <summary>Output size O.</summary>
     public int OutputSize => _model.OutputSize;
@@ -64,21 +66,48 @@ public sealed class Int8ReferenceEngine : IGruModel
         SeriesState?.Reset();
     }
 
-    /// <summary>Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O].</summary>
+    /// <summary>
+    /// Advances one timestep: <paramref name="input"/> [I] in the user's units → <paramref name="output"/> [O]. For a token
+    /// model the input is one value, the token id (a whole number 0 … V−1, else <see cref="ArgumentOutOfRangeException"/>).
+    /// </summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
         if (input.Length != InputSize || output.Length != OutputSize)
             throw new ArgumentException($"expected input of length {InputSize} and output of length {OutputSize}, got {input.Length} and {output.Length}");
+        if (_model.Embedding is { } embedding)
+        {
+            Step(embedding.TokenOf(input[0]), output);
+            return;
+        }
         StepToLogits(input);
         WriteOutput(output);
         SeriesState?.AddBack(input, output);                                               // residual, in float
+    }
+
+    /// <summary>
+    /// Advances one timestep of a token model: layer 0's int8 input is row <paramref name="token"/> of the int8 embedding.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the id and V when it is outside 0 … V−1.
+    /// </summary>
+    public void Step(int token, Span<float> output)
+    {
+        var embedding = _model.Embedding ?? throw new InvalidOperationException("this model takes feature vectors, not token ids; call Step(ReadOnlySpan<float>, Span<float>)");
+        if (output.Length != OutputSize)
+            throw new ArgumentException($"expected output of length {OutputSize}, got {output.Length}");
+        LoadToken(embedding, token);
+        StepFromInput();
+        WriteOutput(output);
     }
 
     /// <summary>Advances one timestep and returns the index of the largest output, compared in integers.</summary>
     public int Classify(ReadOnlySpan<float> input)
     {
         if (input.Length != InputSize) throw new ArgumentException($"expected input of length {InputSize}, got {input.Length}");
-        StepToLogits(input);
+        if (_model.Embedding is { } embedding)
+        {
+            LoadToken(embedding, embedding.TokenOf(input[0]));
+            StepFromInput();
+        }
+        else StepToLogits(input);
         int best = 0;
         for (int o = 1; o < _logits.Length; o++)
             if (_logits[o] > _logits[best]) best = o;
@@ -106,12 +135,31 @@ public sealed class Int8ReferenceEngine : IGruModel
         // xq = clamp(round((x − mean) · 1/(std·s_x)) + zp, −128, 127); the layer sees xq − zp
         for (int i = 0; i < _x.Length; i++)
             _x[i] = FixedPoint.QuantizeInput((input[i] - _fp.InputMean[i]) * _fp.InputMultiplier[i], _fp.InputZeroPoint) - _fp.InputZeroPoint;
+        StepFromInput();
+    }
 
+    // x = E_q[t]: the int8 row with the table's one scale and zero point 0
+    private void LoadToken(TokenEmbedding embedding, int token)
+    {
+        int offset = embedding.RowOffset(token);                                           // throws for an id outside 0 … V−1
+        var table = _fp.EmbeddingTable!;
+        for (int i = 0; i < _x.Length; i++) _x[i] = table[offset + i];
+    }
+
+    private void StepFromInput()
+    {
         ReadOnlySpan<int> layerInput = _x;
         for (int k = 0; k < _h.Length; k++)
         {
             StepLayer(_fp.Layers[k], layerInput, _h[k]);
             layerInput = _h[k];
+        }
+
+        // Hidden dense layers: x_{d+1} = act_d(W_d·x_d + b_d)   (|acc| ≤ width·127·32767)
+        for (int d = 0; d < _dense.Length; d++)
+        {
+            DenseLayer(_fp.Dense[d], layerInput, _dense[d]);
+            layerInput = _dense[d];
         }
 
         if (_fp.HeadWeights is not { } w)
@@ -147,8 +195,8 @@ public sealed class Int8ReferenceEngine : IGruModel
 
         for (int j = 0; j < hs; j++)
         {
-            _r[j] = FixedPoint.Sigmoid(_px[j] + _ph[j] + layer.GateBias[j]);                // r = σ(Wr·x + Ur·h + br)
-            _z[j] = FixedPoint.Sigmoid(_px[hs + j] + _ph[hs + j] + layer.GateBias[hs + j]); // z = σ(Wz·x + Uz·h + bz)
+            _r[j] = _fp.Gate(_px[j] + _ph[j] + layer.GateBias[j]);                // r = σ(Wr·x + Ur·h + br)  (σ or hard sigmoid)
+            _z[j] = _fp.Gate(_px[hs + j] + _ph[hs + j] + layer.GateBias[hs + j]); // z = σ(Wz·x + Uz·h + bz)
         }
         if (!after)
         {
@@ -164,6 +212,24 @@ public sealed class Int8ReferenceEngine : IGruModel
                 : _ph[2 * hs + j];                                                                                                       // n = tanh(Wn·x + Un·(r ⊙ h) + bn)
             int n = FixedPoint.Tanh(pre);
             h[j] = n + FixedPoint.MultiplyQ15(_z[j], h[j] - n);                           // h' = n + z ⊙ (h − n)
+        }
+    }
+
+    private static void DenseLayer(FixedPointDenseLayer layer, ReadOnlySpan<int> x, int[] y)
+    {
+        int cols = layer.InputSize;
+        for (int o = 0; o < y.Length; o++)
+        {
+            int acc = 0;
+            for (int j = 0; j < cols; j++) acc += layer.Weights[o * cols + j] * x[j];
+            int pre = FixedPoint.Requantize(acc, layer.Requantization[o]) + layer.Bias[o];
+            y[o] = layer.Activation switch
+            {
+                HeadActivation.Tanh => FixedPoint.Tanh(pre),                                         // Q.12 → Q0.15
+                HeadActivation.Sigmoid => FixedPoint.Sigmoid(pre),
+                HeadActivation.Relu => FixedPoint.DenseOutput(pre, relu: true),                     // output units, 0 … 32767
+                _ => FixedPoint.DenseOutput(pre, relu: false),                                       // output units, ±32767
+            };
         }
     }
 
@@ -196,6 +262,9 @@ public sealed class Int8ReferenceEngine : IGruModel
                     break;
                 case HeadActivation.Tanh:
                     for (int i = 0; i < o; i++) output[i] = FixedPoint.Tanh(_logits[i]) * (1f / 32768);
+                    break;
+                case HeadActivation.Relu:
+                    for (int i = 0; i < o; i++) output[i] = (_logits[i] > 0 ? _logits[i] : 0) * (1f / FixedPoint.OneQ12);
                     break;
                 default:
                     for (int i = 0; i < o; i++) output[i] = _logits[i] * (1f / FixedPoint.OneQ12);

@@ -165,6 +165,30 @@ internal static class GeneratedCodeCases
     }
 
     /// <summary>
+    /// Integer-only int8 of the grown description (issue 13, ≤ 6 cases so the ARM64 lane stays short): three fixtures
+    /// (dense stack with a relu layer, token model, Keras 2 hard sigmoid; calibrated on their inputs) and three shapes
+    /// (a tanh/sigmoid/none stack with Keras 2 gates reset-before, a token model with a relu layer, Keras 3 gates with a
+    /// relu layer and softmax), their sequences as for int8-weights.
+    /// </summary>
+    public static IEnumerable<GeneratedCodeCase> Int8ExtendedCases()
+    {
+        foreach (var (name, file) in new[] { ExtendedFixtures[0], ExtendedFixtures[2], ExtendedFixtures[4] })
+        {
+            var (model, fixture) = FloatFixture(name, file);
+            var q = model.IsTokenInput ? ModelQuantizer.Quantize(model, ModelPrecision.Int8)
+                : ModelQuantizer.Quantize(model, ModelPrecision.Int8, CalibrationRange.Observe(model, Rows(fixture.X, fixture.InputSize)));
+            var seq = Enumerable.Repeat(fixture.X, 100 / fixture.Steps + 1).SelectMany(x => x).ToArray();
+            yield return new GeneratedCodeCase("int8_fixture_" + name, GeneratedCodeKind.Int8, q, seq);
+        }
+        foreach (int i in new[] { 1, 7, 0 })
+        {
+            var (model, seq) = ExtendedSweep(i, int8Weights: true);
+            var q = ModelQuantizer.Quantize(model.WithoutQuantization(), ModelPrecision.Int8, new CalibrationRange(-2, 2, 1));
+            yield return new GeneratedCodeCase("int8_" + ExtendedShapes[i].Name, GeneratedCodeKind.Int8, q, seq);
+        }
+    }
+
+    /// <summary>
     /// Series transforms (issue 16) on 3 inputs → 2 outputs: plain differencing with a residual output, seasonal (m = 4,
     /// residual delay 1) with two residual outputs, only feature 1 differenced, and a residual forecast on levels (no state).
     /// </summary>
@@ -355,5 +379,7 @@ internal static class GeneratedCodeCases
             string prefix = kind switch { GeneratedCodeKind.Float => "float", GeneratedCodeKind.Int8Weights => "int8w", _ => "int8" };
             yield return new GeneratedCodeCase($"{prefix}_transform_{Transforms[index].Name}", kind, model, seq);
         }
+        // Integer-only int8 of the grown description (issue 13), appended likewise.
+        foreach (var c in Int8ExtendedCases()) yield return c;
     }
 }

@@ -38,4 +38,29 @@ internal static class RandomModels
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "0 plain, 1 no head, 2 normalization and output scaling"),
         };
     }
+
+    /// <summary>
+    /// <paramref name="model"/> (its GRU layers, convention and head output size/activation) with hidden dense layers of
+    /// <paramref name="widths"/> and <paramref name="activations"/> before a new head, <paramref name="gates"/> as the gate
+    /// activation and, when <paramref name="vocabulary"/> &gt; 0, a token embedding [vocabulary, I] (weights uniform in ±scale,
+    /// the embedding in ±1). Normalization is dropped for token models.
+    /// </summary>
+    public static GruModel Extended(GruModel model, Random rng, int[] widths, HeadActivation[] activations, GateActivation gates,
+        int vocabulary = 0, HeadActivation? headActivation = null, float scale = 0.5f)
+    {
+        float[] R(int n, float s) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * s).ToArray();
+        var hidden = new List<DenseHeadSpec>();
+        int input = model.LastHiddenSize;
+        for (int d = 0; d < widths.Length; d++)
+        {
+            hidden.Add(new DenseHeadSpec(input, widths[d], R(widths[d] * input, scale), R(widths[d], scale), activations[d]));
+            input = widths[d];
+        }
+        var oldHead = model.Head;
+        int outputs = oldHead?.OutputSize ?? 3;
+        var head = new DenseHeadSpec(input, outputs, R(outputs * input, scale), R(outputs, scale), headActivation ?? oldHead?.Activation ?? HeadActivation.None);
+        var embedding = vocabulary > 0 ? new TokenEmbedding(vocabulary, model.InputSize, R(vocabulary * model.InputSize, 1f)) : null;
+        return new GruModel(model.Convention, model.Layers, head, embedding is null ? model.InputNormalization : null, model.OutputScaling, model.Metadata,
+            null, hidden, embedding, gates);
+    }
 }

@@ -111,7 +111,7 @@ foreach (var c in GeneratedCodeCases.Shard(shard.Index, shard.Count).Where(c => 
     registry.AppendLine($"        new {ns}.Runner(),");
     if (c.Kind == GeneratedCodeKind.Int8)
     {
-        var outputs = new float[c.Sequence.Length / c.Model.InputSize * c.Model.OutputSize];
+        var outputs = new float[c.Sequence.Length / c.Model.StepInputSize * c.Model.OutputSize];
         new Int8ReferenceEngine(c.Model).Run(c.Sequence, outputs);
         x64Digests.Add($"{c.Name} 128 {GeneratedCodeCases.Digest(outputs)}");
     }

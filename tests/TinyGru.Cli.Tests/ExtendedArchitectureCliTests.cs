@@ -170,7 +170,7 @@ public class ExtendedArchitectureCliTests
     [InlineData("keras_reset_after.keras", "reset-after")]
     public void GenerateWritesCodeForTheGrownModels(string model, string expected)
     {
-        // float32 and int8-weights code of dense stacks, token models and hard-sigmoid gates (integer-only int8 stays refused).
+        // float32 code of dense stacks, token models and hard-sigmoid gates.
         using var dir = new TempFolder();
         string output = dir.File("M.cs");
         var run = CliRun.Of("generate", CliRun.Fixture(model), "-o", output);
@@ -192,13 +192,35 @@ public class ExtendedArchitectureCliTests
         Assert.Contains(expected, File.ReadAllText(output));
     }
 
-    [Fact]
-    public void IntegerOnlyQuantizeRefusesTheNewPartsForNow()
+    [Theory]
+    [InlineData("gru_mlp_head", "gru_mlp_head.onnx", "Dense layer 0")]
+    [InlineData("gru_mlp_softmax", "gru_mlp_softmax.onnx", "Dense layer 0")]
+    [InlineData("gru_embedding", "gru_embedding.onnx", "public void Step(int token, global::System.Span<float> output)")]
+    [InlineData("keras_gru_hard_sigmoid", "keras_gru_hard_sigmoid/model.json", "HardSigmoid(")]
+    public void QuantizeAndGenerateIntegerOnlyInt8OfTheGrownModels(string fixture, string model, string expected)
     {
-        var m = ModelLoader.Load(CliRun.Fixture("gru_mlp_head.onnx"));
-        var range = TinyGru.Model.Quantization.CalibrationRange.Observe(m, new[] { new float[5] });
-        var e = Assert.Throws<ModelFormatException>(() => TinyGru.Model.Quantization.ModelQuantizer.Quantize(m, TinyGru.Model.Quantization.ModelPrecision.Int8, range));
-        Assert.Contains("integer-only int8 for a model with a head of 2 dense layers is not supported yet; use int8-weights or float32", e.Message);
+        // One sequence per row: the fixture's steps, shifted per row; a class label per row (calibration data).
+        var f = ReferenceFixture.Load(fixture);
+        using var dir = new TempFolder();
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string> { "kind," + string.Join(",", Enumerable.Range(0, f.Steps * f.InputSize).Select(i => "x" + i)) };
+        for (int row = 0; row < 12; row++)
+            lines.Add((row % f.OutputSize).ToString(inv) + "," + string.Join(",", Enumerable.Range(0, f.Steps * f.InputSize)
+                .Select(i => f.X[(i + row * f.InputSize) % f.X.Length].ToString("R", inv))));
+        string data = dir.File("calibration.csv"), quantized = dir.File("q.safetensors"), code = dir.File("M.cs"), nano = dir.File("N.cs");
+        File.WriteAllLines(data, lines);
+        var run = CliRun.Of("quantize", CliRun.Fixture(model), "--calibration", data, "--layout", "sequences", "--label", "kind",
+            "--steps", f.Steps.ToString(inv), "--precision", "int8", "-o", quantized);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        if (fixture == "gru_embedding") Assert.Contains("token model: the embedding table is the input (int8 with one scale", run.Stdout);
+        Assert.Equal(TinyGru.Model.Quantization.ModelPrecision.Int8, ModelLoader.Load(quantized).Precision);
+        var gen = CliRun.Of("generate", quantized, "-o", code);
+        Assert.True(gen.ExitCode == 0, gen.Stderr);
+        var text = File.ReadAllText(code);
+        Assert.Contains("Precision int8 (integer-only", text);
+        Assert.Contains(expected, text);
+        var genNano = CliRun.Of("generate", quantized, "--target", "nanoframework", "-o", nano);
+        Assert.True(genNano.ExitCode == 0, genNano.Stderr);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public class Int8GeneratedTests
     private static CompiledModel AssertBitExact(GruModel model, float[] seq)
     {
         Assert.Equal(ModelPrecision.Int8, model.Precision);
-        int inputs = model.InputSize, outputs = model.OutputSize, steps = seq.Length / inputs;
+        int inputs = model.StepInputSize, outputs = model.OutputSize, steps = seq.Length / inputs;
         var reference = new Int8ReferenceEngine(model);
         var expected = new float[steps * outputs];
         reference.Run(seq, expected);
@@ -173,6 +173,92 @@ public class Int8GeneratedTests
         Assert.Equal(512L * 127 * 32767, maxAcc);
         Assert.True(maxAcc <= int.MaxValue);
         Assert.Contains("2,130,641,408 < 2^31", compiled.Source);
+    }
+
+    public static TheoryData<string> ExtendedCases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in GeneratedCodeCases.Int8ExtendedCases()) data.Add(c.Name);
+        foreach (var name in SyntheticExtended.Keys) data.Add(name);
+        return data;
+    }
+
+    /// <summary>Dense stacks with a none/relu hidden layer, both hard sigmoids, both conventions, tokens (Int8ExtendedArchitectureTests' shapes).</summary>
+    private static readonly Dictionary<string, Func<GruModel>> SyntheticExtended = new()
+    {
+        ["synthetic_relu_none_after"] = () => Synthetic(GateConvention.ResetAfter, GateActivation.Sigmoid, new[] { HeadActivation.Relu, HeadActivation.None }, 0, 11),
+        ["synthetic_none_relu_keras2_after"] = () => Synthetic(GateConvention.ResetAfter, GateActivation.HardSigmoidKeras2, new[] { HeadActivation.None, HeadActivation.Relu }, 0, 12),
+        ["synthetic_tanh_sigmoid_keras3_before"] = () => Synthetic(GateConvention.ResetBefore, GateActivation.HardSigmoidKeras3, new[] { HeadActivation.Tanh, HeadActivation.Sigmoid }, 0, 13),
+        ["synthetic_tokens_none_keras2_before"] = () => Synthetic(GateConvention.ResetBefore, GateActivation.HardSigmoidKeras2, new[] { HeadActivation.None }, 25, 14),
+    };
+
+    private static GruModel Synthetic(GateConvention convention, GateActivation gates, HeadActivation[] activations, int vocabulary, int seed)
+    {
+        var rng = new Random(seed);
+        var b = RandomModels.Create(rng, convention, 5, new[] { 16, 9 }, 4, HeadActivation.Softmax, 0.6f);
+        var m = RandomModels.Extended(b, rng, activations.Select((_, i) => 11 + 4 * i).ToArray(), activations, gates, vocabulary, scale: 0.6f);
+        return ModelQuantizer.Quantize(m, ModelPrecision.Int8, new CalibrationRange(-2, 2, 1));
+    }
+
+    /// <summary>
+    /// Integer-only int8 of the grown model description (issue 13): dense stacks (hidden none/relu/tanh/sigmoid), ReLU
+    /// and softmax heads, token models, Keras 2 and Keras 3 hard-sigmoid gates, both conventions: every path, and the
+    /// 8-lane gate update of AllowUnsafe, bit for bit Int8ReferenceEngine.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ExtendedCases))]
+    public void ExtendedArchitectureMatchesTheInt8ReferenceBitForBit(string name)
+    {
+        GruModel model;
+        float[] seq;
+        if (SyntheticExtended.TryGetValue(name, out var make))
+        {
+            model = make();
+            var rng = new Random(name.Length);
+            seq = model.IsTokenInput
+                ? Enumerable.Range(0, 80).Select(_ => (float)rng.Next(model.Embedding!.VocabularySize)).ToArray()
+                : Inputs(rng, 80, model.InputSize, 2.5);
+        }
+        else
+        {
+            var c = GeneratedCodeCases.Int8ExtendedCases().Single(x => x.Name == name);
+            (model, seq) = (c.Model, c.Sequence);
+        }
+        var compiled = AssertBitExact(model, seq);
+        if (model.GateActivation != GateActivation.Sigmoid) Assert.Contains("private static int HardSigmoid(int x)", compiled.Source);
+        if (model.HiddenDenseLayers.Count > 0) Assert.Contains("private static void Dense0(ref short x, ref short y)", compiled.Source);
+    }
+
+    [Fact]
+    public void TokenStepChecksTheIdAndAllocatesNothing()
+    {
+        var c = GeneratedCodeCases.Int8ExtendedCases().First(x => x.Model.IsTokenInput);
+        const string probe =
+            "public static string OutOfRange(int token) { var m = new M(); var y = new float[M.OutputSize];\n" +
+            "try { m.Step(token, y); return \"no exception\"; } catch (System.ArgumentOutOfRangeException e) { return e.Message; } }\n" +
+            "public static string OutOfRangeScalar(int token) { var m = new M(); var y = new float[M.OutputSize];\n" +
+            "try { m.StepScalar(token, y); return \"no exception\"; } catch (System.ArgumentOutOfRangeException e) { return e.Message; } }\n" +
+            "public static long AllocatedTokens(int steps) { var m = new M(); var y = new float[M.OutputSize];\n" +
+            "for (int i = 0; i < 200; i++) m.Step(i % M.VocabularySize, y);\n" +
+            "long before = System.GC.GetAllocatedBytesForCurrentThread(); for (int i = 0; i < steps; i++) m.Step(i % M.VocabularySize, y); return System.GC.GetAllocatedBytesForCurrentThread() - before; }\n";
+        var compiled = CompiledModel.Compile(c.Model, extraProbe: probe);
+        int v = c.Model.Embedding!.VocabularySize;
+        foreach (int bad in new[] { v, -1, int.MaxValue })
+        {
+            Assert.Contains($"token id {bad} is outside the vocabulary of {v} ids", compiled.Call<string>("OutOfRange", bad));
+            Assert.Contains($"token id {bad} is outside the vocabulary of {v} ids", compiled.Call<string>("OutOfRangeScalar", bad));
+        }
+        Assert.Equal("no exception", compiled.Call<string>("OutOfRange", v - 1));
+        Assert.Equal(0, CompiledModel.LeastOfThree(() => compiled.Call<long>("AllocatedTokens", 10_000)));
+    }
+
+    [Fact]
+    public void DenseStackStepAllocatesNothing()
+    {
+        var c = GeneratedCodeCases.Int8ExtendedCases().First(x => x.Model.HiddenDenseLayers.Count > 0 && !x.Model.IsTokenInput);
+        var compiled = CompiledModel.Compile(c.Model, extraProbe: Probe(c.Model), allowUnsafe: true);
+        var x = c.Sequence.AsSpan(0, c.Model.InputSize).ToArray();
+        Assert.Equal(0, CompiledModel.LeastOfThree(() => compiled.Call<long>("Allocated", x, 10_000)));
     }
 
     [Fact]

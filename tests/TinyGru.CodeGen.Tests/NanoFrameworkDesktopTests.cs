@@ -222,7 +222,7 @@ namespace Probe
                         var classes = compiled.Classify(seq);
                         var fresh = new Int8ReferenceEngine(model);
                         for (int s = 0; s < classes.Length; s++)
-                            Assert.Equal(fresh.Classify(seq.AsSpan(s * model.InputSize, model.InputSize)), classes[s]);
+                            Assert.Equal(fresh.Classify(seq.AsSpan(s * model.StepInputSize, model.StepInputSize)), classes[s]);
                     }
                 }
                 else
@@ -349,6 +349,58 @@ namespace Probe
             }
     }
 
+    public static TheoryData<string> Int8Extended()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in GeneratedCodeCases.Int8ExtendedCases()) data.Add(c.Name);
+        foreach (var name in SyntheticInt8.Keys) data.Add(name);
+        return data;
+    }
+
+    /// <summary>Hidden none/relu layers and Keras 3 gates (the shapes the int8 cases above do not cover).</summary>
+    private static readonly Dictionary<string, Func<GruModel>> SyntheticInt8 = new()
+    {
+        ["synthetic_relu_none_keras3_after"] = () => SyntheticInt8Model(GateConvention.ResetAfter, GateActivation.HardSigmoidKeras3, new[] { HeadActivation.Relu, HeadActivation.None }, 0, 21),
+        ["synthetic_tokens_none_tanh_before"] = () => SyntheticInt8Model(GateConvention.ResetBefore, GateActivation.Sigmoid, new[] { HeadActivation.None, HeadActivation.Tanh }, 17, 22),
+    };
+
+    private static GruModel SyntheticInt8Model(GateConvention convention, GateActivation gates, HeadActivation[] activations, int vocabulary, int seed)
+    {
+        var rng = new Random(seed);
+        var b = RandomModels.Create(rng, convention, 3, new[] { 10 }, 3, HeadActivation.Softmax, 0.6f);
+        var m = RandomModels.Extended(b, rng, activations.Select((_, i) => 7 + 2 * i).ToArray(), activations, gates, vocabulary, scale: 0.6f);
+        return ModelQuantizer.Quantize(m, ModelPrecision.Int8, new CalibrationRange(-2, 2, 1));
+    }
+
+    /// <summary>
+    /// Integer-only int8 of the grown description (issue 13): dense stacks, token models, both hard sigmoids, in every
+    /// placement, bit for bit Int8ReferenceEngine (outputs and Classify), allocating nothing per step.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Int8Extended))]
+    public void GrownModelsInInt8AreBitExactInEveryPlacement(string name)
+    {
+        GruModel model;
+        float[] seq;
+        if (SyntheticInt8.TryGetValue(name, out var make))
+        {
+            model = make();
+            var rng = new Random(name.Length);
+            seq = model.IsTokenInput
+                ? Enumerable.Range(0, 40).Select(_ => (float)rng.Next(model.Embedding!.VocabularySize)).ToArray()
+                : Enumerable.Range(0, 40 * model.InputSize).Select(_ => (float)(rng.NextDouble() * 5 - 2.5)).ToArray();
+        }
+        else
+        {
+            var c = GeneratedCodeCases.Int8ExtendedCases().Single(x => x.Name == name);
+            (model, seq) = (c.Model, c.Sequence);
+        }
+        CheckAllPlacements(model, seq, name);
+        var compiled = Compile(model, NanoWeightPlacement.Arrays);
+        if (model.GateActivation != GateActivation.Sigmoid) Assert.Contains("private static int HardSigmoid(int x)", compiled.Result.Source);
+        Assert.Equal(0, compiled.Call<long>("Allocated", compiled.Resource, 500));
+    }
+
     public static TheoryData<int, int> Transformed()
     {
         var data = new TheoryData<int, int>();
@@ -379,9 +431,9 @@ namespace Probe
     [InlineData(NanoWeightPlacement.Resource)]
     public void TokenStepsCheckTheIdInEveryPlacement(NanoWeightPlacement placement)
     {
-        foreach (var name in new[] { "float_fixture_gru_embedding", "int8w_token_unfolded_mlp" })
+        foreach (var name in new[] { "float_fixture_gru_embedding", "int8w_token_unfolded_mlp", "int8_fixture_gru_embedding" })
         {
-            var model = GeneratedCodeCases.Extended().Single(x => x.Name == name).Model;
+            var model = GeneratedCodeCases.Extended().Concat(GeneratedCodeCases.Int8ExtendedCases()).Single(x => x.Name == name).Model;
             int v = model.Embedding!.VocabularySize;
             var compiled = Compile(model, placement);
             string source = compiled.Result.Source;
@@ -391,11 +443,19 @@ namespace Probe
             // Step(int) and Step(float[]) agree with the reference engine's Step(int) on every id, first and last included.
             var tokens = new[] { 0, v - 1, 3, v / 2 };
             var expected = new float[tokens.Length * model.OutputSize];
-            var engine = new GruReferenceEngine(model);
-            for (int s = 0; s < tokens.Length; s++) engine.Step(tokens[s], expected.AsSpan(s * model.OutputSize, model.OutputSize));
-            var seq = tokens.Select(t => (float)t).ToArray();
+            if (model.Precision == ModelPrecision.Int8)
+            {
+                var engine8 = new Int8ReferenceEngine(model);
+                for (int s = 0; s < tokens.Length; s++) engine8.Step(tokens[s], expected.AsSpan(s * model.OutputSize, model.OutputSize));
+            }
+            else
+            {
+                var engine = new GruReferenceEngine(model);
+                for (int s = 0; s < tokens.Length; s++) engine.Step(tokens[s], expected.AsSpan(s * model.OutputSize, model.OutputSize));
+            }
             var actual = compiled.Call<float[]>("RunTokens", tokens, compiled.Resource);
-            AssertClose(expected, actual, 1e-4, $"{name} {placement} Step(int)");
+            if (model.Precision == ModelPrecision.Int8) AssertBitExact(expected, actual, $"{name} {placement} Step(int)");
+            else AssertClose(expected, actual, 1e-4, $"{name} {placement} Step(int)");
             Assert.Equal($"token id {v} is outside the vocabulary of {v} ids (expected 0 to {v - 1})", compiled.Call<string>("StepToken", v, compiled.Resource));
             Assert.Equal($"token id -1 is outside the vocabulary of {v} ids (expected 0 to {v - 1})", compiled.Call<string>("StepToken", -1, compiled.Resource));
             Assert.Equal("ok", compiled.Call<string>("StepToken", v - 1, compiled.Resource));

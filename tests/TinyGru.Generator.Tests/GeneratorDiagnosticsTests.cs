@@ -90,12 +90,39 @@ public class GeneratorDiagnosticsTests
     [InlineData("gru_embedding.onnx", "public void Step(int token, global::System.Span<float> output)")]
     public void ModelsOfTheGrownDescriptionGenerateCleanCode(string file, string expected)
     {
-        // Dense MLP heads and token models are no longer refused (TGRU003 is left for integer-only int8 of them).
+        // Dense MLP heads and token models are not refused (in any precision).
         var (run, diagnostics, compiled) = GeneratorHarness.Run(
             $"namespace App {{ [TinyGru.TinyGruModel(\"{file}\")] public partial struct M {{ }} }}", new[] { GeneratorHarness.Fixture(file) });
         Assert.Empty(diagnostics);
         Assert.Contains(expected, Assert.Single(run.GeneratedTrees).ToString());
         Assert.Empty(compiled.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Theory]
+    [InlineData("gru_mlp_head.onnx", "private static void Dense0(ref short x, ref short y)")]
+    [InlineData("gru_embedding.onnx", "public void Step(int token, global::System.Span<float> output)")]
+    [InlineData("keras_gru_hard_sigmoid/model.json", "private static int HardSigmoid(int x)")]
+    public void IntegerOnlyInt8OfTheGrownDescriptionGeneratesCleanCode(string file, string expected)
+    {
+        // quantize --precision int8 of each grown fixture, then the generator over the written file: no TGRU003, no warnings.
+        var model = TinyGru.Model.ModelLoader.Load(GeneratorHarness.Fixture(file));
+        var q = TinyGru.Model.Quantization.ModelQuantizer.Quantize(model, TinyGru.Model.Quantization.ModelPrecision.Int8,
+            model.IsTokenInput ? null : new TinyGru.Model.Quantization.CalibrationRange(-2, 2, 1));
+        string dir = Path.Combine(Path.GetTempPath(), "tinygru-gen-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "grown_int8.safetensors");
+            File.WriteAllBytes(path, TinyGru.Model.TinyGruModelFile.Serialize(q));
+            var (run, diagnostics, compiled) = GeneratorHarness.Run(
+                "namespace App { [TinyGru.TinyGruModel(\"grown_int8.safetensors\")] public partial struct M { } }", new[] { path });
+            Assert.Empty(diagnostics);
+            var text = Assert.Single(run.GeneratedTrees).ToString();
+            Assert.Contains("Precision int8 (integer-only", text);
+            Assert.Contains(expected, text);
+            Assert.Empty(compiled.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]

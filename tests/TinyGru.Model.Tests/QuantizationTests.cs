@@ -41,6 +41,28 @@ public class QuantizationTests
     }
 
     [Theory]
+    [InlineData(GateActivation.HardSigmoidKeras2)]
+    [InlineData(GateActivation.HardSigmoidKeras3)]
+    public void HardSigmoidIsWithinOneLsbOfTheExactFunction(GateActivation activation)
+    {
+        // Exact: Activations.Gate (clip(0.2x + 0.5) or clip(x/6 + 0.5)) of the Q.12 input, in Q0.15 (capped at 32767).
+        double worst = 0;
+        foreach (int x in Enumerable.Range(-70000, 140001).Concat(new[] { int.MinValue / 4, int.MaxValue / 4, 3 << 27, -(3 << 27) }))
+        {
+            double exact = Math.Min(32767, Activations.Gate(activation, x / 4096.0) * 32768);
+            int y = FixedPoint.Gate(x, activation);
+            Assert.InRange(y, 0, 32767);
+            worst = Math.Max(worst, Math.Abs(y - exact));
+        }
+        Assert.True(worst <= 0.7, $"{activation}: {worst} LSB");
+        Assert.Equal(16384, FixedPoint.Gate(0, activation));
+        Assert.Equal(32767, FixedPoint.Gate(4 * 4096, activation));
+        Assert.Equal(0, FixedPoint.Gate(-4 * 4096, activation));
+        // Keras 2 reaches 1 at x = 2.5, Keras 3 only at 3.
+        Assert.Equal(activation == GateActivation.HardSigmoidKeras2 ? 32767 : 30037, FixedPoint.Gate(10240, activation));
+    }
+
+    [Theory]
     [InlineData(1e-4)]
     [InlineData(3.3e-3)]
     [InlineData(0.77)]

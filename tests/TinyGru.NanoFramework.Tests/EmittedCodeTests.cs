@@ -34,8 +34,10 @@ public class EmittedCodeTests(ITestOutputHelper output)
         yield return new object[] { "sample/vibration.safetensors" };
         yield return new object[] { "sample/vibration-int8.safetensors" };
         foreach (var demo in DemoModels.Names) yield return new object[] { "demo/" + demo };
-        // The grown model description (issue 13): MLP heads, token models, hard-sigmoid gates; float32 and int8-weights.
+        // The grown model description (issue 13): MLP heads, token models, hard-sigmoid gates; float32 and int8-weights ...
         foreach (var c in GeneratedCodeCases.Extended()) yield return new object[] { "grown/" + c.Name };
+        // ... and in integer-only int8.
+        foreach (var c in GeneratedCodeCases.Int8ExtendedCases()) yield return new object[] { "grown/" + c.Name };
         // Series transforms (issue 16): plain, seasonal and partial differencing in the three precisions.
         for (int t = 0; t < GeneratedCodeCases.Transforms.Length; t++)
             foreach (var kind in new[] { GeneratedCodeKind.Float, GeneratedCodeKind.Int8Weights, GeneratedCodeKind.Int8 })
@@ -51,7 +53,8 @@ public class EmittedCodeTests(ITestOutputHelper output)
             var spec = name["transform/".Length..].Split(':');
             return GeneratedCodeCases.TransformedSweep(int.Parse(spec[0]), Enum.Parse<GeneratedCodeKind>(spec[1])).Model;
         }
-        if (name.StartsWith("grown/", StringComparison.Ordinal)) return GeneratedCodeCases.Extended().Single(c => c.Name == name["grown/".Length..]).Model;
+        if (name.StartsWith("grown/", StringComparison.Ordinal))
+            return GeneratedCodeCases.Extended().Concat(GeneratedCodeCases.Int8ExtendedCases()).Single(c => c.Name == name["grown/".Length..]).Model;
         if (name.StartsWith("sample/", StringComparison.Ordinal)) return ModelLoader.Load(Path.Combine(SampleTests.SampleDir, "model", name["sample/".Length..]));
         var parts = name.Split(':');
         ModelPrecisions.TryParse(parts[1], out var p);

@@ -176,15 +176,6 @@ public class ExtendedArchitectureEngineTests
     }
 
     [Fact]
-    public void IntegerOnlyInt8OfTheNewPartsIsRefused()
-    {
-        var m = ModelLoader.Load(ReferenceFixture.PathOf("gru_embedding.onnx"));
-        var range = TinyGru.Model.Quantization.CalibrationRange.Observe(m, new[] { new float[8] });
-        var e = Assert.Throws<ModelFormatException>(() => TinyGru.Model.Quantization.ModelQuantizer.Quantize(m, TinyGru.Model.Quantization.ModelPrecision.Int8, range));
-        Assert.Contains("integer-only int8 for a model with a token embedding [40, 8] is not supported yet; use int8-weights or float32", e.Message);
-    }
-
-    [Fact]
     public void WrongActivationsAreCaughtByTheFixture()
     {
         // The test above can fail: the same weights with the ReLU left out do not match PyTorch.

@@ -240,7 +240,9 @@ public static class NanoFrameworkEmitter
             var dense = model.HiddenDenseLayers[d];
             var m = NewMat(c, $"D{d}", dense.OutputSize, dense.InputSize, dense.Weight, q?.HiddenDense[d]);
             string src = d == 0 ? $"_h{model.Layers.Count - 1}" : $"_d{d - 1}";
-            c.Passes.Add(FloatPass(m, 0, dense.OutputSize, src, $"_d{d}", 0, dense.Bias, $"Bd{d}"));
+            if (kind == Kind.Int8)
+                c.Passes.Add(IntPass(m, 0, dense.OutputSize, src, $"_d{d}", 0, fp!.Dense[d].Requantization, fp.Dense[d].Bias, $"Qd{d}"));
+            else c.Passes.Add(FloatPass(m, 0, dense.OutputSize, src, $"_d{d}", 0, dense.Bias, $"Bd{d}"));
         }
         if (model.Head is { } head)
         {
@@ -374,11 +376,13 @@ public static class NanoFrameworkEmitter
             yield return m.GateActivation == GateActivation.HardSigmoidKeras2
                 ? "r and z use the Keras 2 / TF.js hard sigmoid σ(x) = clip(0.2·x + 0.5, 0, 1)."
                 : "r and z use the Keras 3 hard sigmoid σ(x) = clip(x/6 + 0.5, 0, 1) = relu6(x + 3) / 6.";
+        if (m.HiddenDenseLayers.Count > 0 && c.Kind == Kind.Int8)
+            yield return "Hidden dense layers in integers: tanh/sigmoid ones output Q0.15, relu/none ones an int16 unit of their own scale (a bound from the weights, so nothing overflows).";
         if (m.HiddenDenseLayers.Count > 0)
             yield return $"Head: {m.DenseLayers.Count} dense layers x_(d+1) = act_d(W_d·x_d + b_d): {string.Join(" → ", m.DenseLayers.Select(d => $"[{d.OutputSize}, {d.InputSize}] {TinyGruModelFile.ActivationName(d.Activation)}"))}.";
         if (m.Embedding is { } te)
             yield return $"Token input: Step(int token, float[] output) takes one id 0 … {te.VocabularySize - 1} (Step(float[], float[]) the id as a whole float); other ids throw ArgumentOutOfRangeException. " +
-                         $"Row t of E [{te.VocabularySize}, {te.EmbeddingSize}] is layer 0's input ({(c.Placement == NanoWeightPlacement.Resource ? "read from the resource" : "a static array")}{(c.Kind == Kind.Int8Weights ? ", int8 with one scale per row" : "")}).";
+                         $"Row t of E [{te.VocabularySize}, {te.EmbeddingSize}] is layer 0's input ({(c.Placement == NanoWeightPlacement.Resource ? "read from the resource" : "a static array")}{(c.Kind == Kind.Int8Weights ? ", int8 with one scale per row" : c.Kind == Kind.Int8 ? ", int8 with one scale for the table and zero point 0: the int8 input" : "")}).";
         if (c.Kind != Kind.Int8)
             yield return c.Activations == NanoActivations.MathTanh
                 ? "Activations: tanh(x) = (float)Math.Tanh(x), σ(x) = 0.5·tanh(x/2) + 0.5, one Math.Tanh(double) call each (needs nanoFramework.System.Math)."
@@ -456,6 +460,9 @@ public static class NanoFrameworkEmitter
             Buffer(c, w, "int", "_ph", 3 * maxH, "requant(U·h) (+ b_hn) [3H], Q.12");
             Buffer(c, w, "int", "_r", maxH, "reset gate (reset-before: r ⊙ h) [H], Q0.15");
             Buffer(c, w, "int", "_z", maxH, "update gate [H], Q0.15");
+            for (int d = 0; d < m.HiddenDenseLayers.Count; d++)
+                Buffer(c, w, "int", $"_d{d}", m.HiddenDenseLayers[d].OutputSize, $"output of dense layer {d} [{m.HiddenDenseLayers[d].OutputSize}], " +
+                    (c.Fp!.Dense[d].OutputIsQ15 ? "Q0.15" : "int16 range in the layer's own unit"));
             Buffer(c, w, "int", "_y", m.OutputSize, "head output [O], Q.12 (the last state without a head)");
         }
         else
@@ -501,6 +508,7 @@ public static class NanoFrameworkEmitter
                 w.Line($"_ph = new int[{I(3 * maxH)}];");
                 w.Line($"_r = new int[{I(maxH)}];");
                 w.Line($"_z = new int[{I(maxH)}];");
+                for (int d = 0; d < m.HiddenDenseLayers.Count; d++) w.Line($"_d{d} = new int[{I(m.HiddenDenseLayers[d].OutputSize)}];");
             }
             else
             {
@@ -676,16 +684,19 @@ public static class NanoFrameworkEmitter
             if (c.Embedding is { } e)
             {
                 int cols = e.Cols;
-                w.Line("// x = E[t]: the token's embedding row" + (c.Kind == Kind.Int8Weights ? ", q · row scale" : ""));
-                w.Line("float[] x = _x;");
+                w.Line("// x = E[t]: the token's embedding row" + (c.Kind == Kind.Int8Weights ? ", q · row scale" : c.IsInt ? ", int8 with one scale for the table and zero point 0" : ""));
+                w.Line($"{c.T}[] x = _x;");
                 if (c.Kind == Kind.Int8Weights) w.Line("float s = SE[token];");
                 if (c.Placement == NanoWeightPlacement.Resource)
                 {
                     long rowBytes = (long)cols * e.ElementBytes;
                     w.Line($"byte[] row = (byte[])nanoFramework.Runtime.Native.ResourceUtility.GetObject(_resources, _weightsId, {I(e.ResourceOffset)} + token * {I(rowBytes)}, {I(rowBytes)});");
-                    w.Line(c.Kind == Kind.Int8Weights
-                        ? $"for (int i = 0; i < {I(cols)}; i++) x[i] = (sbyte)row[i] * s;"
-                        : $"for (int i = 0; i < {I(cols)}; i++) x[i] = System.BitConverter.ToSingle(row, 4 * i);");
+                    w.Line(c.Kind switch
+                    {
+                        Kind.Int8Weights => $"for (int i = 0; i < {I(cols)}; i++) x[i] = (sbyte)row[i] * s;",
+                        Kind.Int8 => $"for (int i = 0; i < {I(cols)}; i++) x[i] = (sbyte)row[i];",
+                        _ => $"for (int i = 0; i < {I(cols)}; i++) x[i] = System.BitConverter.ToSingle(row, 4 * i);",
+                    });
                     c.Ops += 60 + 12L * cols;
                 }
                 else
@@ -734,7 +745,15 @@ public static class NanoFrameworkEmitter
                 w.Line($"// dense layer {d}: y = {(dense.Activation == HeadActivation.None ? "W·x + b" : act + "(W·x + b)")}   [{dense.OutputSize}, {dense.InputSize}]");
                 EmitPass(c, w, c.Passes.Single(p => p.M.Name == $"D{d}"));
                 string y = $"_d{d}", O = I(dense.OutputSize);
-                switch (dense.Activation)
+                if (c.IsInt)
+                    switch (dense.Activation)   // Q.12 → Q0.15 (tanh, sigmoid); saturate the int16-range output unit (relu, none)
+                    {
+                        case HeadActivation.Relu: w.Line($"for (int i = 0; i < {O}; i++) {{ int v = {y}[i]; {y}[i] = v > 32767 ? 32767 : v < 0 ? 0 : v; }}"); break;
+                        case HeadActivation.Tanh: w.Line($"for (int i = 0; i < {O}; i++) {y}[i] = Tanh({y}[i]);"); break;
+                        case HeadActivation.Sigmoid: w.Line($"for (int i = 0; i < {O}; i++) {y}[i] = Sigmoid({y}[i]);"); break;
+                        default: w.Line($"for (int i = 0; i < {O}; i++) {{ int v = {y}[i]; {y}[i] = v > 32767 ? 32767 : v < -32767 ? -32767 : v; }}"); break;
+                    }
+                else switch (dense.Activation)
                 {
                     case HeadActivation.Relu: w.Line($"for (int i = 0; i < {O}; i++) if ({y}[i] < 0f) {y}[i] = 0f;"); break;
                     case HeadActivation.Tanh: w.Line($"for (int i = 0; i < {O}; i++) {y}[i] = Tanh({y}[i]);"); break;
@@ -786,8 +805,9 @@ public static class NanoFrameworkEmitter
                 EmitPass(c, w, passes[1]);
                 using (w.Block($"for (int j = 0; j < {H}; j++)"))
                 {
-                    w.Line("r[j] = Sigmoid(px[j] + ph[j]);                       // r = σ(Wr·x + Ur·h + br)");
-                    w.Line($"z[j] = Sigmoid(px[{H} + j] + ph[{H} + j]);           // z = σ(Wz·x + Uz·h + bz)");
+                    string gate = GateFunction(m);
+                    w.Line($"r[j] = {gate}(px[j] + ph[j]);                       // r = σ(Wr·x + Ur·h + br)");
+                    w.Line($"z[j] = {gate}(px[{H} + j] + ph[{H} + j]);           // z = σ(Wz·x + Uz·h + bz)");
                 }
                 c.Ops += 80L * h;
                 if (!after)
@@ -888,6 +908,9 @@ public static class NanoFrameworkEmitter
                         break;
                     case HeadActivation.Tanh:
                         w.Line($"for (int i = 0; i < {O}; i++) output[i] = Tanh(y[i]) * (1f / 32768);");
+                        break;
+                    case HeadActivation.Relu:
+                        w.Line($"for (int i = 0; i < {O}; i++) output[i] = (y[i] > 0 ? y[i] : 0) * (1f / 4096);    // relu on Q.12");
                         break;
                     default:
                         w.Line($"for (int i = 0; i < {O}; i++) output[i] = y[i] * (1f / 4096);            // Q.12");
@@ -1283,6 +1306,21 @@ public static class NanoFrameworkEmitter
             w.Line("/// <summary>σ of a Q.12 value as Q0.15: (tanh(x/2) + 1) / 2.</summary>");
             w.Line("private static int Sigmoid(int x) { return (Tanh(x >> 1) + 32768) >> 1; }");
             w.Line();
+            if (m.GateActivation != GateActivation.Sigmoid)
+            {
+                int slope = c.Fp!.GateSlope, hl = FixedPoint.HardSigmoidInputLimit;
+                w.Line($"/// <summary>The {(m.GateActivation == GateActivation.HardSigmoidKeras2 ? "Keras 2 hard sigmoid clip(0.2x + 0.5, 0, 1)" : "Keras 3 hard sigmoid clip(x/6 + 0.5, 0, 1)")} of a Q.12 value as Q0.15: " +
+                       $"clamp(16384 + ((clamp(x, ±{I(hl)}) · {I(slope)} + 2^14) &gt;&gt; 15), 0, 32767).</summary>");
+                using (w.Block("private static int HardSigmoid(int x)"))
+                {
+                    w.Line($"int p = x > {I(hl)} ? {I(hl)} : x < -{I(hl)} ? -{I(hl)} : x;");
+                    w.Line($"int y = 16384 + ((p * {I(slope)} + 16384) >> 15);");
+                    w.Line("return y > 32767 ? 32767 : y < 0 ? 0 : y;");
+                }
+                w.Line();
+                c.Il += 40;
+                c.Methods++;
+            }
             c.Il += 24 + 60 + 16;
             c.Methods += 3;
             if (m.Head?.Activation == HeadActivation.Softmax)
@@ -1448,7 +1486,7 @@ public static class NanoFrameworkEmitter
             else
             {
                 Array("sbyte", e.Name, e.Q!, v => I(v), 24, 1, $"{e.Name} [{e.Rows}, {e.Cols}] int8 row-major, one row per token id");
-                Array("float", "S" + e.Name, e.Scales!, F, 8, 4, $"{e.Name} scale per row (value = q · scale)");
+                if (e.Scales is not null) Array("float", "S" + e.Name, e.Scales, F, 8, 4, $"{e.Name} scale per row (value = q · scale)");
             }
         }
         if (c.StaticArrays > 0)

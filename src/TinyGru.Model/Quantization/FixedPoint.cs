@@ -111,6 +111,54 @@ public static class FixedPoint
     /// </summary>
     public static int Sigmoid(int x) => (Tanh(x >> 1) + 32768) >> 1;
 
+    /// <summary>
+    /// |pre| beyond which both hard sigmoids are saturated, in Q.12 (±4.0): Keras 2 saturates at ±2.5, Keras 3 at ±3.
+    /// Clamping the pre-activation here first keeps the product below 2^31 (16384 · 52429 &lt; 2^30).
+    /// </summary>
+    public const int HardSigmoidInputLimit = 1 << 14;
+
+    /// <summary>
+    /// The hard sigmoid's slope from Q.12 to Q0.15 in Q.15: Keras 2's 0.2 · 8 = 1.6 → 52429 (1.6000061),
+    /// Keras 3's 8/6 → 43691 (1.3333435). 0 for the logistic sigmoid, which is not piecewise linear.
+    /// </summary>
+    public static int HardSigmoidSlope(GateActivation activation) => activation switch
+    {
+        GateActivation.HardSigmoidKeras2 => 52429,
+        GateActivation.HardSigmoidKeras3 => 43691,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// A hard-sigmoid gate of a Q.12 pre-activation as Q0.15 in [0, 32767]:
+    /// <c>p = clamp(pre, ±16384); y = clamp(16384 + ((p · slope + 2^14) &gt;&gt; 15), 0, 32767)</c> with slope
+    /// <see cref="HardSigmoidSlope"/> (Keras 2: clip(0.2x + 0.5, 0, 1); Keras 3: clip(x/6 + 0.5, 0, 1)). The product is
+    /// rounded half up; the result is within 0.7 LSB (2e-5) of the exact function of the Q.12 input.
+    /// </summary>
+    public static int HardSigmoid(int pre, int slope)
+    {
+        int p = pre > HardSigmoidInputLimit ? HardSigmoidInputLimit : pre < -HardSigmoidInputLimit ? -HardSigmoidInputLimit : pre;
+        int y = (1 << 14) + ((p * slope + (1 << 14)) >> 15);
+        return y > 32767 ? 32767 : y < 0 ? 0 : y;
+    }
+
+    /// <summary>The reset/update gate function of <paramref name="activation"/> on a Q.12 pre-activation, as Q0.15.</summary>
+    public static int Gate(int pre, GateActivation activation) =>
+        activation == GateActivation.Sigmoid ? Sigmoid(pre) : HardSigmoid(pre, HardSigmoidSlope(activation));
+
+    /// <summary>Largest |value| of a relu/none hidden dense layer's output (int16 range, so it feeds the int8 kernels like a Q0.15 state).</summary>
+    public const int DenseOutputLimit = 32767;
+
+    /// <summary>
+    /// A relu/none hidden dense layer's output from its requantized accumulator plus bias: saturated to ±32767 (relu:
+    /// 0 … 32767). The layer's scale comes from a bound on its inputs and weights, so the saturation only guards the
+    /// few units of rounding above that bound (docs/quantization.md).
+    /// </summary>
+    public static int DenseOutput(int pre, bool relu)
+    {
+        int lower = relu ? 0 : -DenseOutputLimit;
+        return pre > DenseOutputLimit ? DenseOutputLimit : pre < lower ? lower : pre;
+    }
+
     /// <summary>exp of a Q.12 value x ≤ 0 as Q0.15 in [0, 32767]: table over [−8, 0], 0 below −8 (exp(−8) = 3.4e-4).</summary>
     public static int Exp(int x)
     {

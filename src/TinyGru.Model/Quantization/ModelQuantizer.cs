@@ -69,7 +69,8 @@ public static class ModelQuantizer
 {
     /// <summary>
     /// Quantizes <paramref name="model"/> to <paramref name="precision"/>. <paramref name="calibration"/> is required for
-    /// <see cref="ModelPrecision.Int8"/> (see <see cref="CalibrationRange.ToInputQuantization"/>). A model that is already
+    /// <see cref="ModelPrecision.Int8"/> (see <see cref="CalibrationRange.ToInputQuantization"/>) except for token
+    /// models, whose int8 input is the embedding table quantized with one scale (ignored for them). A model that is already
     /// quantized is re-quantized from its float weights. Throws <see cref="ModelFormatException"/> when the model does
     /// not fit the scheme.
     /// </summary>
@@ -77,9 +78,8 @@ public static class ModelQuantizer
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (precision == ModelPrecision.Float32) return model.WithoutQuantization();
-        if (ModelFeatures.BeyondEmitters(model, precision) is { } features)
-            throw new ModelFormatException(null, "precision", $"integer-only int8 for a model with {features} is not supported yet; use int8-weights or float32");
-        if (precision == ModelPrecision.Int8 && calibration is null)
+        bool tokens = model.Embedding is not null;
+        if (precision == ModelPrecision.Int8 && calibration is null && !tokens)
             throw new ArgumentException("int8 (integer-only) quantization needs calibration data for the input range", nameof(calibration));
 
         var layers = new List<GruLayerSpec>();
@@ -111,10 +111,15 @@ public static class ModelQuantizer
         QuantizedMatrix? qEmbedding = null;
         if (model.Embedding is { } e)
         {
-            qEmbedding = QuantizedMatrix.Quantize(e.Table, e.VocabularySize, e.EmbeddingSize);
+            // Integer-only: one scale for the whole table, so that every row is the same int8 input to layer 0.
+            qEmbedding = precision == ModelPrecision.Int8
+                ? QuantizedMatrix.QuantizePerTensor(e.Table, e.VocabularySize, e.EmbeddingSize)
+                : QuantizedMatrix.Quantize(e.Table, e.VocabularySize, e.EmbeddingSize);
             embedding = new TokenEmbedding(e.VocabularySize, e.EmbeddingSize, qEmbedding.Dequantize());
         }
-        var input = precision == ModelPrecision.Int8 ? calibration!.ToInputQuantization() : null;
+        var input = precision != ModelPrecision.Int8 ? null
+            : tokens ? new InputQuantization(qEmbedding!.RowScales[0], 0)      // the table's int8 values are the input
+            : calibration!.ToInputQuantization();
         var quantization = new ModelQuantization(precision, qLayers, qHead, input, qHidden, qEmbedding);
         return new GruModel(model.Convention, layers, head, model.InputNormalization, model.OutputScaling, model.Metadata, quantization,
             hidden, embedding, model.GateActivation, model.SeriesTransform);

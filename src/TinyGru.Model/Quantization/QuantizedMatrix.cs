@@ -53,6 +53,28 @@ public sealed class QuantizedMatrix
         return new QuantizedMatrix(rows, cols, q, scales);
     }
 
+    /// <summary>
+    /// Quantizes <paramref name="m"/> [rows, cols] with one symmetric scale for the whole matrix (max|m| / 127, or
+    /// 1/128 for an all-zero matrix so that the scale stays usable as an input scale), stored as equal row scales.
+    /// </summary>
+    public static QuantizedMatrix QuantizePerTensor(float[] m, int rows, int cols)
+    {
+        if (m is null) throw new ArgumentNullException(nameof(m));
+        if ((long)rows * cols != m.LongLength) throw new ArgumentException($"expected {rows}·{cols} values, got {m.Length}");
+        float max = 0;
+        foreach (float v in m) max = Math.Max(max, Math.Abs(v));
+        float scale = max > 0 ? max / 127f : 1f / 128;
+        var q = new sbyte[m.Length];
+        for (int i = 0; i < m.Length; i++)
+        {
+            double v = Math.Round(m[i] / (double)scale, MidpointRounding.AwayFromZero);
+            q[i] = (sbyte)Math.Max(-127, Math.Min(127, v));
+        }
+        var scales = new float[rows];
+        for (int i = 0; i < rows; i++) scales[i] = scale;
+        return new QuantizedMatrix(rows, cols, q, scales);
+    }
+
     /// <summary>The float32 matrix this one stands for: q · scale per element.</summary>
     public float[] Dequantize()
     {

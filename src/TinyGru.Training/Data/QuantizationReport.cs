@@ -38,8 +38,10 @@ public sealed record QuantizationReport
                 ? $"the model takes one token id per step; the data has {examples.InputSize} values per step ({string.Join(", ", examples.FeatureNames)})"
                 : $"the model takes {model.InputSize} features per step; the data has {examples.InputSize} ({string.Join(", ", examples.FeatureNames)})");
         if (calibration.Count == 0) throw new TrainingException("there are no calibration examples");
-        var rows = model.Embedding is { } embedding ? EmbeddingRows(embedding, Rows(examples, calibration)) : Rows(examples, calibration, model.SeriesTransform);
-        var range = CalibrationRange.Observe(model, rows).WithHeadroom(inputHeadroom);
+        // A token model's int8 input is its embedding table (one scale, zero point 0): there is no input range to observe.
+        var range = model.IsTokenInput
+            ? new CalibrationRange(0, 0, Rows(examples, calibration).LongCount())
+            : CalibrationRange.Observe(model, Rows(examples, calibration, model.SeriesTransform)).WithHeadroom(inputHeadroom);
         var quantized = ModelQuantizer.Quantize(model.WithoutQuantization(), precision, range);
         var before = ModelEvaluation.Of(model.WithoutQuantization(), examples, evaluation);
         var after = ModelEvaluation.Of(quantized, examples, evaluation);
@@ -59,13 +61,6 @@ public sealed record QuantizationReport
             MaxDeviation = max,
             MeanDeviation = before.Predictions.Length == 0 ? 0 : sum / before.Predictions.Length,
         };
-    }
-
-    /// <summary>What a token model's first GRU layer sees for each token id of <paramref name="ids"/> ([1] each): its embedding row [E].</summary>
-    private static IEnumerable<float[]> EmbeddingRows(TokenEmbedding embedding, IEnumerable<float[]> ids)
-    {
-        foreach (var id in ids)
-            yield return embedding.Table.AsSpan(embedding.RowOffset(embedding.TokenOf(id[0])), embedding.EmbeddingSize).ToArray();
     }
 
     /// <summary>
