@@ -62,9 +62,9 @@ internal static class FinetuneCommand
             options.Validate();
             string modelPath = parse.GetValue(model)!;
             var baseModel = CliModelLoader.Load(modelPath, import.Parse(parse));
-            bool extended = baseModel.HiddenDenseLayers.Count > 0 || baseModel.Embedding is not null;
-            if (extended && outputPrecision == ModelPrecision.Int8)
-                throw new CliException($"{modelPath}: --precision int8 (integer-only) does not take {(baseModel.Embedding is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");
+            bool tokens = baseModel.Embedding is not null;
+            if (tokens && outputPrecision == ModelPrecision.Int8)
+                throw new CliException($"{modelPath}: --qat --precision int8 of a token model: QAT trains the table with a scale per row as int8-weights does, and integer-only int8 uses one scale for the whole table; use --precision int8-weights, or fine-tune to float32 and run tinygru quantize --precision int8");
             var spec = data.Spec(parse, s);
             spec = spec with { Task = spec.Task ?? TaskOf(baseModel) };
             if (spec.Layout == DataLayout.Sequences && baseModel.Metadata.Task == ModelTask.Forecast)
@@ -74,7 +74,7 @@ internal static class FinetuneCommand
             string dataPath = parse.GetValue(data.Data)!;
             TrainingJob job;
             try { job = TrainingJob.PrepareFineTune(CsvTable.Read(dataPath), spec, baseModel, quantizationAware,
-                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware && !extended, extended ? "int8 inputs, which models with dense stacks or token embeddings do not have" : "--qat")); }
+                TrainCommand.Headroom(parse.GetValue(headroom), quantizationAware && !tokens, tokens ? "int8 inputs, which token models do not have" : "--qat")); }
             catch (TrainingException e) { throw new CliException($"{modelPath}: {e.Message}"); }
             var outcome = TrainCommand.TrainAndSave(job, options, parse.GetValue(name) ?? baseModel.Metadata.Name ?? Path.GetFileNameWithoutExtension(modelPath),
                 parse.GetValue(output)!, parse.GetValue(plot), view, outputPrecision);

@@ -90,13 +90,13 @@ internal static class TrainCommand
             options.Validate();
             bool quantizationAware = parse.GetValue(qat);
             var outputPrecision = Precision(parse.GetValue(precision)!, quantizationAware);
-            bool extended = denseSizes.Length > 0 || spec.Vocabulary is not null;
-            if (extended && outputPrecision == ModelPrecision.Int8)
-                throw new CliException($"--precision int8 (integer-only) does not take {(spec.Vocabulary is null ? "dense stacks" : "token embeddings")} yet; use --precision int8-weights (--qat then trains with int8 weights and float inputs)");
+            bool tokens = spec.Vocabulary is not null;
+            if (tokens && outputPrecision == ModelPrecision.Int8)
+                throw new CliException("--qat --precision int8 of a token model (--vocab): QAT trains the table with a scale per row as int8-weights does, and integer-only int8 uses one scale for the whole table; use --precision int8-weights, or train float32 and run tinygru quantize --precision int8");
             var mode = parse.GetValue(json) ? OutputMode.Json : parse.GetValue(quiet) ? OutputMode.Quiet : OutputMode.Live;
             var view = new TrainingConsole(stdout, mode);
             string dataPath = parse.GetValue(data.Data)!;
-            double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware && !extended, extended ? "int8 inputs, which --dense and --vocab models do not have" : "--qat");
+            double inputHeadroom = Headroom(parse.GetValue(headroom), quantizationAware && !tokens, tokens ? "int8 inputs, which --vocab models do not have" : "--qat");
             var table = CsvTable.Read(dataPath);
             string? choice = null, seasonFound = null, epochsChoice = null;
             var kind = SeriesTransforms.Parse(parse.GetValue(transform)!);
@@ -137,7 +137,7 @@ internal static class TrainCommand
                 }
             }
             TrainingJob job;
-            try { job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom, denseSizes.Length > 0); }
+            try { job = TrainingJob.Prepare(table, spec with { Transform = kind }, quantizationAware, inputHeadroom); }
             catch (TrainingException e) { throw new CliException(e.Message + " No model was written."); }
             job.TransformChoice = choice;
             job.SeasonFound = seasonFound;

@@ -99,7 +99,7 @@ internal sealed class TrainingConsole
         if (o.Job.InputQuantizer is not null)
             Row("quantization-aware", $"int8 weights and inputs (scale {o.Job.InputQuantizer.Quantization.Scale.ToString("G6", Inv)}, zero point {o.Job.InputQuantizer.Quantization.ZeroPoint}); written as {ModelPrecisions.Name(m.Precision)}");
         else if (o.Job.QuantizationAware)
-            Row("quantization-aware", $"int8 weights, float inputs (integer-only int8 does not take dense stacks or token embeddings yet); written as {ModelPrecisions.Name(m.Precision)}");
+            Row("quantization-aware", $"int8 weights, float inputs (a token model: its table per row, as int8-weights); written as {ModelPrecisions.Name(m.Precision)}");
         Row("wrote", o.ModelPath + $" ({o.ModelBytes.ToString("N0", Inv)} bytes)" + (o.PlotPath is null ? "" : ", " + o.PlotPath));
         _console.Write(table);
     }

@@ -23,8 +23,8 @@ public sealed class TrainingJob
         Statistics = statistics(NetworkExamples);
         BaseModel = baseModel;
         QuantizationAware = quantizationAware;
-        // Integer-only int8 does not take dense stacks or token embeddings (yet): their QAT is int8-weights QAT, whose
-        // inputs stay float. Token ids are never quantized anyway.
+        // Token models: ids are never quantized, and their QAT fake-quantizes the table per row as int8-weights does
+        // (integer-only int8 uses one scale for the whole table), so their inputs stay float.
         if (quantizationAware && !int8WeightsOnly)
             InputQuantizer = InputFakeQuantizer.Calibrate(Statistics.InputNormalization, examples.InputSize, TrainingRows(), inputHeadroom);
         Train = NetworkExamples.ToSequenceSet(split.Train, Statistics, InputQuantizer);
@@ -81,7 +81,7 @@ public sealed class TrainingJob
 
     /// <summary>
     /// Quantization-aware training: the weights are fake-quantized to int8 (per row); the inputs too when
-    /// <see cref="InputQuantizer"/> is set (integer-only int8), not for dense stacks and token models (int8-weights).
+    /// <see cref="InputQuantizer"/> is set (integer-only int8), not for token models (int8-weights).
     /// </summary>
     public bool QuantizationAware { get; }
 
@@ -95,8 +95,8 @@ public sealed class TrainingJob
     /// Reads, splits and normalizes the data of <paramref name="table"/>. With <paramref name="quantizationAware"/>,
     /// the inputs are also fake-quantized to int8 (<see cref="InputQuantizer"/>).
     /// </summary>
-    /// <paramref name="denseStack"/>: the network has hidden dense layers (its QAT is int8-weights QAT, without int8 inputs).
-    public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0, bool denseStack = false)
+    /// Token models (<c>spec.Vocabulary</c>) get int8-weights QAT, without int8 inputs.
+    public static TrainingJob Prepare(CsvTable table, DataSpec spec, bool quantizationAware = false, double inputHeadroom = 0)
     {
         if (spec.Vocabulary is not null)
         {
@@ -112,7 +112,7 @@ public sealed class TrainingJob
         var transform = SeriesTransforms.Create(spec.Transform, examples, spec, table.Source);
         var split = DataSplit.Of(examples, spec, table.Source);
         return new TrainingJob(table.Source, spec, examples, transform, split, network => DataStatistics.Compute(network, split.Train, spec.Scale), quantizationAware, null, inputHeadroom,
-            denseStack || spec.Vocabulary is not null);
+            spec.Vocabulary is not null);
     }
 
     /// <summary>
@@ -149,7 +149,7 @@ public sealed class TrainingJob
             throw new TrainingException($"the model's head activation is {model.Head.Activation.ToString().ToLowerInvariant()}; a {examples.Task.ToString().ToLowerInvariant()} task trains a {activation.ToString().ToLowerInvariant()} head");
         var split = DataSplit.Of(examples, spec, table.Source);
         return new TrainingJob(table.Source, spec, examples, model.SeriesTransform, split, _ => DataStatistics.FromModel(model), quantizationAware, model, inputHeadroom,
-            model.HiddenDenseLayers.Count > 0 || model.Embedding is not null);
+            model.Embedding is not null);
     }
 
     /// <summary>Every timestep of every training sequence [I] as the network sees it before normalization (changes for differenced features): the calibration rows.</summary>
@@ -242,7 +242,7 @@ public sealed class TrainingJob
         if (o.ClipNorm is double clip) provenance["train.clip_norm"] = clip.ToString("R", inv);
         if (BaseModel is not null) provenance["finetune.from"] = BaseModel.Metadata.Name ?? "(unnamed model)";
         if (QuantizationAware && InputQuantizer is null)
-            provenance["train.qat"] = "int8 weights (per row; dense stack and embedding included), float inputs, straight-through estimator: for --precision int8-weights (integer-only int8 does not take dense stacks or token embeddings yet)";
+            provenance["train.qat"] = "int8 weights (per row; dense stack and embedding included), float inputs, straight-through estimator: for --precision int8-weights (a token model's integer-only table has one scale; quantize it with tinygru quantize --precision int8)";
         if (InputQuantizer is { } q)
         {
             // What quantization-aware training assumed: quantize with this range to get the model that was trained.
