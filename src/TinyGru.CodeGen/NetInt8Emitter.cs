@@ -283,8 +283,7 @@ internal static class NetInt8Emitter
     /// </summary>
     private static void EmitTokenApi(IndentedWriter w, GruModel m, Action<string> dispatch)
     {
-        const string OutputCheck = "if (output.Length != OutputSize) ThrowLengthMismatch(InputSize, output.Length);";
-        const string TokenCheck = "if ((uint)token >= (uint)VocabularySize) ThrowTokenOutOfRange(token);";
+        const string OutputCheck = NetModelEmitter.OutputCheck, TokenCheck = NetModelEmitter.TokenCheck;
         void Logits()
         {
             w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
@@ -336,29 +335,12 @@ internal static class NetInt8Emitter
         }
 
         foreach (var (suffix, _) in Paths)
-        {
-            bool scalar = suffix == "Scalar";
-            string on = scalar ? "scalar" : suffix + "-bit";
-            w.Line($"/// <summary>Step on the {on} path whatever the CPU (for tests and benchmarks; <see cref=\"Step(int, global::System.Span{{float}})\"/> picks the widest supported path).</summary>");
-            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            using (w.Block($"public void Step{suffix}(int token, {Span} output)"))
+            NetModelEmitter.EmitTokenPathSteps(w, suffix, () =>
             {
-                w.Line(OutputCheck);
-                w.Line(TokenCheck);
                 Logits();
                 w.Line($"Core{suffix}(token, ref q);");
                 w.Line($"WriteOutput(ref q, ref {MemoryMarshal}.GetReference(output));");
-            }
-            w.Line();
-            w.Line($"/// <summary>Step on the {on} path with the token id as a float.</summary>");
-            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            using (w.Block($"public void Step{suffix}({ReadOnlySpan} input, {Span} output)"))
-            {
-                w.Line(NetModelEmitter.LengthCheck);
-                w.Line($"Step{suffix}(TokenOf(input[0]), output);");
-            }
-            w.Line();
-        }
+            });
         NetModelEmitter.EmitTokenHelpers(w);
         NetModelEmitter.EmitLengthMismatchThrow(w);
     }

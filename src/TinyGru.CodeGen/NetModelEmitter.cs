@@ -200,6 +200,11 @@ public static class NetModelEmitter
     /// <summary>The one length check at the top of every Step: a compare inline, the throw out of line so Step stays small enough to inline its core.</summary>
     internal const string LengthCheck = "if (input.Length != InputSize || output.Length != OutputSize) ThrowLengthMismatch(input.Length, output.Length);";
 
+    /// <summary>A token step's checks: the output length, and the id against V (nothing is read outside the table).</summary>
+    internal const string OutputCheck = "if (output.Length != OutputSize) ThrowLengthMismatch(InputSize, output.Length);";
+
+    internal const string TokenCheck = "if ((uint)token >= (uint)VocabularySize) ThrowTokenOutOfRange(token);";
+
     internal static void EmitLengthMismatchThrow(IndentedWriter w)
     {
         w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
@@ -443,8 +448,6 @@ public static class NetModelEmitter
     {
         var m = plan.Model;
         var paths = Paths(plan).ToList();
-        const string OutputCheck = "if (output.Length != OutputSize) ThrowLengthMismatch(InputSize, output.Length);";
-        const string TokenCheck = "if ((uint)token >= (uint)VocabularySize) ThrowTokenOutOfRange(token);";
         w.Line("/// <summary>");
         w.Line("/// Advances one timestep with token id <paramref name=\"token\"/> (0 … VocabularySize − 1) → <paramref name=\"output\"/> [OutputSize].");
         w.Line("/// Throws <see cref=\"global::System.ArgumentOutOfRangeException\"/> for any other id (nothing is read outside the table).");
@@ -496,26 +499,7 @@ public static class NetModelEmitter
         }
 
         foreach (var p in paths)
-        {
-            string on = p.IsScalar ? "scalar" : p.Suffix + "-bit";
-            w.Line($"/// <summary>Step on the {on} path whatever the CPU (for tests and benchmarks; <see cref=\"Step(int, global::System.Span{{float}})\"/> picks the widest accelerated path).</summary>");
-            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            using (w.Block($"public void Step{p.Suffix}(int token, {Span} output)"))
-            {
-                w.Line(OutputCheck);
-                w.Line(TokenCheck);
-                w.Line($"Core{p.Suffix}(token, ref {MemoryMarshal}.GetReference(output));");
-            }
-            w.Line();
-            w.Line($"/// <summary>Step on the {on} path with the token id as a float (see <c>Step(ReadOnlySpan&lt;float&gt;, Span&lt;float&gt;)</c>).</summary>");
-            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            using (w.Block($"public void Step{p.Suffix}({ReadOnlySpan} input, {Span} output)"))
-            {
-                w.Line(NetModelEmitter.LengthCheck);
-                w.Line($"Step{p.Suffix}(TokenOf(input[0]), output);");
-            }
-            w.Line();
-        }
+            EmitTokenPathSteps(w, p.Suffix, () => w.Line($"Core{p.Suffix}(token, ref {MemoryMarshal}.GetReference(output));"));
 
         EmitTokenHelpers(w);
 
@@ -523,6 +507,32 @@ public static class NetModelEmitter
     }
 
     /// <summary>TokenOf (a float id → int, whole numbers 0 … V − 1 only) and the two out-of-line throws naming the id and V (shared with the int8 emitter).</summary>
+    /// <summary>
+    /// A token model's per-path steps, shared by the float and integer-only emitters: <c>Step{suffix}(int, Span)</c>,
+    /// which checks the output length and the id and runs <paramref name="body"/>, and the float-id form over it.
+    /// </summary>
+    internal static void EmitTokenPathSteps(IndentedWriter w, string suffix, Action body)
+    {
+        string on = suffix == "Scalar" ? "scalar" : suffix + "-bit";
+        w.Line($"/// <summary>Step on the {on} path whatever the CPU (for tests and benchmarks; <see cref=\"Step(int, global::System.Span{{float}})\"/> picks the widest supported path).</summary>");
+        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        using (w.Block($"public void Step{suffix}(int token, {Span} output)"))
+        {
+            w.Line(OutputCheck);
+            w.Line(TokenCheck);
+            body();
+        }
+        w.Line();
+        w.Line($"/// <summary>Step on the {on} path with the token id as a float (see <c>Step(ReadOnlySpan&lt;float&gt;, Span&lt;float&gt;)</c>).</summary>");
+        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        using (w.Block($"public void Step{suffix}({ReadOnlySpan} input, {Span} output)"))
+        {
+            w.Line(LengthCheck);
+            w.Line($"Step{suffix}(TokenOf(input[0]), output);");
+        }
+        w.Line();
+    }
+
     internal static void EmitTokenHelpers(IndentedWriter w)
     {
         w.Line("/// <summary>The token id a step's float input stands for: a whole number 0 … VocabularySize − 1, else ArgumentOutOfRangeException.</summary>");
