@@ -80,7 +80,9 @@ internal static class GeneratedCodeCases
 
     /// <summary>
     /// The forward fixtures of the grown model description (issue 13) and the file each is read from: MLP heads and a
-    /// token model (PyTorch 1.13, ONNX), Keras GRUs with sigmoid and Keras-2 hard-sigmoid gates (TensorFlow.js 4.22).
+    /// token model (PyTorch 1.13, ONNX), Keras GRUs with sigmoid and Keras-2 hard-sigmoid gates (TensorFlow.js 4.22), and
+    /// the Keras 3 reset-after .keras and legacy .h5 token model as `tinygru convert` writes them (the generator and these
+    /// projects read no HDF5; ConvertedKerasFixturesAreCurrent pins the files to the reader).
     /// </summary>
     public static readonly (string Name, string File)[] ExtendedFixtures =
     {
@@ -89,6 +91,8 @@ internal static class GeneratedCodeCases
         ("gru_embedding", "gru_embedding.onnx"),
         ("keras_gru_classic", "keras_gru_classic"),
         ("keras_gru_hard_sigmoid", "keras_gru_hard_sigmoid"),
+        ("keras_reset_after", "keras_reset_after.converted.safetensors"),
+        ("keras_embedding_legacy", "keras_embedding_legacy.converted.safetensors"),
     };
 
     /// <summary>
@@ -165,14 +169,15 @@ internal static class GeneratedCodeCases
     }
 
     /// <summary>
-    /// Integer-only int8 of the grown description (issue 13, ≤ 6 cases so the ARM64 lane stays short): three fixtures
-    /// (dense stack with a relu layer, token model, Keras 2 hard sigmoid; calibrated on their inputs) and three shapes
+    /// Integer-only int8 of the grown description (issue 13, 8 cases so the ARM64 lane stays short): five fixtures
+    /// (dense stack with a relu layer, token model, Keras 2 hard sigmoid, Keras 3 reset-after with a relu stack, the
+    /// legacy .h5 token model; calibrated on their inputs) and three shapes
     /// (a tanh/sigmoid/none stack with Keras 2 gates reset-before, a token model with a relu layer, Keras 3 gates with a
     /// relu layer and softmax), their sequences as for int8-weights.
     /// </summary>
     public static IEnumerable<GeneratedCodeCase> Int8ExtendedCases()
     {
-        foreach (var (name, file) in new[] { ExtendedFixtures[0], ExtendedFixtures[2], ExtendedFixtures[4] })
+        foreach (var (name, file) in new[] { ExtendedFixtures[0], ExtendedFixtures[2], ExtendedFixtures[4], ExtendedFixtures[5], ExtendedFixtures[6] })
         {
             var (model, fixture) = FloatFixture(name, file);
             var q = model.IsTokenInput ? ModelQuantizer.Quantize(model, ModelPrecision.Int8)

@@ -28,6 +28,9 @@ public class Int8ExtendedArchitectureTests(ITestOutputHelper output)
     [InlineData("gru_mlp_softmax", "gru_mlp_softmax.onnx", 0.01)]
     [InlineData("gru_embedding", "gru_embedding.onnx", 0.01)]
     [InlineData("keras_gru_hard_sigmoid", "keras_gru_hard_sigmoid", 0.01)]
+    [InlineData("keras_gru_classic", "keras_gru_classic", 0.01)]
+    [InlineData("keras_reset_after", "keras_reset_after.converted.safetensors", 0.01)]
+    [InlineData("keras_embedding_legacy", "keras_embedding_legacy.converted.safetensors", 0.01)]
     public void Int8StaysCloseToTheFloatReference(string fixture, string modelFile, double bound)
     {
         var f = ReferenceFixture.Load(fixture);
