@@ -283,20 +283,13 @@ internal static class NetInt8Emitter
     /// </summary>
     private static void EmitTokenApi(IndentedWriter w, GruModel m, Action<string> dispatch)
     {
-        const string OutputCheck = NetModelEmitter.OutputCheck, TokenCheck = NetModelEmitter.TokenCheck;
         void Logits()
         {
             w.Line("global::System.Span<int> logits = stackalloc int[OutputSize];");
             w.Line($"ref int q = ref {MemoryMarshal}.GetReference(logits);");
         }
-        w.Line("/// <summary>");
-        w.Line("/// Advances one timestep with token id <paramref name=\"token\"/> (0 … VocabularySize − 1) → <paramref name=\"output\"/> [OutputSize].");
-        w.Line("/// Throws <see cref=\"global::System.ArgumentOutOfRangeException\"/> for any other id (nothing is read outside the table).");
-        w.Line("/// </summary>");
-        using (w.Block($"public void Step(int token, {Span} output)"))
+        using (NetModelEmitter.EmitTokenStepHeader(w))
         {
-            w.Line(OutputCheck);
-            w.Line(TokenCheck);
             Logits();
             dispatch("token, ref q");
             w.Line($"WriteOutput(ref q, ref {MemoryMarshal}.GetReference(output));");
@@ -317,7 +310,7 @@ internal static class NetInt8Emitter
             w.Line("/// <summary>Advances one timestep with token id <paramref name=\"token\"/> and returns the index of the most probable class, comparing the Q.12 logits (the first of equal ones).</summary>");
             using (w.Block("public int Classify(int token)"))
             {
-                w.Line(TokenCheck);
+                w.Line(NetModelEmitter.TokenCheck);
                 Logits();
                 dispatch("token, ref q");
                 w.Line("int best = 0;");

@@ -448,14 +448,8 @@ public static class NetModelEmitter
     {
         var m = plan.Model;
         var paths = Paths(plan).ToList();
-        w.Line("/// <summary>");
-        w.Line("/// Advances one timestep with token id <paramref name=\"token\"/> (0 … VocabularySize − 1) → <paramref name=\"output\"/> [OutputSize].");
-        w.Line("/// Throws <see cref=\"global::System.ArgumentOutOfRangeException\"/> for any other id (nothing is read outside the table).");
-        w.Line("/// </summary>");
-        using (w.Block($"public void Step(int token, {Span} output)"))
+        using (EmitTokenStepHeader(w))
         {
-            w.Line(OutputCheck);
-            w.Line(TokenCheck);
             w.Line($"ref float y = ref {MemoryMarshal}.GetReference(output);");
             for (int i = 0; i < paths.Count; i++)
             {
@@ -506,7 +500,22 @@ public static class NetModelEmitter
         NetModelEmitter.EmitLengthMismatchThrow(w);
     }
 
-    /// <summary>TokenOf (a float id → int, whole numbers 0 … V − 1 only) and the two out-of-line throws naming the id and V (shared with the int8 emitter).</summary>
+    /// <summary>
+    /// Opens a token model's dispatching <c>Step(int token, Span&lt;float&gt; output)</c> with its doc and checks (the
+    /// output length, the id against V); the caller writes the body and disposes the scope. Shared by both emitters.
+    /// </summary>
+    internal static IndentedWriter.Scope EmitTokenStepHeader(IndentedWriter w)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Advances one timestep with token id <paramref name=\"token\"/> (0 … VocabularySize − 1) → <paramref name=\"output\"/> [OutputSize].");
+        w.Line("/// Throws <see cref=\"global::System.ArgumentOutOfRangeException\"/> for any other id (nothing is read outside the table).");
+        w.Line("/// </summary>");
+        var scope = w.Block($"public void Step(int token, {Span} output)");
+        w.Line(OutputCheck);
+        w.Line(TokenCheck);
+        return scope;
+    }
+
     /// <summary>
     /// A token model's per-path steps, shared by the float and integer-only emitters: <c>Step{suffix}(int, Span)</c>,
     /// which checks the output length and the id and runs <paramref name="body"/>, and the float-id form over it.
@@ -533,6 +542,7 @@ public static class NetModelEmitter
         w.Line();
     }
 
+    /// <summary>TokenOf (a float id → int, whole numbers 0 … V − 1 only) and the two out-of-line throws naming the id and V (shared with the int8 emitter).</summary>
     internal static void EmitTokenHelpers(IndentedWriter w)
     {
         w.Line("/// <summary>The token id a step's float input stands for: a whole number 0 … VocabularySize − 1, else ArgumentOutOfRangeException.</summary>");

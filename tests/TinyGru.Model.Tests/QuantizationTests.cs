@@ -50,16 +50,16 @@ public class QuantizationTests
         foreach (int x in Enumerable.Range(-70000, 140001).Concat(new[] { int.MinValue / 4, int.MaxValue / 4, 3 << 27, -(3 << 27) }))
         {
             double exact = Math.Min(32767, Activations.Gate(activation, x / 4096.0) * 32768);
-            int y = FixedPoint.Gate(x, activation);
+            int y = FixedPoint.Gate(x, FixedPoint.HardSigmoidSlope(activation));
             Assert.InRange(y, 0, 32767);
             worst = Math.Max(worst, Math.Abs(y - exact));
         }
         Assert.True(worst <= 0.7, $"{activation}: {worst} LSB");
-        Assert.Equal(16384, FixedPoint.Gate(0, activation));
-        Assert.Equal(32767, FixedPoint.Gate(4 * 4096, activation));
-        Assert.Equal(0, FixedPoint.Gate(-4 * 4096, activation));
+        Assert.Equal(16384, FixedPoint.Gate(0, FixedPoint.HardSigmoidSlope(activation)));
+        Assert.Equal(32767, FixedPoint.Gate(4 * 4096, FixedPoint.HardSigmoidSlope(activation)));
+        Assert.Equal(0, FixedPoint.Gate(-4 * 4096, FixedPoint.HardSigmoidSlope(activation)));
         // Keras 2 reaches 1 at x = 2.5, Keras 3 only at 3.
-        Assert.Equal(activation == GateActivation.HardSigmoidKeras2 ? 32767 : 30037, FixedPoint.Gate(10240, activation));
+        Assert.Equal(activation == GateActivation.HardSigmoidKeras2 ? 32767 : 30037, FixedPoint.Gate(10240, FixedPoint.HardSigmoidSlope(activation)));
     }
 
     [Theory]

@@ -141,9 +141,11 @@ public static class FixedPoint
         return y > 32767 ? 32767 : y < 0 ? 0 : y;
     }
 
-    /// <summary>The reset/update gate function of <paramref name="activation"/> on a Q.12 pre-activation, as Q0.15.</summary>
-    public static int Gate(int pre, GateActivation activation) =>
-        activation == GateActivation.Sigmoid ? Sigmoid(pre) : HardSigmoid(pre, HardSigmoidSlope(activation));
+    /// <summary>
+    /// The reset/update gate on a Q.12 pre-activation, as Q0.15: the sigmoid for <paramref name="slope"/> 0, else the
+    /// hard sigmoid of that <see cref="HardSigmoidSlope"/>.
+    /// </summary>
+    public static int Gate(int pre, int slope) => slope == 0 ? Sigmoid(pre) : HardSigmoid(pre, slope);
 
     /// <summary>Largest |value| of a relu/none hidden dense layer's output (int16 range, so it feeds the int8 kernels like a Q0.15 state).</summary>
     public const int DenseOutputLimit = 32767;

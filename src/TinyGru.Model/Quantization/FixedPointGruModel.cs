@@ -150,7 +150,7 @@ public sealed class FixedPointGruModel
     public int GateSlope { get; }
 
     /// <summary>The r and z gate function of a Q.12 pre-activation, as Q0.15 (<see cref="FixedPoint.Gate"/>).</summary>
-    public int Gate(int pre) => GateSlope == 0 ? FixedPoint.Sigmoid(pre) : FixedPoint.HardSigmoid(pre, GateSlope);
+    public int Gate(int pre) => FixedPoint.Gate(pre, GateSlope);
 
     /// <summary>Head W [O, H] int8, or null without a head.</summary>
     public sbyte[]? HeadWeights { get; }

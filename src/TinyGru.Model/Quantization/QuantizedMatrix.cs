@@ -44,14 +44,14 @@ public sealed class QuantizedMatrix
             float scale = max / 127f;
             scales[i] = scale;
             if (scale == 0) continue;
-            for (int j = 0; j < cols; j++)
-            {
-                double v = Math.Round(m[i * cols + j] / (double)scale, MidpointRounding.AwayFromZero);
-                q[i * cols + j] = (sbyte)Math.Max(-127, Math.Min(127, v));
-            }
+            for (int j = 0; j < cols; j++) q[i * cols + j] = QuantizeValue(m[i * cols + j], scale);
         }
         return new QuantizedMatrix(rows, cols, q, scales);
     }
+
+    /// <summary>round(w / scale), half away from zero, clamped to ±127: the one rounding rule of every int8 weight.</summary>
+    private static sbyte QuantizeValue(float w, float scale) =>
+        (sbyte)Math.Max(-127, Math.Min(127, Math.Round(w / (double)scale, MidpointRounding.AwayFromZero)));
 
     /// <summary>
     /// Quantizes <paramref name="m"/> [rows, cols] with one symmetric scale for the whole matrix (max|m| / 127, or
@@ -65,11 +65,7 @@ public sealed class QuantizedMatrix
         foreach (float v in m) max = Math.Max(max, Math.Abs(v));
         float scale = max > 0 ? max / 127f : 1f / 128;
         var q = new sbyte[m.Length];
-        for (int i = 0; i < m.Length; i++)
-        {
-            double v = Math.Round(m[i] / (double)scale, MidpointRounding.AwayFromZero);
-            q[i] = (sbyte)Math.Max(-127, Math.Min(127, v));
-        }
+        for (int i = 0; i < m.Length; i++) q[i] = QuantizeValue(m[i], scale);
         var scales = new float[rows];
         for (int i = 0; i < rows; i++) scales[i] = scale;
         return new QuantizedMatrix(rows, cols, q, scales);
