@@ -41,6 +41,24 @@ public static class KernelPlanner
     /// <summary>Estimated IL basic blocks one written-out multiply-add brings (its IsSupported branches, and the int8 load's).</summary>
     public static int BlocksPerMultiplyAdd(int width, bool int8) => (width == 1 ? 0 : width == 4 ? 4 : 2) + (int8 && width > 1 ? 3 : 0);
 
+    /// <summary>Column pairs up to which an integer-only int8 matrix pass is straight-line code (when within budget).</summary>
+    public const int Int8UnrollPairs = 8;
+
+    /// <summary>Estimated IL basic blocks one written-out int8 multiply-add brings: none at 512 bits (one form), one
+    /// folded branch at 256 (AVX-VNNI or AVX2), two at 128 (SSE2, AdvSimd, portable).</summary>
+    public static int Int8BlocksPerMultiplyAdd(int width) => width == 16 ? 0 : width == 8 ? 2 : 4;
+
+    /// <summary>
+    /// Whether an integer-only int8 matrix method of <paramref name="pairs"/> column pairs and
+    /// <paramref name="multiplyAdds"/> multiply-adds in all (accumulators × pairs) is written straight-line at
+    /// <paramref name="width"/> int32 lanes: few pairs, and the written-out method (a load and a multiply-add statement
+    /// each) within <see cref="TargetProfile.DefaultMethodBudget"/> statements and <see cref="MaxBasicBlocks"/> blocks.
+    /// Otherwise the columns are a loop (one iteration's statements), which costs a counter and a pointer bump per pair.
+    /// </summary>
+    public static bool Int8PassUnrolled(int pairs, int multiplyAdds, int width) =>
+        pairs <= Int8UnrollPairs && 2 * multiplyAdds <= TargetProfile.DefaultMethodBudget
+        && multiplyAdds * Int8BlocksPerMultiplyAdd(width) <= MaxBasicBlocks;
+
     /// <summary>Statements a written-out tanh or sigmoid takes.</summary>
     public const int ActivationStatements = 14;
 

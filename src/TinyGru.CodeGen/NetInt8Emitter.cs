@@ -91,6 +91,7 @@ internal static class NetInt8Emitter
             EmitLayerGates(w, fp, layers, vectorGates);
             EmitDenseLayers(w, fp);
             if (vectorGates) EmitVectorArithmetic(w, fp);
+            if (model.Convention == GateConvention.ResetAfter) EmitVector128Arithmetic(w, fp);
             EmitOutput(w, fp);
             EmitArithmetic(w, fp);
             EmitData(w, fp, layers, head);
@@ -342,6 +343,17 @@ internal static class NetInt8Emitter
     private static void EmitPath(IndentedWriter w, FixedPointGruModel fp, List<Layer> layers, Int8Matrix? head, string suffix, NetEmitOptions options)
     {
         var m = fp.Model;
+        // Each matrix pass is its own method, called from Core: small enough that the JIT optimizes it fully and
+        // inlines the weight-data getters, whatever the model's depth (one Core with every pass inlined ran the
+        // multiply-add helper as 267 calls per step in medium's 128-bit listing).
+        var products = new List<(string Method, string Weights, Int8Matrix Matrix, string Input, string Result)>();
+        void Product(string weights, Int8Matrix matrix, string x, string result)
+        {
+            // Named Layer…/Output… so the JIT listing check (Core* Layer* Dense* Output*) covers them.
+            string method = (weights == "HeadWeights" ? "OutputWeights" : weights).Replace("Weights", "Product") + suffix;
+            w.Line($"{method}(ref {x}, ref {result});");
+            products.Add((method, weights, matrix, x, result));
+        }
         bool after = m.Convention == GateConvention.ResetAfter;
         int xLength = (m.InputSize + 1) / 2 * 2;
         if (options.SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
@@ -381,22 +393,24 @@ internal static class NetInt8Emitter
                 w.Line($"// ---- layer {k}: GRU {l.Fp.InputSize} → {l.H} ----");
                 w.Line($"ref short h{k} = ref {Unsafe}.As<Layer{k}State, short>(ref _h{k});");
                 w.Line($"// gx = W·x   [{3 * l.H}, {l.Fp.InputSize}] · [{l.Fp.InputSize}]");
-                EmitMatVec(w, suffix, $"Layer{k}InputWeights", l.W, x, "gx");
+                Product($"Layer{k}InputWeights", l.W, x, "gx");
                 if (after)
                 {
                     w.Line($"// gh = U·h   [{3 * l.H}, {l.H}] · [{l.H}]");
-                    EmitMatVec(w, suffix, $"Layer{k}RecurrentWeights", l.U, "h" + k, "gh");
+                    Product($"Layer{k}RecurrentWeights", l.U, "h" + k, "gh");
                     bool vector = options.AllowUnsafe && l.H >= 8 && suffix is "512" or "256";
-                    w.Line(vector ? $"Layer{k}GatesV(ref gx, ref gh, ref h{k});" : $"Layer{k}Gates(ref gx, ref gh, ref h{k}, 0);");
+                    w.Line(vector ? $"Layer{k}GatesV(ref gx, ref gh, ref h{k});"
+                        : suffix == "128" && l.H >= 4 ? $"Layer{k}Gates128(ref gx, ref gh, ref h{k});"
+                        : $"Layer{k}Gates(ref gx, ref gh, ref h{k}, 0);");
                 }
                 else
                 {
                     w.Line($"// gh = U_rz·h   [{2 * l.H}, {l.H}] · [{l.H}]");
-                    EmitMatVec(w, suffix, $"Layer{k}RecurrentRzWeights", l.U, "h" + k, "gh");
+                    Product($"Layer{k}RecurrentRzWeights", l.U, "h" + k, "gh");
                     if (l.StateLength > l.H) w.Line($"{Unsafe}.Add(ref rh, {I(l.H)}) = 0;");
                     w.Line($"Layer{k}ResetGates(ref gx, ref gh, ref h{k}, ref rh);");
                     w.Line($"// gn = U_n·(r ⊙ h)   [{l.H}, {l.H}] · [{l.H}]");
-                    EmitMatVec(w, suffix, $"Layer{k}RecurrentNWeights", l.Un!, "rh", "gn");
+                    Product($"Layer{k}RecurrentNWeights", l.Un!, "rh", "gn");
                     w.Line($"Layer{k}Update(ref gx, ref gh, ref gn, ref h{k});");
                 }
                 x = "h" + k;
@@ -421,13 +435,21 @@ internal static class NetInt8Emitter
                 w.Line($"// ---- head: y = Wy·{(fp.Dense.Count > 0 ? "x" : "h")} + by   [{m.OutputSize}, {headInputs}] · [{headInputs}] → Q.12 ----");
                 w.Line($"global::System.Span<int> hySpan = stackalloc int[{I(head.PaddedRows)}];");
                 w.Line($"ref int hy = ref {MemoryMarshal}.GetReference(hySpan);");
-                EmitMatVec(w, suffix, "HeadWeights", head, x, "hy");
+                Product("HeadWeights", head, x, "hy");
                 w.Line($"ref int hq = ref {MemoryMarshal}.GetReference(HeadRequantization);");
                 w.Line($"ref int hb = ref {MemoryMarshal}.GetReference(HeadBias);");
                 w.Line($"for (int o = 0; o < {I(m.OutputSize)}; o++) {Unsafe}.Add(ref logits, o) = Requantize({Unsafe}.Add(ref hy, o), ref hq, o, {I(m.OutputSize)}) + {Unsafe}.Add(ref hb, o);");
             }
         }
         w.Line();
+        foreach (var p in products)
+        {
+            w.Line($"/// <summary>{p.Result} = {p.Weights} · {p.Input}: [{p.Matrix.Rows}, {p.Matrix.Columns}] int8 · [{p.Matrix.Columns}] int16 → int32.</summary>");
+            if (options.SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+            using (w.Block($"private static void {p.Method}(ref short {p.Input}, ref int {p.Result})"))
+                EmitMatVecBody(w, suffix, p.Weights, p.Matrix, p.Input, p.Result);
+            w.Line();
+        }
     }
 
     /// <summary>
@@ -436,9 +458,22 @@ internal static class NetInt8Emitter
     /// |Σ w·x| ≤ columns·127·32767 ≤ 512·127·32767 = 2,130,641,408 &lt; 2^31 (FixedPoint.MaxHiddenSize), and each adjacent-pair
     /// product sum ≤ 2·127·32767 fits int32, so no kernel overflows where the reference does not.
     /// </summary>
-    private static void EmitMatVec(IndentedWriter w, string suffix, string weights, Int8Matrix m, string x, string result)
+    private static void EmitMatVecBody(IndentedWriter w, string suffix, string weights, Int8Matrix m, string x, string result)
     {
         int pairs = m.Pairs;
+        int rowsPerPart = suffix == "512" ? 16 : suffix == "256" ? 8 : 4;
+        int width = rowsPerPart;
+        int parts = Int8Matrix.GroupRows / rowsPerPart;
+        // Accumulators of a chunk: (group, part) with parts of 16 (512), 8 (256) or 4 (128) rows; parts made only of padding are skipped.
+        List<(int Group, int Part)> Accumulators(Int8Chunk chunk)
+        {
+            var list = new List<(int, int)>();
+            for (int g = 0; g < chunk.Groups; g++)
+                for (int p = 0; p < parts; p++)
+                    if (g * Int8Matrix.GroupRows + p * rowsPerPart < chunk.RealRows) list.Add((g, p));
+            return list;
+        }
+        bool unrolled = suffix != "Scalar" && KernelPlanner.Int8PassUnrolled(pairs, m.Chunks.Sum(c => Accumulators(c).Count) * pairs, width);
         foreach (var chunk in m.Chunks)
         {
             if (chunk.RealRows == 0) continue;
@@ -461,13 +496,7 @@ internal static class NetInt8Emitter
                     }
                     continue;
                 }
-                // Accumulators: (group, part) with parts of 16 (512), 8 (256) or 4 (128) rows; parts made only of padding are skipped.
-                int rowsPerPart = suffix == "512" ? 16 : suffix == "256" ? 8 : 4;
-                int parts = Int8Matrix.GroupRows / rowsPerPart;
-                var accs = new List<(int Group, int Part)>();
-                for (int g = 0; g < chunk.Groups; g++)
-                    for (int p = 0; p < parts; p++)
-                        if (g * Int8Matrix.GroupRows + p * rowsPerPart < chunk.RealRows) accs.Add((g, p));
+                var accs = Accumulators(chunk);
                 // 128-bit: at most 8 accumulators per pass over the columns.
                 int perPass = suffix == "128" ? 8 : accs.Count;
                 for (int start = 0; start < accs.Count; start += perPass)
@@ -481,6 +510,7 @@ internal static class NetInt8Emitter
                         void Body(string v, string pairIndex, string pairOffset)
                         {
                             w.Line($"var {v} = {Intrinsics}.Vector{suffix}.AsInt16({Intrinsics}.Vector{suffix}.Create({Unsafe}.ReadUnaligned<int>(ref {Unsafe}.As<short, byte>(ref {Unsafe}.Add(ref {x}, {pairIndex})))));");
+                            bool first = true;
                             foreach (var (g, p) in pass)
                             {
                                 int byteOffset = g * 32 + p * rowsPerPart * 2;
@@ -491,10 +521,14 @@ internal static class NetInt8Emitter
                                     "256" => $"{X86}.Avx2.ConvertToVector256Int16({Intrinsics}.Vector128.LoadUnsafe(ref wp, (nuint)({at})))",
                                     _ => $"{Intrinsics}.Vector128.WidenLower({Intrinsics}.Vector128.AsSByte({Intrinsics}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref {Unsafe}.As<sbyte, byte>(ref {Unsafe}.Add(ref wp, {at}))))))",
                                 };
-                                w.Line($"a{g}_{p} = Madd{suffix}(a{g}_{p}, {load}, {v});");
+                                // One multiply-add per statement, its operands in locals: the IsSupported forms
+                                // then repeat two names, not the load (see KernelPlanner.Int8PassUnrolled).
+                                w.Line($"{(first ? "var " : "")}{v}w = {load};");
+                                w.Line($"a{g}_{p} = {Int8MultiplyAdd(suffix, $"a{g}_{p}", v + "w", v)};");
+                                first = false;
                             }
                         }
-                        if (pairs <= 8)
+                        if (unrolled)
                             for (int q = 0; q < pairs; q++) Body("v" + I(q), I(2 * q), I(q * chunk.Stride));
                         else
                             using (w.Block($"for (int p = 0; p < {I(pairs)}; p++)"))
@@ -508,6 +542,23 @@ internal static class NetInt8Emitter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane, written out: vpmaddwd (+ vpdpwssd with AVX-VNNI), pmaddwd
+    /// (SSE2), smull/smull2/addp (ARM64 AdvSimd); the JIT folds the IsSupported checks, and only a platform with none of
+    /// these calls the portable Madd128. |w| ≤ 127, so no pair sum saturates.
+    /// </summary>
+    private static string Int8MultiplyAdd(string suffix, string acc, string wv, string v)
+    {
+        string Arm = Intrinsics + ".Arm";
+        return suffix switch
+        {
+            "512" => $"{X86}.Avx512F.Add({acc}, {X86}.Avx512BW.MultiplyAddAdjacent({wv}, {v}))",
+            "256" => $"({X86}.AvxVnni.IsSupported ? {X86}.AvxVnni.MultiplyWideningAndAdd({acc}, {wv}, {v}) : {X86}.Avx2.Add({acc}, {X86}.Avx2.MultiplyAddAdjacent({wv}, {v})))",
+            _ => $"({X86}.Sse2.IsSupported ? {X86}.Sse2.Add({acc}, {X86}.Sse2.MultiplyAddAdjacent({wv}, {v})) : {Arm}.AdvSimd.Arm64.IsSupported ? " +
+                 $"{Arm}.AdvSimd.Add({acc}, {Arm}.AdvSimd.Arm64.AddPairwise({Arm}.AdvSimd.MultiplyWideningLower({V128}.GetLower({wv}), {V128}.GetLower({v})), {Arm}.AdvSimd.MultiplyWideningUpper({wv}, {v}))) : Madd128({acc}, {wv}, {v}))",
+        };
     }
 
     /// <summary>The per-unit gate arithmetic of each layer, exactly Int8ReferenceEngine.StepLayer's, shared by every path.</summary>
@@ -545,6 +596,7 @@ internal static class NetInt8Emitter
                 }
                 w.Line();
                 if (vectorGates && h >= 8) EmitVectorGates(w, k, h);
+                if (h >= 4) EmitVector128Gates(w, k, h);
                 continue;
             }
             w.Line($"/// <summary>Layer {k}'s r and z from gx = W·x and gh = U_rz·h: z (Q0.15) replaces gh's z rows, r ⊙ h goes to rh.</summary>");
@@ -652,6 +704,105 @@ internal static class NetInt8Emitter
             }
             if (blocks < h) w.Line($"Layer{k}Gates(ref gx, ref gh, ref h, {I(blocks)});");
         }
+        w.Line();
+    }
+
+    private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
+
+    /// <summary>
+    /// The 128-bit path's gates (reset-after): 4 units per iteration in portable Vector128 code, so ARM64 AdvSimd and
+    /// x64 SSE4.1 run them in SIMD (and no unsafe code is needed: the table is read through a ref).
+    /// </summary>
+    private static void EmitVector128Gates(IndentedWriter w, int k, int h)
+    {
+        int blocks = h / 4 * 4;
+        string R = I(h), Z = I(2 * h), N3 = I(3 * h);
+        string L(string r, string i) => $"{V128}.LoadUnsafe(ref {r}, (nuint)({i}))";
+        w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in 4-lane vectors (x64 SSE4.1, ARM64 AdvSimd), the rest scalar.</summary>");
+        using (w.Block($"private static void Layer{k}Gates128(ref int gx, ref int gh, ref short h)"))
+        {
+            w.Line($"ref int wq = ref {MemoryMarshal}.GetReference(Layer{k}InputRequantization);");
+            w.Line($"ref int uq = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentRequantization);");
+            w.Line($"ref int gb = ref {MemoryMarshal}.GetReference(Layer{k}GateBias);");
+            w.Line($"ref int nb = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentNBias);");
+            w.Line($"ref short table = ref {MemoryMarshal}.GetReference(TanhTable);");
+            using (w.Block($"for (int j = 0; j < {I(blocks)}; j += 4)"))
+            {
+                w.Line($"var r = GateV128(RequantizeV128({L("gx", "j")}, ref wq, j, {N3}) + RequantizeV128({L("gh", "j")}, ref uq, j, {N3}) + {L("gb", "j")}, ref table);              // r = σ(Wr·x + Ur·h + br)");
+                w.Line($"var z = GateV128(RequantizeV128({L("gx", $"{R} + j")}, ref wq, {R} + j, {N3}) + RequantizeV128({L("gh", $"{R} + j")}, ref uq, {R} + j, {N3}) + {L("gb", $"{R} + j")}, ref table); // z = σ(Wz·x + Uz·h + bz)");
+                w.Line($"var pre = RequantizeV128({L("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}) + {L("gb", $"{Z} + j")};");
+                w.Line($"var un = RequantizeV128({L("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}) + {L("nb", "j")};");
+                w.Line($"un = {V128}.Min({V128}.Max(un, {V128}.Create(-{I(FixedPoint.ResetProductLimit)})), {V128}.Create({I(FixedPoint.ResetProductLimit)}));");
+                w.Line("var n = TanhV128(pre + MultiplyQ15V128(r, un), ref table);                                                 // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
+                w.Line($"ref byte hb = ref {Unsafe}.As<short, byte>(ref {Unsafe}.Add(ref h, j));");
+                w.Line($"var hj = {V128}.WidenLower({V128}.AsInt16({V128}.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref hb))));");
+                w.Line("var hn = n + MultiplyQ15V128(z, hj - n);                                                                   // h' = n + z ⊙ (h − n), within ±32767: narrowing is exact");
+                w.Line($"{Unsafe}.WriteUnaligned(ref hb, {V128}.ToScalar({V128}.AsInt64({V128}.Narrow(hn, hn))));");
+            }
+            if (blocks < h) w.Line($"Layer{k}Gates(ref gx, ref gh, ref h, {I(blocks)});");
+        }
+        w.Line();
+    }
+
+    /// <summary>4-lane forms of Requantize, Tanh, the gate and MultiplyQ15, lane for lane the scalar operations.</summary>
+    private static void EmitVector128Arithmetic(IndentedWriter w, FixedPointGruModel fp)
+    {
+        string V = V128 + "<int>";
+        int limit = FixedPoint.PreShiftedLimit, step = FixedPoint.TableStepBits, end = 8 * FixedPoint.OneQ12;
+        string L(string r, string i) => $"{V128}.LoadUnsafe(ref {r}, (nuint)({i}))";
+        string Arm = Intrinsics + ".Arm";
+        w.Line("/// <summary>v >> s per lane (arithmetic): vpsravd with AVX2, sshl by −s on ARM64, else lane by lane (x64 SSE has no per-lane shift).</summary>");
+        w.Line(Inline);
+        using (w.Block($"private static {V} ShiftRightV128({V} v, {V} s)"))
+        {
+            w.Line($"if ({X86}.Avx2.IsSupported) return {X86}.Avx2.ShiftRightArithmeticVariable(v, {V128}.AsUInt32(s));");
+            w.Line($"if ({Arm}.AdvSimd.IsSupported) return {Arm}.AdvSimd.ShiftArithmetic(v, -s);");
+            w.Line($"return {V128}.Create({V128}.GetElement(v, 0) >> {V128}.GetElement(s, 0), {V128}.GetElement(v, 1) >> {V128}.GetElement(s, 1), {V128}.GetElement(v, 2) >> {V128}.GetElement(s, 2), {V128}.GetElement(v, 3) >> {V128}.GetElement(s, 3));");
+        }
+        w.Line();
+        w.Line(Inline);
+        using (w.Block($"private static {V} RequantizeV128({V} acc, ref int q, int row, int rows)"))
+        {
+            w.Line($"ref int r = ref {Unsafe}.Add(ref q, row);");
+            w.Line($"var t = ShiftRightV128(acc, {L("r", "0")});");
+            w.Line($"t = {V128}.Min({V128}.Max(t, {V128}.Create(-{I(limit)})), {V128}.Create({I(limit)}));");
+            w.Line($"return ShiftRightV128(t * {L("r", "rows")} + {L("r", "2 * rows")}, {L("r", "3 * rows")});");
+        }
+        w.Line();
+        w.Line(Inline);
+        using (w.Block($"private static {V} TanhV128({V} x, ref short table)"))
+        {
+            w.Line($"var a = {V128}.Abs(x);");
+            w.Line($"var saturated = {V128}.GreaterThan(a, {V128}.Create({I(end - 1)}));");
+            w.Line($"var i = {V128}.ShiftRightArithmetic({V128}.Min(a, {V128}.Create({I(end - 1)})), {I(step)});");
+            w.Line($"var f = a & {V128}.Create({I((1 << step) - 1)});");
+            w.Line($"ref byte tb = ref {Unsafe}.As<short, byte>(ref table);");
+            string E(int lane) => $"{Unsafe}.ReadUnaligned<int>(ref {Unsafe}.Add(ref tb, 2 * {V128}.GetElement(i, {lane})))";
+            w.Line($"var g = {V128}.Create({E(0)}, {E(1)}, {E(2)}, {E(3)}); // entries i (low half) and i + 1 (high half)");
+            w.Line($"var t0 = {V128}.ShiftRightArithmetic({V128}.ShiftLeft(g, 16), 16);");
+            w.Line($"var t1 = {V128}.ShiftRightArithmetic(g, 16);");
+            w.Line($"var y = t0 + {V128}.ShiftRightArithmetic((t1 - t0) * f + {V128}.Create({I(1 << (step - 1))}), {I(step)});");
+            w.Line($"y = {V128}.ConditionalSelect(saturated, {V128}.Create(32767), y);");
+            w.Line($"return {V128}.ConditionalSelect({V128}.LessThan(x, {V}.Zero), -y, y);");
+        }
+        w.Line();
+        w.Line(Inline);
+        if (fp.GateSlope == 0)
+            w.Line($"private static {V} GateV128({V} x, ref short table) => {V128}.ShiftRightArithmetic(TanhV128({V128}.ShiftRightArithmetic(x, 1), ref table) + {V128}.Create(32768), 1);");
+        else
+        {
+            int limit2 = FixedPoint.HardSigmoidInputLimit;
+            using (w.Block($"private static {V} GateV128({V} x, ref short table)"))
+            {
+                w.Line("// the hard sigmoid lane for lane: clamp(16384 + ((clamp(x, ±16384) · slope + 2^14) >> 15), 0, 32767)");
+                w.Line($"var p = {V128}.Min({V128}.Max(x, {V128}.Create(-{I(limit2)})), {V128}.Create({I(limit2)}));");
+                w.Line($"var y = {V128}.Create(16384) + {V128}.ShiftRightArithmetic(p * {V128}.Create({I(fp.GateSlope)}) + {V128}.Create(16384), 15);");
+                w.Line($"return {V128}.Min({V128}.Max(y, {V}.Zero), {V128}.Create(32767));");
+            }
+        }
+        w.Line();
+        w.Line(Inline);
+        w.Line($"private static {V} MultiplyQ15V128({V} a, {V} b) => {V128}.ShiftRightArithmetic(a * b + {V128}.Create(16384), 15);");
         w.Line();
     }
 
@@ -855,25 +1006,12 @@ internal static class NetInt8Emitter
             w.Line("return q > 127 ? 127 : q < -128 ? -128 : q;");
         }
         w.Line();
-        // Multiply-add of adjacent int16 pairs into int32 lanes: each pair sum ≤ 2·127·32767, exact.
-        w.Line("/// <summary>acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane (vpmaddwd, or vpdpwssd with AVX-VNNI); |w| ≤ 127 so no pair sum saturates.</summary>");
-        w.Line(Inline);
-        w.Line($"private static {Intrinsics}.Vector512<int> Madd512({Intrinsics}.Vector512<int> acc, {Intrinsics}.Vector512<short> w, {Intrinsics}.Vector512<short> v) => {X86}.Avx512F.Add(acc, {X86}.Avx512BW.MultiplyAddAdjacent(w, v));");
-        w.Line(Inline);
-        w.Line($"private static {Intrinsics}.Vector256<int> Madd256({Intrinsics}.Vector256<int> acc, {Intrinsics}.Vector256<short> w, {Intrinsics}.Vector256<short> v) =>");
-        w.Line($"    {X86}.AvxVnni.IsSupported ? {X86}.AvxVnni.MultiplyWideningAndAdd(acc, w, v) : {X86}.Avx2.Add(acc, {X86}.Avx2.MultiplyAddAdjacent(w, v));");
-        // 128-bit: pmaddwd on x86; on ARM64 the two widening multiplies (smull, smull2) and one pairwise add (addp) form
-        // the same adjacent-pair sums. Dp's sdot multiplies int8 by int8 and x here is int16 (x − zp spans ±255, h is
-        // Q0.15), so it does not apply. The portable form is for any other Vector128 platform.
-        string V128 = Intrinsics + ".Vector128";
-        string Arm = Intrinsics + ".Arm";
-        w.Line("/// <summary>acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane: pmaddwd (SSE2), smull/smull2/addp (ARM64 AdvSimd), or portable widening.</summary>");
-        w.Line(Inline);
+        // The portable multiply-add of adjacent int16 pairs (each pair sum ≤ 2·127·32767, exact), for a Vector128
+        // platform that is neither x86 nor ARM64; Int8MultiplyAdd writes the x86 and ARM64 forms out. Dp's sdot
+        // multiplies int8 by int8 and x here is int16 (x − zp spans ±255, h is Q0.15), so it does not apply.
+        w.Line("/// <summary>acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane, portable widening (neither SSE2 nor AdvSimd).</summary>");
         using (w.Block($"private static {V128}<int> Madd128({V128}<int> acc, {V128}<short> w, {V128}<short> v)"))
         {
-            w.Line($"if ({X86}.Sse2.IsSupported) return {X86}.Sse2.Add(acc, {X86}.Sse2.MultiplyAddAdjacent(w, v));");
-            w.Line($"if ({Arm}.AdvSimd.Arm64.IsSupported)");
-            w.Line($"    return {Arm}.AdvSimd.Add(acc, {Arm}.AdvSimd.Arm64.AddPairwise({Arm}.AdvSimd.MultiplyWideningLower({V128}.GetLower(w), {V128}.GetLower(v)), {Arm}.AdvSimd.MultiplyWideningUpper(w, v)));");
             w.Line($"var (wl, wh) = {V128}.Widen(w);");
             w.Line($"var (vl, vh) = {V128}.Widen(v);");
             w.Line("var pl = wl * vl;");

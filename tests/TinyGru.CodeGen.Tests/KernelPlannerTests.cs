@@ -78,6 +78,21 @@ public class KernelPlannerTests
     }
 
     [Fact]
+    public void IntegerOnlyInt8PassesUnrollOnlyWithinTheJitsLimits()
+    {
+        // medium's layer-0 W (192 rows, 8 column pairs): 48 accumulators of 4 rows at 128 bits are 384 multiply-adds,
+        // 768 statements and ≈ 1,536 IL blocks written out — past the budget; 12 of 16 rows at 512 bits are 96.
+        Assert.False(KernelPlanner.Int8PassUnrolled(8, 48 * 8, 4));
+        Assert.True(KernelPlanner.Int8PassUnrolled(8, 24 * 8, 8));
+        Assert.True(KernelPlanner.Int8PassUnrolled(8, 12 * 8, 16));
+        // Past 8 column pairs, a loop whatever the size.
+        Assert.False(KernelPlanner.Int8PassUnrolled(9, 9, 16));
+        // The block estimate alone can decide: 301 multiply-adds are within 600 statements but 1,204 blocks at 128 bits.
+        Assert.False(KernelPlanner.Int8PassUnrolled(8, 300 + 1, 4));
+        Assert.True(KernelPlanner.Int8PassUnrolled(8, 300, 4));
+    }
+
+    [Fact]
     public void ThePathOf128BitsIsPlannedForBothX64AndArm64AndTheSmallerRegisterFile()
     {
         var path = KernelPlanner.Plan(Model(16, 64, 2, 10, false, GateConvention.ResetAfter), 4);

@@ -115,19 +115,19 @@ namespace Sensors
         private void Core256(ref float input, ref float output)
         {
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0256(ref input, ref h0);
-            Output256(ref h0, ref output);
+            Layer0256(ref input, ref h0, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias));
+            Output256(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0256(ref float x, ref float h)
+        private static void Layer0256(ref float x, ref float h, ref float dLayer0FusedWeights, ref float dLayer0FusedRzBias, ref float dLayer0InputBias, ref float dLayer0FusedNBias)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
-            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
-            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
-            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
-            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
+            ref float wp = ref dLayer0FusedWeights;
+            ref float brz = ref dLayer0FusedRzBias;
+            ref float bin = ref dLayer0InputBias;
+            ref float bhn = ref dLayer0FusedNBias;
             var r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz);
             var z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz, (nuint)(8));
             var nx0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bin, (nuint)(16));
@@ -272,14 +272,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Output256(ref float h, ref float output)
+        private static void Output256(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
+                ref float bp = ref dHeadBias;
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
                 var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -317,19 +317,19 @@ namespace Sensors
         private void Core128(ref float input, ref float output)
         {
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0128(ref input, ref h0);
-            Output128(ref h0, ref output);
+            Layer0128(ref input, ref h0, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias));
+            Output128(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0128(ref float x, ref float h)
+        private static void Layer0128(ref float x, ref float h, ref float dLayer0FusedWeights, ref float dLayer0FusedRzBias, ref float dLayer0InputBias, ref float dLayer0FusedNBias)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
-            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
-            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
-            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
-            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
+            ref float wp = ref dLayer0FusedWeights;
+            ref float brz = ref dLayer0FusedRzBias;
+            ref float bin = ref dLayer0InputBias;
+            ref float bhn = ref dLayer0FusedNBias;
             var r0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz);
             var z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz, (nuint)(8));
             var nx0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bin, (nuint)(16));
@@ -589,14 +589,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Output128(ref float h, ref float output)
+        private static void Output128(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
+                ref float bp = ref dHeadBias;
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
                 var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -638,19 +638,19 @@ namespace Sensors
             ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
             ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0Scalar(ref input, ref h0, ref gx, ref ghRz, ref ghN);
-            OutputScalar(ref h0, ref output);
+            Layer0Scalar(ref input, ref h0, ref gx, ref ghRz, ref ghN, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias));
+            OutputScalar(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, scalar).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
+        private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN, ref float dLayer0InputWeights, ref float dLayer0InputBias, ref float dLayer0RecurrentRzWeights, ref float dLayer0RecurrentRzBias, ref float dLayer0RecurrentNWeights, ref float dLayer0RecurrentNBias)
         {
             // gx = W·x + b_i   [3H, I] · [I]
             {
                 // rows 0.. +12
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0InputWeights, 0);
+                ref float bp = ref dLayer0InputBias;
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -754,8 +754,8 @@ namespace Sensors
             }
             {
                 // rows 12.. +12
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 12);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0InputWeights, 12);
+                ref float bp = ref dLayer0InputBias;
                 var a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 12);
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 13);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 14);
@@ -860,8 +860,8 @@ namespace Sensors
             // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
             {
                 // rows 0.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentRzWeights, 0);
+                ref float bp = ref dLayer0RecurrentRzBias;
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -1018,8 +1018,8 @@ namespace Sensors
             }
             {
                 // rows 8.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 8);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentRzWeights, 8);
+                ref float bp = ref dLayer0RecurrentRzBias;
                 var a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 8);
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 9);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 10);
@@ -1177,8 +1177,8 @@ namespace Sensors
             // gh_n = U_n·h + b_hn   [H, H] · [H]
             {
                 // rows 0.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentNWeights, 0);
+                ref float bp = ref dLayer0RecurrentNBias;
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -1385,14 +1385,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void OutputScalar(ref float h, ref float output)
+        private static void OutputScalar(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 2 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
-                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
+                ref float bp = ref dHeadBias;
                 var a0 = bp;
                 var a0_1 = 0f;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
