@@ -8,19 +8,6 @@ public sealed class IndentedWriter
     private readonly StringBuilder _sb = new();
     private int _indent;
 
-    /// <summary>A writer starting at <paramref name="indent"/> levels (to render a member apart and insert it later).</summary>
-    public IndentedWriter(int indent = 0) => _indent = indent;
-
-    /// <summary>The current indentation level.</summary>
-    public int IndentLevel => _indent;
-
-    /// <summary>Appends text already indented (from a writer created at this writer's level).</summary>
-    public IndentedWriter Raw(string text)
-    {
-        _sb.Append(text);
-        return this;
-    }
-
     /// <summary>Writes one line (an empty string writes an empty line without indentation).</summary>
     public IndentedWriter Line(string text = "")
     {

@@ -57,14 +57,13 @@ public static class NetModelEmitter
             EmitPublicApi(w, plan, options);
             NetSeriesTransformEmitter.EmitMethods(w, plan.Model);
             var paths = Paths(plan).ToList();
-            // The constants are rendered first so the hot methods know each data property's element type.
-            var data = new IndentedWriter(w.IndentLevel);
-            if (plan.HasInt8Weights) foreach (var array in Int8WeightsData(plan)) array.Emit(data);
-            else EmitWeights(data, plan);
-            var dataTypes = DataProperties(data.ToString());
-            foreach (var flavor in paths) EmitPath(w, plan, flavor, options, dataTypes);
-            if (plan.HasInt8Weights) EmitInt8ToSingle(w, paths);
-            w.Raw(data.ToString());
+            foreach (var flavor in paths) EmitPath(w, plan, flavor, options);
+            if (plan.HasInt8Weights)
+            {
+                EmitInt8ToSingle(w, paths);
+                foreach (var array in Int8WeightsData(plan)) array.Emit(w);
+            }
+            else EmitWeights(w, plan);
         }
 
         CloseFile(enclosing);
@@ -570,7 +569,7 @@ public static class NetModelEmitter
     /// keep each within the JIT's inlining budget; in one large method the JIT stops inlining the FMA and activation
     /// kernels and calls them instead, which was measured 3.5× slower on the 2-layer H=64 case.
     /// </summary>
-    private static void EmitPath(IndentedWriter w, NetModelPlan plan, VectorFlavor path, NetEmitOptions options, IReadOnlyDictionary<string, string> dataTypes)
+    private static void EmitPath(IndentedWriter w, NetModelPlan plan, VectorFlavor path, NetEmitOptions options)
     {
         var m = plan.Model;
         int hpMax = plan.MaxPaddedHidden;
@@ -581,124 +580,6 @@ public static class NetModelEmitter
         bool inline = pathPlan.InlineLayers;
         string skipLocalsInit = options.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
         bool[] registerLayers = pathPlan.Layers.Select(l => l.RegisterResident).ToArray();
-        // The layer, dense and output methods are rendered first: each takes the references to the weight data it
-        // reads as parameters (see WriteHotMethod), so Core, which is small, passes them in.
-        var mw = new IndentedWriter(w.IndentLevel);
-        var dataArguments = new Dictionary<string, string>();
-        for (int k = 0; k < plan.Layers.Count; k++)
-        {
-            var l = plan.Layers[k];
-            var schedule = pathPlan.Layers[k];
-            var f = path.Narrowed(l.Granule);
-            string h = "h";
-            mw.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
-            if (inline) mw.Line(AggressiveInlining);
-            if (registerLayers[k])
-            {
-                var rb = new IndentedWriter(mw.IndentLevel + 1);
-                EmitRegisterLayer(rb, f, k, l, schedule.ResidentPartialSums, m.GateActivation);
-                dataArguments[$"Layer{k}"] = WriteHotMethod(mw, $"private static void Layer{k}{path.Suffix}(ref float {(l.InputFolded ? "gx" : "x")}, ref float h", rb, dataTypes);
-                mw.Line();
-                continue;
-            }
-            var b = new IndentedWriter(mw.IndentLevel + 1);
-            {
-                if (l.InputFolded) b.Line("// gx = W·E[t] + b_i: the token's row of the folded embedding table");
-                else
-                {
-                    b.Line($"// gx = W·x + b_i   [3H, I] · [I]");
-                    EmitMatVec(b, f, $"Layer{k}InputWeights", l.InputWeights, schedule.Input!, "x", $"Layer{k}InputBias", "gx", Int8(l, $"Layer{k}InputRowScales"));
-                }
-                b.Line($"// gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]");
-                EmitMatVec(b, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, schedule.RecurrentRz!, h, $"Layer{k}RecurrentRzBias", "ghRz", Int8(l, $"Layer{k}RecurrentRzRowScales"));
-                int hp = l.PaddedHidden;
-                if (!resetBefore)
-                {
-                    b.Line($"// gh_n = U_n·h + b_hn   [H, H] · [H]");
-                    EmitMatVec(b, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, h, $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
-                    b.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
-                    EmitElementwise(b, f, hp, (o, body) =>
-                    {
-                        body.AddRange(f.Gate(m.GateActivation, "r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
-                        body.AddRange(f.Gate(m.GateActivation, "z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
-                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + r * {f.Load("ghN", o)}"));
-                        body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
-                    });
-                }
-                else
-                {
-                    b.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z) (kept in gh_z), rh = r ⊙ h");
-                    EmitElementwise(b, f, hp, (o, body) =>
-                    {
-                        body.AddRange(f.Gate(m.GateActivation, "r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
-                        body.AddRange(f.Gate(m.GateActivation, "z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
-                        body.Add(f.Store("z", "ghRz", Add(o, hp)));
-                        body.Add(f.Store($"r * {f.Load(h, o)}", "rh", o));
-                    });
-                    b.Line($"// gh_n = U_n·(r ⊙ h) + b_hn   [H, H] · [H]");
-                    EmitMatVec(b, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, "rh", $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
-                    b.Line("// n = tanh(gx_n + gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
-                    EmitElementwise(b, f, hp, (o, body) =>
-                    {
-                        body.Add($"var z = {f.Load("ghRz", Add(o, hp))};");
-                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + {f.Load("ghN", o)}"));
-                        body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
-                    });
-                }
-            }
-            dataArguments[$"Layer{k}"] = WriteHotMethod(mw, l.InputFolded
-                ? $"private static void Layer{k}{path.Suffix}(ref float gx, ref float h, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")}"
-                : $"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")}", b, dataTypes);
-            mw.Line();
-        }
-
-        for (int d = 0; d < plan.HiddenDense.Count; d++)
-        {
-            var dense = plan.HiddenDense[d];
-            var f = path.Narrowed(dense.Weights.Granule);
-            int op = dense.PaddedOutputs;
-            string act = TinyGruModelFile.ActivationName(dense.Spec.Activation);
-            mw.Line($"// Dense layer {d}: y = {(dense.Spec.Activation == HeadActivation.None ? "" : act + "(")}W·x + b{(dense.Spec.Activation == HeadActivation.None ? "" : ")")}   [{dense.Spec.OutputSize}, {dense.Spec.InputSize}] · [{dense.Spec.InputSize}] (rows padded to {op}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
-            if (inline) mw.Line(AggressiveInlining);
-            var b = new IndentedWriter(mw.IndentLevel + 1);
-            {
-                EmitMatVec(b, f, $"Dense{d}Weights", dense.Weights, pathPlan.HiddenDense[d], "x", $"Dense{d}Bias", "y", dense.RowScales is null ? null : $"Dense{d}RowScales");
-                // The activation runs over the padded rows too; the next layer reads only the real ones.
-                switch (dense.Spec.Activation)
-                {
-                    case HeadActivation.Relu:
-                        b.Line("// y = max(y, 0)");
-                        EmitElementwise(b, f, op, (o, body) => body.Add(f.Store(f.Relu(f.Load("y", o)), "y", o)));
-                        break;
-                    case HeadActivation.Tanh:
-                        b.Line("// y = tanh(y)");
-                        EmitElementwise(b, f, op, (o, body) =>
-                        {
-                            body.AddRange(f.Tanh("t", f.Load("y", o)));
-                            body.Add(f.Store("t", "y", o));
-                        });
-                        break;
-                    case HeadActivation.Sigmoid:
-                        b.Line("// y = σ(y)");
-                        EmitElementwise(b, f, op, (o, body) =>
-                        {
-                            body.AddRange(f.Sigmoid("s", f.Load("y", o)));
-                            body.Add(f.Store("s", "y", o));
-                        });
-                        break;
-                }
-            }
-            dataArguments[$"Dense{d}"] = WriteHotMethod(mw, $"private static void Dense{d}{path.Suffix}(ref float x, ref float y", b, dataTypes);
-            mw.Line();
-        }
-
-        if (skipLocalsInit.Length > 0) mw.Line(skipLocalsInit);
-        if (inline) mw.Line(AggressiveInlining);
-        var ob = new IndentedWriter(mw.IndentLevel + 1);
-        EmitOutput(ob, plan, path, pathPlan.Head, "h");
-        dataArguments["Output"] = WriteHotMethod(mw, $"private static void Output{path.Suffix}(ref float h, ref float output", ob, dataTypes);
-        mw.Line();
-
         if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
         // Never inlined into Step (and so into the user's caller): the JIT's inlining budget is per compiled method, and
         // a caller that absorbed the whole step ran out of it and called Tanh instead of inlining it (2× slower, measured).
@@ -755,62 +636,131 @@ public static class NetModelEmitter
             {
                 w.Line($"ref float h{k} = ref {Unsafe}.As<Layer{k}State, float>(ref _h{k});");
                 // A folded layer 0 takes its gx (the table row) where the others take x and the gx scratch.
-                string data = dataArguments[$"Layer{k}"];
-                w.Line(registerLayers[k] ? $"Layer{k}{path.Suffix}(ref {x}, ref h{k}{data});"
-                    : plan.Layers[k].InputFolded ? $"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref ghRz, ref ghN{extra}{data});"
-                    : $"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref gx, ref ghRz, ref ghN{extra}{data});");
+                w.Line(registerLayers[k] ? $"Layer{k}{path.Suffix}(ref {x}, ref h{k});"
+                    : plan.Layers[k].InputFolded ? $"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref ghRz, ref ghN{extra});"
+                    : $"Layer{k}{path.Suffix}(ref {x}, ref h{k}, ref gx, ref ghRz, ref ghN{extra});");
                 x = "h" + k;
             }
             for (int d = 0; d < plan.HiddenDense.Count; d++)
             {
                 w.Line($"{Span} dense{d}Span = stackalloc float[{I(plan.HiddenDense[d].PaddedOutputs)}];");
                 w.Line($"ref float dense{d} = ref {MemoryMarshal}.GetReference(dense{d}Span);");
-                w.Line($"Dense{d}{path.Suffix}(ref {x}, ref dense{d}{dataArguments[$"Dense{d}"]});");
+                w.Line($"Dense{d}{path.Suffix}(ref {x}, ref dense{d});");
                 x = $"dense{d}";
             }
-            w.Line($"Output{path.Suffix}(ref {x}, ref output{dataArguments["Output"]});");
+            w.Line($"Output{path.Suffix}(ref {x}, ref output);");
         }
         w.Line();
 
-        w.Raw(mw.ToString());
-    }
-
-    private static readonly System.Text.RegularExpressions.Regex DataReference =
-        new(System.Text.RegularExpressions.Regex.Escape(MemoryMarshal + ".GetReference(") + @"(\w+)\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    private static readonly System.Text.RegularExpressions.Regex DataDeclaration =
-        new(@"static global::System\.ReadOnlySpan<(\w+)> (\w+)\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    /// <summary>Element type of every read-only data property in <paramref name="data"/> (the rendered constants).</summary>
-    private static Dictionary<string, string> DataProperties(string data)
-    {
-        var types = new Dictionary<string, string>();
-        foreach (System.Text.RegularExpressions.Match match in DataDeclaration.Matches(data)) types[match.Groups[2].Value] = match.Groups[1].Value;
-        return types;
-    }
-
-    /// <summary>
-    /// Writes a hot method: <paramref name="signature"/> (without its closing parenthesis), then <paramref name="body"/>
-    /// with every reference to a read-only data property turned into a <c>ref</c> parameter. Returns the matching
-    /// arguments for the call in Core. Why: a big unrolled method reaches the JIT's limits (512 locals with its own
-    /// temporaries) and then inlines nothing, so each data getter and MemoryMarshal.GetReference stayed a call (8 in
-    /// small's 512-bit layer, 40 in large int8-weights' 256-bit one); Core is small and inlines them.
-    /// </summary>
-    private static string WriteHotMethod(IndentedWriter w, string signature, IndentedWriter body, IReadOnlyDictionary<string, string> dataTypes)
-    {
-        var names = new List<string>();
-        string text = DataReference.Replace(body.ToString(), match =>
+        for (int k = 0; k < plan.Layers.Count; k++)
         {
-            string name = match.Groups[1].Value;
-            if (!dataTypes.ContainsKey(name)) return match.Value;
-            if (!names.Contains(name)) names.Add(name);
-            return "d" + name;
-        });
-        w.Line(signature + string.Concat(names.Select(n => $", ref {dataTypes[n]} d{n}")) + ")");
-        w.Line("{");
-        w.Raw(text);
-        w.Line("}");
-        return string.Concat(names.Select(n => $", ref {MemoryMarshal}.GetReference({n})"));
+            var l = plan.Layers[k];
+            var schedule = pathPlan.Layers[k];
+            var f = path.Narrowed(l.Granule);
+            string h = "h";
+            w.Line($"// Layer {k}: GRU {l.Spec.InputSize} → {l.Spec.HiddenSize} (Hp = {l.PaddedHidden}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
+            if (inline) w.Line(AggressiveInlining);
+            if (registerLayers[k])
+            {
+                using (w.Block($"private static void Layer{k}{path.Suffix}(ref float {(l.InputFolded ? "gx" : "x")}, ref float h)"))
+                    EmitRegisterLayer(w, f, k, l, schedule.ResidentPartialSums, m.GateActivation);
+                w.Line();
+                continue;
+            }
+            using (w.Block(l.InputFolded
+                ? $"private static void Layer{k}{path.Suffix}(ref float gx, ref float h, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"
+                : $"private static void Layer{k}{path.Suffix}(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN{(resetBefore ? ", ref float rh" : "")})"))
+            {
+                if (l.InputFolded) w.Line("// gx = W·E[t] + b_i: the token's row of the folded embedding table");
+                else
+                {
+                    w.Line($"// gx = W·x + b_i   [3H, I] · [I]");
+                    EmitMatVec(w, f, $"Layer{k}InputWeights", l.InputWeights, schedule.Input!, "x", $"Layer{k}InputBias", "gx", Int8(l, $"Layer{k}InputRowScales"));
+                }
+                w.Line($"// gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]");
+                EmitMatVec(w, f, $"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, schedule.RecurrentRz!, h, $"Layer{k}RecurrentRzBias", "ghRz", Int8(l, $"Layer{k}RecurrentRzRowScales"));
+                int hp = l.PaddedHidden;
+                if (!resetBefore)
+                {
+                    w.Line($"// gh_n = U_n·h + b_hn   [H, H] · [H]");
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, h, $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
+                    w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
+                    EmitElementwise(w, f, hp, (o, body) =>
+                    {
+                        body.AddRange(f.Gate(m.GateActivation, "r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
+                        body.AddRange(f.Gate(m.GateActivation, "z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
+                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + r * {f.Load("ghN", o)}"));
+                        body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
+                    });
+                }
+                else
+                {
+                    w.Line("// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z) (kept in gh_z), rh = r ⊙ h");
+                    EmitElementwise(w, f, hp, (o, body) =>
+                    {
+                        body.AddRange(f.Gate(m.GateActivation, "r", $"{f.Load("gx", o)} + {f.Load("ghRz", o)}"));
+                        body.AddRange(f.Gate(m.GateActivation, "z", $"{f.Load("gx", Add(o, hp))} + {f.Load("ghRz", Add(o, hp))}"));
+                        body.Add(f.Store("z", "ghRz", Add(o, hp)));
+                        body.Add(f.Store($"r * {f.Load(h, o)}", "rh", o));
+                    });
+                    w.Line($"// gh_n = U_n·(r ⊙ h) + b_hn   [H, H] · [H]");
+                    EmitMatVec(w, f, $"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN!, "rh", $"Layer{k}RecurrentNBias", "ghN", Int8(l, $"Layer{k}RecurrentNRowScales"));
+                    w.Line("// n = tanh(gx_n + gh_n), h' = (1 − z) ⊙ n + z ⊙ h");
+                    EmitElementwise(w, f, hp, (o, body) =>
+                    {
+                        body.Add($"var z = {f.Load("ghRz", Add(o, hp))};");
+                        body.AddRange(f.Tanh("n", $"{f.Load("gx", Add(o, 2 * hp))} + {f.Load("ghN", o)}"));
+                        body.Add(f.Store($"({f.One} - z) * n + z * {f.Load(h, o)}", h, o));
+                    });
+                }
+            }
+            w.Line();
+        }
+
+        for (int d = 0; d < plan.HiddenDense.Count; d++)
+        {
+            var dense = plan.HiddenDense[d];
+            var f = path.Narrowed(dense.Weights.Granule);
+            int op = dense.PaddedOutputs;
+            string act = TinyGruModelFile.ActivationName(dense.Spec.Activation);
+            w.Line($"// Dense layer {d}: y = {(dense.Spec.Activation == HeadActivation.None ? "" : act + "(")}W·x + b{(dense.Spec.Activation == HeadActivation.None ? "" : ")")}   [{dense.Spec.OutputSize}, {dense.Spec.InputSize}] · [{dense.Spec.InputSize}] (rows padded to {op}, {(f.IsScalar ? "scalar" : f.Suffix + "-bit vectors")}).");
+            if (inline) w.Line(AggressiveInlining);
+            using (w.Block($"private static void Dense{d}{path.Suffix}(ref float x, ref float y)"))
+            {
+                EmitMatVec(w, f, $"Dense{d}Weights", dense.Weights, pathPlan.HiddenDense[d], "x", $"Dense{d}Bias", "y", dense.RowScales is null ? null : $"Dense{d}RowScales");
+                // The activation runs over the padded rows too; the next layer reads only the real ones.
+                switch (dense.Spec.Activation)
+                {
+                    case HeadActivation.Relu:
+                        w.Line("// y = max(y, 0)");
+                        EmitElementwise(w, f, op, (o, body) => body.Add(f.Store(f.Relu(f.Load("y", o)), "y", o)));
+                        break;
+                    case HeadActivation.Tanh:
+                        w.Line("// y = tanh(y)");
+                        EmitElementwise(w, f, op, (o, body) =>
+                        {
+                            body.AddRange(f.Tanh("t", f.Load("y", o)));
+                            body.Add(f.Store("t", "y", o));
+                        });
+                        break;
+                    case HeadActivation.Sigmoid:
+                        w.Line("// y = σ(y)");
+                        EmitElementwise(w, f, op, (o, body) =>
+                        {
+                            body.AddRange(f.Sigmoid("s", f.Load("y", o)));
+                            body.Add(f.Store("s", "y", o));
+                        });
+                        break;
+                }
+            }
+            w.Line();
+        }
+
+        if (skipLocalsInit.Length > 0) w.Line(skipLocalsInit);
+        if (inline) w.Line(AggressiveInlining);
+        using (w.Block($"private static void Output{path.Suffix}(ref float h, ref float output)"))
+            EmitOutput(w, plan, path, pathPlan.Head, "h");
+        w.Line();
     }
 
     /// <summary>
@@ -874,7 +824,7 @@ public static class NetModelEmitter
             for (int set = 1; set < sets; set++)
                 foreach (var acc in new[] { rh, zh, "nh" }) w.Line($"var {Acc(acc, i, set)} = {f.Zero};");
         }
-        string Weight(string offset) => int8 ? f.LoadInt8("wp", offset) : f.Load("wp", offset);
+        string WeightTo(string local, string offset) => int8 ? f.LoadInt8To(local, "wp", offset) : $"{local} = {f.Load("wp", offset)};";
         // Weights in locals, as in EmitPass (the multiply-add repeats its operands in each folded branch), declared once
         // and reassigned per column, like the broadcast: a local per multiply-add crossed the JIT's 512-local limit
         // for inlining, and the data getters below became calls.
@@ -884,13 +834,13 @@ public static class NetModelEmitter
             string r = recurrent ? rh : "r", z = recurrent ? zh : "z";
             for (int i = 0; i < vectors; i++)
             {
-                w.Line($"wr{i} = {Weight(Add(offset, i * width))};");
-                w.Line($"{Acc(r, i, set)} = {f.MultiplyAdd($"wr{i}", v, Acc(r, i, set))};");
-                w.Line($"wz{i} = {Weight(Add(offset, hp + i * width))};");
-                w.Line($"{Acc(z, i, set)} = {f.MultiplyAdd($"wz{i}", v, Acc(z, i, set))};");
+                w.Line(WeightTo($"wr{i}", Add(offset, i * width)));
+                w.Line(f.MultiplyAddTo(Acc(r, i, set), $"wr{i}", v, Acc(r, i, set)));
+                w.Line(WeightTo($"wz{i}", Add(offset, hp + i * width)));
+                w.Line(f.MultiplyAddTo(Acc(z, i, set), $"wz{i}", v, Acc(z, i, set)));
                 string n = recurrent ? Acc("nh", i, set) : $"nx{i}";
-                w.Line($"wn{i} = {Weight(Add(offset, 2 * hp + i * width))};");
-                w.Line($"{n} = {f.MultiplyAdd($"wn{i}", v, n)};");
+                w.Line(WeightTo($"wn{i}", Add(offset, 2 * hp + i * width)));
+                w.Line(f.MultiplyAddTo(n, $"wn{i}", v, n));
             }
         }
         if (inputs <= RegisterLayerUnrollColumns)
@@ -1106,10 +1056,11 @@ public static class NetModelEmitter
             {
                 // The weight in a local: the multiply-add names its operands in each folded branch, and an int8 load
                 // repeated there tripled the IL until the JIT compiled the method with MinOpts (100× slower, measured).
-                string weight = int8 ? f.LoadInt8("wp", I(columnOffset * stride + a * width)) : f.Load("wp", I(columnOffset * stride + a * width));
+                string offset = I(columnOffset * stride + a * width);
                 string local = declared ? $"w{a}" : $"{v}w{a}";
-                w.Line(declared ? $"{local} = {weight};" : $"var {local} = {weight};");
-                w.Line($"{Acc(a, set)} = {f.MultiplyAdd(local, v, Acc(a, set))};");
+                if (int8) w.Line((declared ? "" : $"{f.TypeName} {local}; ") + f.LoadInt8To(local, "wp", offset));
+                else w.Line(declared ? $"{local} = {f.Load("wp", offset)};" : $"var {local} = {f.Load("wp", offset)};");
+                w.Line(f.MultiplyAddTo(Acc(a, set), local, v, Acc(a, set)));
             }
         }
         w.Line($"// rows {row}.. +{count * width}" + (sets > 1 ? $", columns split over {sets} partial sums" : "") + (int8 ? "; Σ q·x, then × row scale + b" : ""));
@@ -1163,7 +1114,8 @@ public static class NetModelEmitter
             if (int8)
             {
                 w.Line($"var s{a} = {sum};");
-                sum = f.MultiplyAdd($"s{a}", f.Load("sp", Add(row, a * width)), f.Load("bp", Add(row, a * width)));
+                w.Line(f.MultiplyAddTo($"s{a}", $"s{a}", f.Load("sp", Add(row, a * width)), f.Load("bp", Add(row, a * width))));
+                sum = $"s{a}";
             }
             w.Line(f.Store(sum, result, Add(row, a * width)));
         }

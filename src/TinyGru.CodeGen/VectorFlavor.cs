@@ -59,16 +59,32 @@ internal sealed class VectorFlavor
     /// </summary>
     public string LoadInt8(string reference, string offset)
     {
+        var (condition, fast, portable) = Int8Forms(reference, offset);
+        return condition is null ? portable : $"({condition} ? {fast} : {portable})";
+    }
+
+    /// <summary>
+    /// The statement <c>target = </c><see cref="LoadInt8"/>, its IsSupported choice as if/else (no JIT temporary; see
+    /// <see cref="MultiplyAddTo"/>).
+    /// </summary>
+    public string LoadInt8To(string target, string reference, string offset)
+    {
+        var (condition, fast, portable) = Int8Forms(reference, offset);
+        return condition is null ? $"{target} = {portable};" : $"if ({condition}) {target} = {fast}; else {target} = {portable};";
+    }
+
+    private (string? Condition, string Fast, string Portable) Int8Forms(string reference, string offset)
+    {
         const string V = "global::System.Runtime.Intrinsics";
         const string X86 = "global::System.Runtime.Intrinsics.X86";
         string at = offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
         string Bytes(string type) => $"{V}.Vector128.AsSByte({V}.Vector128.CreateScalarUnsafe({Unsafe}.ReadUnaligned<{type}>(ref {Unsafe}.As<sbyte, byte>(ref {at}))))";
         return Width switch
         {
-            1 => $"(float){at}",
-            16 => $"({X86}.Avx512F.IsSupported ? {X86}.Avx512F.ConvertToVector512Single({X86}.Avx512F.ConvertToVector512Int32({V}.Vector128.LoadUnsafe(ref {at}))) : Int8ToSingle512({V}.Vector128.LoadUnsafe(ref {at})))",
-            8 => $"({X86}.Avx2.IsSupported ? {X86}.Avx.ConvertToVector256Single({X86}.Avx2.ConvertToVector256Int32({Bytes("long")})) : Int8ToSingle256({Bytes("long")}))",
-            _ => $"({X86}.Sse41.IsSupported ? {X86}.Sse2.ConvertToVector128Single({X86}.Sse41.ConvertToVector128Int32({Bytes("int")})) : Int8ToSingle128({Bytes("int")}))",
+            1 => (null, "", $"(float){at}"),
+            16 => ($"{X86}.Avx512F.IsSupported", $"{X86}.Avx512F.ConvertToVector512Single({X86}.Avx512F.ConvertToVector512Int32({V}.Vector128.LoadUnsafe(ref {at})))", $"Int8ToSingle512({V}.Vector128.LoadUnsafe(ref {at}))"),
+            8 => ($"{X86}.Avx2.IsSupported", $"{X86}.Avx.ConvertToVector256Single({X86}.Avx2.ConvertToVector256Int32({Bytes("long")}))", $"Int8ToSingle256({Bytes("long")})"),
+            _ => ($"{X86}.Sse41.IsSupported", $"{X86}.Sse2.ConvertToVector128Single({X86}.Sse41.ConvertToVector128Int32({Bytes("int")}))", $"Int8ToSingle128({Bytes("int")})"),
         };
     }
 
@@ -91,6 +107,28 @@ internal sealed class VectorFlavor
             16 => $"({X86}.Avx512F.IsSupported ? {X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c}) : {unfused})",
             8 => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {unfused})",
             _ => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {Arm}.AdvSimd.IsSupported ? {Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b}) : {unfused})",
+        };
+    }
+
+    /// <summary>
+    /// The statement <c>target = a·b + c</c>, as <see cref="MultiplyAdd"/> computes it but with the IsSupported choice
+    /// as if/else statements instead of a conditional expression. The JIT gives every conditional expression a
+    /// temporary for its result (its value is on the stack where the branches join), and the JIT inlines nothing into
+    /// a method with 512 or more locals: the 288 multiply-adds of small's 512-bit register-resident layer took it past
+    /// that, and the weight-data getters stayed calls. A folded if/else assigns the local directly: no temporary.
+    /// </summary>
+    public string MultiplyAddTo(string target, string a, string b, string c)
+    {
+        const string X86 = "global::System.Runtime.Intrinsics.X86";
+        const string Arm = "global::System.Runtime.Intrinsics.Arm";
+        static string P(string e) => e.Contains(' ') ? "(" + e + ")" : e;
+        string unfused = $"{target} = {P(a)} * {P(b)} + {P(c)};";
+        return Width switch
+        {
+            1 => unfused,
+            16 => $"if ({X86}.Avx512F.IsSupported) {target} = {X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c}); else {unfused}",
+            8 => $"if ({X86}.Fma.IsSupported) {target} = {X86}.Fma.MultiplyAdd({a}, {b}, {c}); else {unfused}",
+            _ => $"if ({X86}.Fma.IsSupported) {target} = {X86}.Fma.MultiplyAdd({a}, {b}, {c}); else if ({Arm}.AdvSimd.IsSupported) {target} = {Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b}); else {unfused}",
         };
     }
 

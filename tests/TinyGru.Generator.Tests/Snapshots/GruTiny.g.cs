@@ -115,19 +115,19 @@ namespace Sensors
         private void Core256(ref float input, ref float output)
         {
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0256(ref input, ref h0, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias));
-            Output256(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
+            Layer0256(ref input, ref h0);
+            Output256(ref h0, ref output);
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 256-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0256(ref float x, ref float h, ref float dLayer0FusedWeights, ref float dLayer0FusedRzBias, ref float dLayer0InputBias, ref float dLayer0FusedNBias)
+        private static void Layer0256(ref float x, ref float h)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
-            ref float wp = ref dLayer0FusedWeights;
-            ref float brz = ref dLayer0FusedRzBias;
-            ref float bin = ref dLayer0InputBias;
-            ref float bhn = ref dLayer0FusedNBias;
+            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
+            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
+            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
             var r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz);
             var z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref brz, (nuint)(8));
             var nx0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bin, (nuint)(16));
@@ -144,81 +144,81 @@ namespace Sensors
             global::System.Runtime.Intrinsics.Vector256<float> bc, wr0, wz0, wn0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(x);
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp);
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(8));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(16));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else nx0 = wn0 * bc + nx0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(24));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(32));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(40));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else nx0 = wn0 * bc + nx0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(48));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(56));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(64));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else nx0 = wn0 * bc + nx0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(h);
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(72));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(80));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(88));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else nh0 = wn0 * bc + nh0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(96));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(104));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(112));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else nh0_1 = wn0 * bc + nh0_1;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(120));
-            r0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_2) : wr0 * bc + r0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_2); else r0_2 = wr0 * bc + r0_2;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(128));
-            z0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_2) : wz0 * bc + z0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_2); else z0_2 = wz0 * bc + z0_2;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(136));
-            nh0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_2) : wn0 * bc + nh0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_2); else nh0_2 = wn0 * bc + nh0_2;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(144));
-            r0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_3) : wr0 * bc + r0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_3); else r0_3 = wr0 * bc + r0_3;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(152));
-            z0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_3) : wz0 * bc + z0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_3); else z0_3 = wz0 * bc + z0_3;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(160));
-            nh0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_3) : wn0 * bc + nh0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_3); else nh0_3 = wn0 * bc + nh0_3;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(168));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(176));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(184));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else nh0 = wn0 * bc + nh0;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(192));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(200));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(208));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else nh0_1 = wn0 * bc + nh0_1;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(216));
-            r0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_2) : wr0 * bc + r0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_2); else r0_2 = wr0 * bc + r0_2;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(224));
-            z0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_2) : wz0 * bc + z0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_2); else z0_2 = wz0 * bc + z0_2;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(232));
-            nh0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_2) : wn0 * bc + nh0_2);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_2); else nh0_2 = wn0 * bc + nh0_2;
             bc = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
             wr0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(240));
-            r0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_3) : wr0 * bc + r0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_3); else r0_3 = wr0 * bc + r0_3;
             wz0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(248));
-            z0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_3) : wz0 * bc + z0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_3); else z0_3 = wz0 * bc + z0_3;
             wn0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wp, (nuint)(256));
-            nh0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_3) : wn0 * bc + nh0_3);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_3); else nh0_3 = wn0 * bc + nh0_3;
             // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
             // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)
             {
@@ -272,14 +272,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Output256(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
+        private static void Output256(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
-                ref float bp = ref dHeadBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
                 var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -287,28 +287,28 @@ namespace Sensors
                 global::System.Runtime.Intrinsics.Vector128<float> v, w0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp);
-                a0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v) : w0 * v + a0);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v); else a0 = w0 * v + a0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4));
-                a0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v) : w0 * v + a0_1);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v); else a0_1 = w0 * v + a0_1;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8));
-                a0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v) : w0 * v + a0_2);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_2 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v); else a0_2 = w0 * v + a0_2;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12));
-                a0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v) : w0 * v + a0_3);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_3 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v); else a0_3 = w0 * v + a0_3;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16));
-                a0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v) : w0 * v + a0);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v); else a0 = w0 * v + a0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20));
-                a0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v) : w0 * v + a0_1);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v); else a0_1 = w0 * v + a0_1;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24));
-                a0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v) : w0 * v + a0_2);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_2 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v); else a0_2 = w0 * v + a0_2;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28));
-                a0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v) : w0 * v + a0_3);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_3 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v); else a0_3 = w0 * v + a0_3;
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
         }
@@ -317,19 +317,19 @@ namespace Sensors
         private void Core128(ref float input, ref float output)
         {
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0128(ref input, ref h0, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias));
-            Output128(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
+            Layer0128(ref input, ref h0);
+            Output128(ref h0, ref output);
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, 128-bit vectors).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0128(ref float x, ref float h, ref float dLayer0FusedWeights, ref float dLayer0FusedRzBias, ref float dLayer0InputBias, ref float dLayer0FusedNBias)
+        private static void Layer0128(ref float x, ref float h)
         {
             // Halved weights (exact): [r z] = ½(b_i + b_h + [W | U]_rz·[x; h]),  nx = W_n·x + b_in,  nh = ½(U_n·h + b_hn)
-            ref float wp = ref dLayer0FusedWeights;
-            ref float brz = ref dLayer0FusedRzBias;
-            ref float bin = ref dLayer0InputBias;
-            ref float bhn = ref dLayer0FusedNBias;
+            ref float wp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedWeights);
+            ref float brz = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedRzBias);
+            ref float bin = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
+            ref float bhn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0FusedNBias);
             var r0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz);
             var z0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref brz, (nuint)(8));
             var nx0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bin, (nuint)(16));
@@ -347,147 +347,147 @@ namespace Sensors
             global::System.Runtime.Intrinsics.Vector128<float> bc, wr0, wz0, wn0, wr1, wz1, wn1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(x);
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp);
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc); else nx0 = wn0 * bc + nx0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20));
-            nx1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc) : wn1 * bc + nx1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc); else nx1 = wn1 * bc + nx1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(32));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(40));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc); else nx0 = wn0 * bc + nx0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(36));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(44));
-            nx1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc) : wn1 * bc + nx1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc); else nx1 = wn1 * bc + nx1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(48));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(56));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(64));
-            nx0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc) : wn0 * bc + nx0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nx0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx0, wn0, bc); else nx0 = wn0 * bc + nx0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(52));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(60));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(68));
-            nx1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc) : wn1 * bc + nx1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nx1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nx1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nx1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nx1, wn1, bc); else nx1 = wn1 * bc + nx1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(h);
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(72));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(80));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(88));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc); else nh0 = wn0 * bc + nh0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(76));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(84));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(92));
-            nh1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc) : wn1 * bc + nh1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc); else nh1 = wn1 * bc + nh1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(96));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(104));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(112));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc); else nh0_1 = wn0 * bc + nh0_1;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(100));
-            r1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc) : wr1 * bc + r1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc); else r1_1 = wr1 * bc + r1_1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(108));
-            z1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc) : wz1 * bc + z1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc); else z1_1 = wz1 * bc + z1_1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(116));
-            nh1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc) : wn1 * bc + nh1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc); else nh1_1 = wn1 * bc + nh1_1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(120));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(128));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(136));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc); else nh0 = wn0 * bc + nh0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(124));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(132));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(140));
-            nh1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc) : wn1 * bc + nh1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc); else nh1 = wn1 * bc + nh1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(144));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(152));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(160));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc); else nh0_1 = wn0 * bc + nh0_1;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(148));
-            r1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc) : wr1 * bc + r1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc); else r1_1 = wr1 * bc + r1_1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(156));
-            z1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc) : wz1 * bc + z1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc); else z1_1 = wz1 * bc + z1_1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(164));
-            nh1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc) : wn1 * bc + nh1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc); else nh1_1 = wn1 * bc + nh1_1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(168));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(176));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(184));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc); else nh0 = wn0 * bc + nh0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(172));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(180));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(188));
-            nh1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc) : wn1 * bc + nh1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc); else nh1 = wn1 * bc + nh1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(192));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(200));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(208));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc); else nh0_1 = wn0 * bc + nh0_1;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(196));
-            r1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc) : wr1 * bc + r1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc); else r1_1 = wr1 * bc + r1_1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(204));
-            z1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc) : wz1 * bc + z1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc); else z1_1 = wz1 * bc + z1_1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(212));
-            nh1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc) : wn1 * bc + nh1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc); else nh1_1 = wn1 * bc + nh1_1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(216));
-            r0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc) : wr0 * bc + r0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0, wr0, bc); else r0 = wr0 * bc + r0;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(224));
-            z0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc) : wz0 * bc + z0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0, wz0, bc); else z0 = wz0 * bc + z0;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(232));
-            nh0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc) : wn0 * bc + nh0);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0, wn0, bc); else nh0 = wn0 * bc + nh0;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(220));
-            r1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc) : wr1 * bc + r1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1, wr1, bc); else r1 = wr1 * bc + r1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(228));
-            z1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc) : wz1 * bc + z1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1, wz1, bc); else z1 = wz1 * bc + z1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(236));
-            nh1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc) : wn1 * bc + nh1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1, wn1, bc); else nh1 = wn1 * bc + nh1;
             bc = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
             wr0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(240));
-            r0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc) : wr0 * bc + r0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr0, bc, r0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r0_1, wr0, bc); else r0_1 = wr0 * bc + r0_1;
             wz0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(248));
-            z0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc) : wz0 * bc + z0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz0, bc, z0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z0_1, wz0, bc); else z0_1 = wz0 * bc + z0_1;
             wn0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(256));
-            nh0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc) : wn0 * bc + nh0_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn0, bc, nh0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh0_1, wn0, bc); else nh0_1 = wn0 * bc + nh0_1;
             wr1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(244));
-            r1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc) : wr1 * bc + r1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) r1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wr1, bc, r1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) r1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(r1_1, wr1, bc); else r1_1 = wr1 * bc + r1_1;
             wz1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(252));
-            z1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc) : wz1 * bc + z1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wz1, bc, z1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) z1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(z1_1, wz1, bc); else z1_1 = wz1 * bc + z1_1;
             wn1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(260));
-            nh1_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc) : wn1 * bc + nh1_1);
+            if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(wn1, bc, nh1_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) nh1_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(nh1_1, wn1, bc); else nh1_1 = wn1 * bc + nh1_1;
             // σ(a) = ½ + ½·tanh(a/2): r ⊙ (U_n·h + b_hn) = nh + tanh(r) ⊙ nh, so n = tanh(nx + nh + tanh(r) ⊙ nh);
             // z = ½ + ½·tanh(z); h' = (1 − z) ⊙ n + z ⊙ h, one multiply-add after n (1 − z and z ⊙ h are ready before it)
             {
@@ -589,14 +589,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Output128(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
+        private static void Output128(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 4 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
-                ref float bp = ref dHeadBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bp);
                 var a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 var a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -604,28 +604,28 @@ namespace Sensors
                 global::System.Runtime.Intrinsics.Vector128<float> v, w0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(h);
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp);
-                a0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v) : w0 * v + a0);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v); else a0 = w0 * v + a0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(4));
-                a0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v) : w0 * v + a0_1);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v); else a0_1 = w0 * v + a0_1;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(8));
-                a0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v) : w0 * v + a0_2);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_2 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v); else a0_2 = w0 * v + a0_2;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(12));
-                a0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v) : w0 * v + a0_3);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_3 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v); else a0_3 = w0 * v + a0_3;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(16));
-                a0 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v) : w0 * v + a0);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0, w0, v); else a0 = w0 * v + a0;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(20));
-                a0_1 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v) : w0 * v + a0_1);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_1); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_1 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_1, w0, v); else a0_1 = w0 * v + a0_1;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(24));
-                a0_2 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v) : w0 * v + a0_2);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_2); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_2 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_2, w0, v); else a0_2 = w0 * v + a0_2;
                 v = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
                 w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wp, (nuint)(28));
-                a0_3 = (global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v) : w0 * v + a0_3);
+                if (global::System.Runtime.Intrinsics.X86.Fma.IsSupported) a0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v, a0_3); else if (global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) a0_3 = global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(a0_3, w0, v); else a0_3 = w0 * v + a0_3;
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((a0 + a0_1) + (a0_2 + a0_3), ref yh);
             }
         }
@@ -638,19 +638,19 @@ namespace Sensors
             ref float ghRz = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 24);     // U_rz·h + b_h,rz [2Hp]
             ref float ghN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gx, 40);      // U_n·h + b_hn, or U_n·(r ⊙ h) + b_hn [Hp]
             ref float h0 = ref global::System.Runtime.CompilerServices.Unsafe.As<Layer0State, float>(ref _h0);
-            Layer0Scalar(ref input, ref h0, ref gx, ref ghRz, ref ghN, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias));
-            OutputScalar(ref h0, ref output, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias));
+            Layer0Scalar(ref input, ref h0, ref gx, ref ghRz, ref ghN);
+            OutputScalar(ref h0, ref output);
         }
 
         // Layer 0: GRU 3 → 8 (Hp = 8, scalar).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN, ref float dLayer0InputWeights, ref float dLayer0InputBias, ref float dLayer0RecurrentRzWeights, ref float dLayer0RecurrentRzBias, ref float dLayer0RecurrentNWeights, ref float dLayer0RecurrentNBias)
+        private static void Layer0Scalar(ref float x, ref float h, ref float gx, ref float ghRz, ref float ghN)
         {
             // gx = W·x + b_i   [3H, I] · [I]
             {
                 // rows 0.. +12
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0InputWeights, 0);
-                ref float bp = ref dLayer0InputBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -754,8 +754,8 @@ namespace Sensors
             }
             {
                 // rows 12.. +12
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0InputWeights, 12);
-                ref float bp = ref dLayer0InputBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputWeights), 12);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0InputBias);
                 var a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 12);
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 13);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 14);
@@ -860,8 +860,8 @@ namespace Sensors
             // gh_rz = U_rz·h + b_h,rz   [2H, H] · [H]
             {
                 // rows 0.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentRzWeights, 0);
-                ref float bp = ref dLayer0RecurrentRzBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -1018,8 +1018,8 @@ namespace Sensors
             }
             {
                 // rows 8.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentRzWeights, 8);
-                ref float bp = ref dLayer0RecurrentRzBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzWeights), 8);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentRzBias);
                 var a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 8);
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 9);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 10);
@@ -1177,8 +1177,8 @@ namespace Sensors
             // gh_n = U_n·h + b_hn   [H, H] · [H]
             {
                 // rows 0.. +8
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dLayer0RecurrentNWeights, 0);
-                ref float bp = ref dLayer0RecurrentNBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Layer0RecurrentNBias);
                 var a0 = bp;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
                 var a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 2);
@@ -1385,14 +1385,14 @@ namespace Sensors
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void OutputScalar(ref float h, ref float output, ref float dHeadWeights, ref float dHeadBias)
+        private static void OutputScalar(ref float h, ref float output)
         {
             // ---- head: y = W·h + b   [4, 8] · [8] ----
             ref float yh = ref output;   // no padding rows: the head writes straight into output
             {
                 // rows 0.. +4, columns split over 2 partial sums
-                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dHeadWeights, 0);
-                ref float bp = ref dHeadBias;
+                ref float wp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadWeights), 0);
+                ref float bp = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(HeadBias);
                 var a0 = bp;
                 var a0_1 = 0f;
                 var a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref bp, 1);
