@@ -90,8 +90,8 @@ internal static class NetInt8Emitter
             bool vectorGates = options.AllowUnsafe && model.Convention == GateConvention.ResetAfter;
             EmitLayerGates(w, fp, layers, vectorGates);
             EmitDenseLayers(w, fp);
-            if (vectorGates) EmitVectorArithmetic(w, fp);
-            if (model.Convention == GateConvention.ResetAfter) EmitVector128Arithmetic(w, fp);
+            if (vectorGates) EmitVectorArithmetic(w, fp, GateLanes.Avx2);
+            if (model.Convention == GateConvention.ResetAfter) EmitVectorArithmetic(w, fp, GateLanes.Portable128);
             EmitOutput(w, fp);
             EmitArithmetic(w, fp);
             EmitData(w, fp, layers, head);
@@ -595,8 +595,8 @@ internal static class NetInt8Emitter
                     }
                 }
                 w.Line();
-                if (vectorGates && h >= 8) EmitVectorGates(w, k, h);
-                if (h >= 4) EmitVector128Gates(w, k, h);
+                if (vectorGates && h >= 8) EmitVectorGates(w, k, h, GateLanes.Avx2);
+                if (h >= 4) EmitVectorGates(w, k, h, GateLanes.Portable128);
                 continue;
             }
             w.Line($"/// <summary>Layer {k}'s r and z from gx = W·x and gh = U_rz·h: z (Q0.15) replaces gh's z rows, r ⊙ h goes to rh.</summary>");
@@ -669,193 +669,148 @@ internal static class NetInt8Emitter
     }
 
     private const string V256 = "global::System.Runtime.Intrinsics.Vector256";
-    private const string Avx2 = "global::System.Runtime.Intrinsics.X86.Avx2";
-
-    /// <summary>
-    /// Layer k's reset-after gate update 8 units at a time (AVX2 int32 lanes), then the scalar loop for the rest: the
-    /// same operations lane by lane as the scalar code (vpsravd for the per-row shifts, vpmulld, min/max, psignd for
-    /// tanh's odd symmetry); the table lookups are gathers of one int32 at entry i, which holds entries i and i + 1.
-    /// </summary>
-    private static void EmitVectorGates(IndentedWriter w, int k, int h)
-    {
-        int blocks = h / 8 * 8;
-        string R = I(h), Z = I(2 * h), N3 = I(3 * h);
-        string L(string r, string i) => $"{V256}.LoadUnsafe(ref {r}, (nuint)({i}))";
-        w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in 8-lane vectors, the rest scalar.</summary>");
-        using (w.Block($"private static unsafe void Layer{k}GatesV(ref int gx, ref int gh, ref short h)"))
-        {
-            w.Line($"ref int wq = ref {MemoryMarshal}.GetReference(Layer{k}InputRequantization);");
-            w.Line($"ref int uq = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentRequantization);");
-            w.Line($"ref int gb = ref {MemoryMarshal}.GetReference(Layer{k}GateBias);");
-            w.Line($"ref int nb = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentNBias);");
-            w.Line("// RVA data never moves, so its address is stable without pinning.");
-            w.Line($"int* table = (int*){Unsafe}.AsPointer(ref {MemoryMarshal}.GetReference(TanhTable));");
-            using (w.Block($"for (int j = 0; j < {I(blocks)}; j += 8)"))
-            {
-                w.Line($"var r = GateV({Avx2}.Add({Avx2}.Add(RequantizeV({L("gx", "j")}, ref wq, j, {N3}), RequantizeV({L("gh", "j")}, ref uq, j, {N3})), {L("gb", "j")}), table);");
-                w.Line($"var z = GateV({Avx2}.Add({Avx2}.Add(RequantizeV({L("gx", $"{R} + j")}, ref wq, {R} + j, {N3}), RequantizeV({L("gh", $"{R} + j")}, ref uq, {R} + j, {N3})), {L("gb", $"{R} + j")}), table);");
-                w.Line($"var pre = {Avx2}.Add(RequantizeV({L("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}), {L("gb", $"{Z} + j")});");
-                w.Line($"var un = {Avx2}.Add(RequantizeV({L("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}), {L("nb", "j")});");
-                w.Line($"un = {Avx2}.Min({Avx2}.Max(un, {V256}.Create(-{I(FixedPoint.ResetProductLimit)})), {V256}.Create({I(FixedPoint.ResetProductLimit)}));");
-                w.Line($"var n = TanhV({Avx2}.Add(pre, MultiplyQ15V(r, un)), table);");
-                w.Line($"var hj = {Avx2}.ConvertToVector256Int32(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, (nuint)j));");
-                w.Line($"var hn = {Avx2}.Add(n, MultiplyQ15V(z, {Avx2}.Subtract(hj, n)));                    // within ±32767: narrowing is exact");
-                w.Line($"global::System.Runtime.Intrinsics.Vector128.StoreUnsafe({V256}.GetLower({V256}.Narrow(hn, hn)), ref h, (nuint)j);");
-            }
-            if (blocks < h) w.Line($"Layer{k}Gates(ref gx, ref gh, ref h, {I(blocks)});");
-        }
-        w.Line();
-    }
-
     private const string V128 = "global::System.Runtime.Intrinsics.Vector128";
+    private const string Avx2Class = "global::System.Runtime.Intrinsics.X86.Avx2";
 
     /// <summary>
-    /// The 128-bit path's gates (reset-after): 4 units per iteration in portable Vector128 code, so ARM64 AdvSimd and
-    /// x64 SSE4.1 run them in SIMD (and no unsafe code is needed: the table is read through a ref).
+    /// One lane count of the vector gate update. 8 lanes (AVX2, unsafe code: the tanh table is read with gathers of one
+    /// int32 at entry i, which holds entries i and i + 1; per-row shifts are vpsravd) serve the 512- and 256-bit paths;
+    /// 4 lanes (portable Vector128, no unsafe code: four scalar table reads; shifts are vpsravd with AVX2, sshl by −s on
+    /// ARM64, lane by lane on SSE-only x64) serve the 128-bit path. Everything else is the portable vector API, lane
+    /// for lane the scalar operations.
     /// </summary>
-    private static void EmitVector128Gates(IndentedWriter w, int k, int h)
+    private sealed class GateLanes
     {
-        int blocks = h / 4 * 4;
-        string R = I(h), Z = I(2 * h), N3 = I(3 * h);
-        string L(string r, string i) => $"{V128}.LoadUnsafe(ref {r}, (nuint)({i}))";
-        w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in 4-lane vectors (x64 SSE4.1, ARM64 AdvSimd), the rest scalar.</summary>");
-        using (w.Block($"private static void Layer{k}Gates128(ref int gx, ref int gh, ref short h)"))
+        public static readonly GateLanes Avx2 = new(8, V256, "V", true);
+        public static readonly GateLanes Portable128 = new(4, V128, "V128", false);
+
+        private GateLanes(int lanes, string vector, string suffix, bool usesUnsafe) => (Lanes, Vector, Suffix, UsesUnsafe) = (lanes, vector, suffix, usesUnsafe);
+
+        public int Lanes { get; }
+        public string Vector { get; }
+        public string Suffix { get; }
+        public bool UsesUnsafe { get; }
+        public string Type => Vector + "<int>";
+        public string TableParameter => UsesUnsafe ? "int* table" : "ref short table";
+        public string TableArgument => UsesUnsafe ? "table" : "ref table";
+        public string Unsafe => UsesUnsafe ? "unsafe " : "";
+    }
+
+    /// <summary>Layer k's reset-after gate update <see cref="GateLanes.Lanes"/> units at a time, then the scalar loop for the rest.</summary>
+    private static void EmitVectorGates(IndentedWriter w, int k, int h, GateLanes v)
+    {
+        int blocks = h / v.Lanes * v.Lanes;
+        string R = I(h), Z = I(2 * h), N3 = I(3 * h), X = v.Suffix, T = v.TableArgument;
+        string L(string r, string i) => $"{v.Vector}.LoadUnsafe(ref {r}, (nuint)({i}))";
+        w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in {v.Lanes}-lane vectors, the rest scalar.</summary>");
+        using (w.Block($"private static {v.Unsafe}void Layer{k}Gates{(v.UsesUnsafe ? "V" : "128")}(ref int gx, ref int gh, ref short h)"))
         {
             w.Line($"ref int wq = ref {MemoryMarshal}.GetReference(Layer{k}InputRequantization);");
             w.Line($"ref int uq = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentRequantization);");
             w.Line($"ref int gb = ref {MemoryMarshal}.GetReference(Layer{k}GateBias);");
             w.Line($"ref int nb = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentNBias);");
-            w.Line($"ref short table = ref {MemoryMarshal}.GetReference(TanhTable);");
-            using (w.Block($"for (int j = 0; j < {I(blocks)}; j += 4)"))
+            if (v.UsesUnsafe)
             {
-                w.Line($"var r = GateV128(RequantizeV128({L("gx", "j")}, ref wq, j, {N3}) + RequantizeV128({L("gh", "j")}, ref uq, j, {N3}) + {L("gb", "j")}, ref table);              // r = σ(Wr·x + Ur·h + br)");
-                w.Line($"var z = GateV128(RequantizeV128({L("gx", $"{R} + j")}, ref wq, {R} + j, {N3}) + RequantizeV128({L("gh", $"{R} + j")}, ref uq, {R} + j, {N3}) + {L("gb", $"{R} + j")}, ref table); // z = σ(Wz·x + Uz·h + bz)");
-                w.Line($"var pre = RequantizeV128({L("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}) + {L("gb", $"{Z} + j")};");
-                w.Line($"var un = RequantizeV128({L("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}) + {L("nb", "j")};");
-                w.Line($"un = {V128}.Min({V128}.Max(un, {V128}.Create(-{I(FixedPoint.ResetProductLimit)})), {V128}.Create({I(FixedPoint.ResetProductLimit)}));");
-                w.Line("var n = TanhV128(pre + MultiplyQ15V128(r, un), ref table);                                                 // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
-                w.Line($"ref byte hb = ref {Unsafe}.As<short, byte>(ref {Unsafe}.Add(ref h, j));");
-                w.Line($"var hj = {V128}.WidenLower({V128}.AsInt16({V128}.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref hb))));");
-                w.Line("var hn = n + MultiplyQ15V128(z, hj - n);                                                                   // h' = n + z ⊙ (h − n), within ±32767: narrowing is exact");
-                w.Line($"{Unsafe}.WriteUnaligned(ref hb, {V128}.ToScalar({V128}.AsInt64({V128}.Narrow(hn, hn))));");
+                w.Line("// RVA data never moves, so its address is stable without pinning.");
+                w.Line($"int* table = (int*){Unsafe}.AsPointer(ref {MemoryMarshal}.GetReference(TanhTable));");
+            }
+            else w.Line($"ref short table = ref {MemoryMarshal}.GetReference(TanhTable);");
+            using (w.Block($"for (int j = 0; j < {I(blocks)}; j += {I(v.Lanes)})"))
+            {
+                w.Line($"var r = Gate{X}(Requantize{X}({L("gx", "j")}, ref wq, j, {N3}) + Requantize{X}({L("gh", "j")}, ref uq, j, {N3}) + {L("gb", "j")}, {T});              // r = σ(Wr·x + Ur·h + br)");
+                w.Line($"var z = Gate{X}(Requantize{X}({L("gx", $"{R} + j")}, ref wq, {R} + j, {N3}) + Requantize{X}({L("gh", $"{R} + j")}, ref uq, {R} + j, {N3}) + {L("gb", $"{R} + j")}, {T}); // z = σ(Wz·x + Uz·h + bz)");
+                w.Line($"var pre = Requantize{X}({L("gx", $"{Z} + j")}, ref wq, {Z} + j, {N3}) + {L("gb", $"{Z} + j")};");
+                w.Line($"var un = Requantize{X}({L("gh", $"{Z} + j")}, ref uq, {Z} + j, {N3}) + {L("nb", "j")};");
+                w.Line($"un = {v.Vector}.Min({v.Vector}.Max(un, {v.Vector}.Create(-{I(FixedPoint.ResetProductLimit)})), {v.Vector}.Create({I(FixedPoint.ResetProductLimit)}));");
+                w.Line($"var n = Tanh{X}(pre + MultiplyQ15{X}(r, un), {T});                                                 // n = tanh(Wn·x + bin + r ⊙ (Un·h + bhn))");
+                if (v.UsesUnsafe)
+                    w.Line($"var hj = {V256}.WidenLower({V128}.ToVector256Unsafe({V128}.LoadUnsafe(ref h, (nuint)j)));");
+                else
+                {
+                    w.Line($"ref byte hb = ref {Unsafe}.As<short, byte>(ref {Unsafe}.Add(ref h, j));");
+                    w.Line($"var hj = {V128}.WidenLower({V128}.AsInt16({V128}.CreateScalarUnsafe({Unsafe}.ReadUnaligned<long>(ref hb))));");
+                }
+                w.Line($"var hn = n + MultiplyQ15{X}(z, hj - n);                                                                   // h' = n + z ⊙ (h − n), within ±32767: narrowing is exact");
+                w.Line(v.UsesUnsafe
+                    ? $"{V128}.StoreUnsafe({V256}.GetLower({V256}.Narrow(hn, hn)), ref h, (nuint)j);"
+                    : $"{Unsafe}.WriteUnaligned(ref hb, {V128}.ToScalar({V128}.AsInt64({V128}.Narrow(hn, hn))));");
             }
             if (blocks < h) w.Line($"Layer{k}Gates(ref gx, ref gh, ref h, {I(blocks)});");
         }
         w.Line();
     }
 
-    /// <summary>4-lane forms of Requantize, Tanh, the gate and MultiplyQ15, lane for lane the scalar operations.</summary>
-    private static void EmitVector128Arithmetic(IndentedWriter w, FixedPointGruModel fp)
+    /// <summary>The <see cref="GateLanes"/> forms of Requantize, Tanh, the gate and MultiplyQ15, lane for lane the scalar operations.</summary>
+    private static void EmitVectorArithmetic(IndentedWriter w, FixedPointGruModel fp, GateLanes v)
     {
-        string V = V128 + "<int>";
+        string V = v.Type, C = v.Vector, X = v.Suffix;
         int limit = FixedPoint.PreShiftedLimit, step = FixedPoint.TableStepBits, end = 8 * FixedPoint.OneQ12;
-        string L(string r, string i) => $"{V128}.LoadUnsafe(ref {r}, (nuint)({i}))";
-        string Arm = Intrinsics + ".Arm";
-        w.Line("/// <summary>v >> s per lane (arithmetic): vpsravd with AVX2, sshl by −s on ARM64, else lane by lane (x64 SSE has no per-lane shift).</summary>");
+        string L(string r, string i) => $"{C}.LoadUnsafe(ref {r}, (nuint)({i}))";
         w.Line(Inline);
-        using (w.Block($"private static {V} ShiftRightV128({V} v, {V} s)"))
+        if (v.UsesUnsafe)
         {
-            w.Line($"if ({X86}.Avx2.IsSupported) return {X86}.Avx2.ShiftRightArithmeticVariable(v, {V128}.AsUInt32(s));");
-            w.Line($"if ({Arm}.AdvSimd.IsSupported) return {Arm}.AdvSimd.ShiftArithmetic(v, -s);");
-            w.Line($"return {V128}.Create({V128}.GetElement(v, 0) >> {V128}.GetElement(s, 0), {V128}.GetElement(v, 1) >> {V128}.GetElement(s, 1), {V128}.GetElement(v, 2) >> {V128}.GetElement(s, 2), {V128}.GetElement(v, 3) >> {V128}.GetElement(s, 3));");
+            w.Line($"private static {V} ShiftRight{X}({V} v, {V} s) => {Avx2Class}.ShiftRightArithmeticVariable(v, {C}.AsUInt32(s));");
         }
-        w.Line();
-        w.Line(Inline);
-        using (w.Block($"private static {V} RequantizeV128({V} acc, ref int q, int row, int rows)"))
-        {
-            w.Line($"ref int r = ref {Unsafe}.Add(ref q, row);");
-            w.Line($"var t = ShiftRightV128(acc, {L("r", "0")});");
-            w.Line($"t = {V128}.Min({V128}.Max(t, {V128}.Create(-{I(limit)})), {V128}.Create({I(limit)}));");
-            w.Line($"return ShiftRightV128(t * {L("r", "rows")} + {L("r", "2 * rows")}, {L("r", "3 * rows")});");
-        }
-        w.Line();
-        w.Line(Inline);
-        using (w.Block($"private static {V} TanhV128({V} x, ref short table)"))
-        {
-            w.Line($"var a = {V128}.Abs(x);");
-            w.Line($"var saturated = {V128}.GreaterThan(a, {V128}.Create({I(end - 1)}));");
-            w.Line($"var i = {V128}.ShiftRightArithmetic({V128}.Min(a, {V128}.Create({I(end - 1)})), {I(step)});");
-            w.Line($"var f = a & {V128}.Create({I((1 << step) - 1)});");
-            w.Line($"ref byte tb = ref {Unsafe}.As<short, byte>(ref table);");
-            string E(int lane) => $"{Unsafe}.ReadUnaligned<int>(ref {Unsafe}.Add(ref tb, 2 * {V128}.GetElement(i, {lane})))";
-            w.Line($"var g = {V128}.Create({E(0)}, {E(1)}, {E(2)}, {E(3)}); // entries i (low half) and i + 1 (high half)");
-            w.Line($"var t0 = {V128}.ShiftRightArithmetic({V128}.ShiftLeft(g, 16), 16);");
-            w.Line($"var t1 = {V128}.ShiftRightArithmetic(g, 16);");
-            w.Line($"var y = t0 + {V128}.ShiftRightArithmetic((t1 - t0) * f + {V128}.Create({I(1 << (step - 1))}), {I(step)});");
-            w.Line($"y = {V128}.ConditionalSelect(saturated, {V128}.Create(32767), y);");
-            w.Line($"return {V128}.ConditionalSelect({V128}.LessThan(x, {V}.Zero), -y, y);");
-        }
-        w.Line();
-        w.Line(Inline);
-        if (fp.GateSlope == 0)
-            w.Line($"private static {V} GateV128({V} x, ref short table) => {V128}.ShiftRightArithmetic(TanhV128({V128}.ShiftRightArithmetic(x, 1), ref table) + {V128}.Create(32768), 1);");
         else
         {
-            int limit2 = FixedPoint.HardSigmoidInputLimit;
-            using (w.Block($"private static {V} GateV128({V} x, ref short table)"))
+            string Arm = Intrinsics + ".Arm";
+            w.Line("/// <summary>v >> s per lane (arithmetic): vpsravd with AVX2, sshl by −s on ARM64, else lane by lane (x64 SSE has no per-lane shift).</summary>");
+            using (w.Block($"private static {V} ShiftRight{X}({V} v, {V} s)"))
             {
-                w.Line("// the hard sigmoid lane for lane: clamp(16384 + ((clamp(x, ±16384) · slope + 2^14) >> 15), 0, 32767)");
-                w.Line($"var p = {V128}.Min({V128}.Max(x, {V128}.Create(-{I(limit2)})), {V128}.Create({I(limit2)}));");
-                w.Line($"var y = {V128}.Create(16384) + {V128}.ShiftRightArithmetic(p * {V128}.Create({I(fp.GateSlope)}) + {V128}.Create(16384), 15);");
-                w.Line($"return {V128}.Min({V128}.Max(y, {V}.Zero), {V128}.Create(32767));");
+                w.Line($"if ({X86}.Avx2.IsSupported) return {X86}.Avx2.ShiftRightArithmeticVariable(v, {C}.AsUInt32(s));");
+                w.Line($"if ({Arm}.AdvSimd.IsSupported) return {Arm}.AdvSimd.ShiftArithmetic(v, -s);");
+                w.Line($"return {C}.Create({C}.GetElement(v, 0) >> {C}.GetElement(s, 0), {C}.GetElement(v, 1) >> {C}.GetElement(s, 1), {C}.GetElement(v, 2) >> {C}.GetElement(s, 2), {C}.GetElement(v, 3) >> {C}.GetElement(s, 3));");
             }
         }
         w.Line();
         w.Line(Inline);
-        w.Line($"private static {V} MultiplyQ15V128({V} a, {V} b) => {V128}.ShiftRightArithmetic(a * b + {V128}.Create(16384), 15);");
-        w.Line();
-    }
-
-    /// <summary>8-lane forms of Requantize, Tanh, Sigmoid and MultiplyQ15 (AVX2), lane for lane the scalar operations.</summary>
-    private static void EmitVectorArithmetic(IndentedWriter w, FixedPointGruModel fp)
-    {
-        string V = "global::System.Runtime.Intrinsics.Vector256<int>";
-        int limit = FixedPoint.PreShiftedLimit, step = FixedPoint.TableStepBits, end = 8 * FixedPoint.OneQ12;
-        string L(string r, string i) => $"{V256}.LoadUnsafe(ref {r}, (nuint)({i}))";
-        w.Line(Inline);
-        using (w.Block($"private static {V} RequantizeV({V} acc, ref int q, int row, int rows)"))
+        using (w.Block($"private static {V} Requantize{X}({V} acc, ref int q, int row, int rows)"))
         {
             w.Line($"ref int r = ref {Unsafe}.Add(ref q, row);");
-            w.Line($"var t = {Avx2}.ShiftRightArithmeticVariable(acc, {V256}.AsUInt32({L("r", "0")}));");
-            w.Line($"t = {Avx2}.Min({Avx2}.Max(t, {V256}.Create(-{I(limit)})), {V256}.Create({I(limit)}));");
-            w.Line($"return {Avx2}.ShiftRightArithmeticVariable({Avx2}.Add({Avx2}.MultiplyLow(t, {L("r", "rows")}), {L("r", "2 * rows")}), {V256}.AsUInt32({L("r", "3 * rows")}));");
+            w.Line($"var t = ShiftRight{X}(acc, {L("r", "0")});");
+            w.Line($"t = {C}.Min({C}.Max(t, {C}.Create(-{I(limit)})), {C}.Create({I(limit)}));");
+            w.Line($"return ShiftRight{X}(t * {L("r", "rows")} + {L("r", "2 * rows")}, {L("r", "3 * rows")});");
         }
         w.Line();
         w.Line(Inline);
-        using (w.Block($"private static unsafe {V} TanhV({V} x, int* table)"))
+        using (w.Block($"private static {v.Unsafe}{V} Tanh{X}({V} x, {v.TableParameter})"))
         {
-            w.Line($"var a = {V256}.AsInt32({Avx2}.Abs(x));");
-            w.Line($"var saturated = {Avx2}.CompareGreaterThan(a, {V256}.Create({I(end - 1)}));");
-            w.Line($"var i = {Avx2}.ShiftRightArithmetic({Avx2}.Min(a, {V256}.Create({I(end - 1)})), {I(step)});");
-            w.Line($"var f = {Avx2}.And(a, {V256}.Create({I((1 << step) - 1)}));");
-            w.Line($"var g = {Avx2}.GatherVector256(table, i, 2);                          // entries i (low half) and i + 1 (high half)");
-            w.Line($"var t0 = {Avx2}.ShiftRightArithmetic({Avx2}.ShiftLeftLogical(g, 16), 16);");
-            w.Line($"var t1 = {Avx2}.ShiftRightArithmetic(g, 16);");
-            w.Line($"var y = {Avx2}.Add(t0, {Avx2}.ShiftRightArithmetic({Avx2}.Add({Avx2}.MultiplyLow({Avx2}.Subtract(t1, t0), f), {V256}.Create({I(1 << (step - 1))})), {I(step)}));");
-            w.Line($"y = {Avx2}.BlendVariable(y, {V256}.Create(32767), saturated);");
-            w.Line($"return {Avx2}.Sign(y, x);                                                // −y where x < 0 (y = 0 where x = 0)");
+            w.Line($"var a = {C}.Abs(x);");
+            w.Line($"var saturated = {C}.GreaterThan(a, {C}.Create({I(end - 1)}));");
+            w.Line($"var i = {C}.ShiftRightArithmetic({C}.Min(a, {C}.Create({I(end - 1)})), {I(step)});");
+            w.Line($"var f = a & {C}.Create({I((1 << step) - 1)});");
+            if (v.UsesUnsafe)
+                w.Line($"var g = {Avx2Class}.GatherVector256(table, i, 2);                          // entries i (low half) and i + 1 (high half)");
+            else
+            {
+                w.Line($"ref byte tb = ref {Unsafe}.As<short, byte>(ref table);");
+                string E(int lane) => $"{Unsafe}.ReadUnaligned<int>(ref {Unsafe}.Add(ref tb, 2 * {C}.GetElement(i, {lane})))";
+                w.Line($"var g = {C}.Create({E(0)}, {E(1)}, {E(2)}, {E(3)}); // entries i (low half) and i + 1 (high half)");
+            }
+            w.Line($"var t0 = {C}.ShiftRightArithmetic({C}.ShiftLeft(g, 16), 16);");
+            w.Line($"var t1 = {C}.ShiftRightArithmetic(g, 16);");
+            w.Line($"var y = t0 + {C}.ShiftRightArithmetic((t1 - t0) * f + {C}.Create({I(1 << (step - 1))}), {I(step)});");
+            w.Line($"y = {C}.ConditionalSelect(saturated, {C}.Create(32767), y);");
+            w.Line($"return {C}.ConditionalSelect({C}.LessThan(x, {V}.Zero), -y, y);                      // odd symmetry");
         }
-        w.Line();
-        w.Line(Inline);
-        w.Line($"private static unsafe {V} SigmoidV({V} x, int* table) => {Avx2}.ShiftRightArithmetic({Avx2}.Add(TanhV({Avx2}.ShiftRightArithmetic(x, 1), table), {V256}.Create(32768)), 1);");
         w.Line();
         w.Line(Inline);
         if (fp.GateSlope == 0)
-            w.Line($"private static unsafe {V} GateV({V} x, int* table) => SigmoidV(x, table);");
+            w.Line($"private static {v.Unsafe}{V} Gate{X}({V} x, {v.TableParameter}) => {C}.ShiftRightArithmetic(Tanh{X}({C}.ShiftRightArithmetic(x, 1), {v.TableArgument}) + {C}.Create(32768), 1); // σ(x) = (tanh(x/2) + 1)/2");
         else
         {
             int limit2 = FixedPoint.HardSigmoidInputLimit;
-            using (w.Block($"private static unsafe {V} GateV({V} x, int* table)"))
+            using (w.Block($"private static {v.Unsafe}{V} Gate{X}({V} x, {v.TableParameter})"))
             {
                 w.Line("// the hard sigmoid lane for lane: clamp(16384 + ((clamp(x, ±16384) · slope + 2^14) >> 15), 0, 32767)");
-                w.Line($"var p = {Avx2}.Min({Avx2}.Max(x, {V256}.Create(-{I(limit2)})), {V256}.Create({I(limit2)}));");
-                w.Line($"var y = {Avx2}.Add({V256}.Create(16384), {Avx2}.ShiftRightArithmetic({Avx2}.Add({Avx2}.MultiplyLow(p, {V256}.Create({I(fp.GateSlope)})), {V256}.Create(16384)), 15));");
-                w.Line($"return {Avx2}.Min({Avx2}.Max(y, {V}.Zero), {V256}.Create(32767));");
+                w.Line($"var p = {C}.Min({C}.Max(x, {C}.Create(-{I(limit2)})), {C}.Create({I(limit2)}));");
+                w.Line($"var y = {C}.Create(16384) + {C}.ShiftRightArithmetic(p * {C}.Create({I(fp.GateSlope)}) + {C}.Create(16384), 15);");
+                w.Line($"return {C}.Min({C}.Max(y, {V}.Zero), {C}.Create(32767));");
             }
         }
         w.Line();
         w.Line(Inline);
-        w.Line($"private static {V} MultiplyQ15V({V} a, {V} b) => {Avx2}.ShiftRightArithmetic({Avx2}.Add({Avx2}.MultiplyLow(a, b), {V256}.Create(16384)), 15);");
+        w.Line($"private static {V} MultiplyQ15{X}({V} a, {V} b) => {C}.ShiftRightArithmetic(a * b + {C}.Create(16384), 15);");
         w.Line();
     }
 

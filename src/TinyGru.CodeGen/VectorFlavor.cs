@@ -95,20 +95,8 @@ internal sealed class VectorFlavor
     /// <c>TinyGru.Kernels.MultiplyAdd</c> computes it. The IsSupported checks fold at JIT time to one instruction with no
     /// call to inline: hundreds of kernel inlines per method exhausted the JIT's inlining budget and became calls.
     /// </summary>
-    public string MultiplyAdd(string a, string b, string c)
-    {
-        const string X86 = "global::System.Runtime.Intrinsics.X86";
-        const string Arm = "global::System.Runtime.Intrinsics.Arm";
-        static string P(string e) => e.Contains(' ') ? "(" + e + ")" : e;
-        string unfused = $"{P(a)} * {P(b)} + {P(c)}";
-        return Width switch
-        {
-            1 => unfused,
-            16 => $"({X86}.Avx512F.IsSupported ? {X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c}) : {unfused})",
-            8 => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {unfused})",
-            _ => $"({X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd({a}, {b}, {c}) : {Arm}.AdvSimd.IsSupported ? {Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b}) : {unfused})",
-        };
-    }
+    public string MultiplyAdd(string a, string b, string c) =>
+        Width == 1 ? Unfused(a, b, c) : "(" + string.Concat(FusedForms(a, b, c).Select(f => $"{f.Condition} ? {f.Fused} : ")) + Unfused(a, b, c) + ")";
 
     /// <summary>
     /// The statement <c>target = a·b + c</c>, as <see cref="MultiplyAdd"/> computes it but with the IsSupported choice
@@ -117,19 +105,23 @@ internal sealed class VectorFlavor
     /// a method with 512 or more locals: the 288 multiply-adds of small's 512-bit register-resident layer took it past
     /// that, and the weight-data getters stayed calls. A folded if/else assigns the local directly: no temporary.
     /// </summary>
-    public string MultiplyAddTo(string target, string a, string b, string c)
+    public string MultiplyAddTo(string target, string a, string b, string c) =>
+        string.Concat(FusedForms(a, b, c).Select(f => $"if ({f.Condition}) {target} = {f.Fused}; else ")) + $"{target} = {Unfused(a, b, c)};";
+
+    private static string Unfused(string a, string b, string c)
+    {
+        static string P(string e) => e.Contains(' ') ? "(" + e + ")" : e;
+        return $"{P(a)} * {P(b)} + {P(c)}";
+    }
+
+    /// <summary>The fused forms of a·b + c, each under the IsSupported check the JIT folds, tried in order (none for scalar).</summary>
+    private IEnumerable<(string Condition, string Fused)> FusedForms(string a, string b, string c)
     {
         const string X86 = "global::System.Runtime.Intrinsics.X86";
         const string Arm = "global::System.Runtime.Intrinsics.Arm";
-        static string P(string e) => e.Contains(' ') ? "(" + e + ")" : e;
-        string unfused = $"{target} = {P(a)} * {P(b)} + {P(c)};";
-        return Width switch
-        {
-            1 => unfused,
-            16 => $"if ({X86}.Avx512F.IsSupported) {target} = {X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c}); else {unfused}",
-            8 => $"if ({X86}.Fma.IsSupported) {target} = {X86}.Fma.MultiplyAdd({a}, {b}, {c}); else {unfused}",
-            _ => $"if ({X86}.Fma.IsSupported) {target} = {X86}.Fma.MultiplyAdd({a}, {b}, {c}); else if ({Arm}.AdvSimd.IsSupported) {target} = {Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b}); else {unfused}",
-        };
+        if (Width == 16) yield return ($"{X86}.Avx512F.IsSupported", $"{X86}.Avx512F.FusedMultiplyAdd({a}, {b}, {c})");
+        if (Width is 8 or 4) yield return ($"{X86}.Fma.IsSupported", $"{X86}.Fma.MultiplyAdd({a}, {b}, {c})");
+        if (Width == 4) yield return ($"{Arm}.AdvSimd.IsSupported", $"{Arm}.AdvSimd.FusedMultiplyAdd({c}, {a}, {b})");
     }
 
     /// <summary>
