@@ -158,17 +158,34 @@ public class JitListingTests(ITestOutputHelper output)
     /// <summary>Compiles the model with a probe Main to an exe on disk and runs it under the listing switches.</summary>
     private static List<string> KernelCalls(GruModel model, out int listed)
     {
+        var accelerated = new Dictionary<string, bool> { ["512"] = Vector512.IsHardwareAccelerated, ["256"] = Vector256.IsHardwareAccelerated, ["128"] = Vector128.IsHardwareAccelerated, ["Scalar"] = true };
+        var paths = NetModelEmitter.PathSuffixes(model).Where(p => accelerated[p]).ToList();
+        string main = "var m = new Probe.M(); var x = new float[Probe.M.InputSize]; var y = new float[Probe.M.OutputSize];\n" +
+                      (model.IsTokenInput ? "x[0] = 1f;\n" : "for (int i = 0; i < x.Length; i++) x[i] = System.MathF.Sin(i + 1);\n") +
+                      string.Concat(paths.Select(p => $"for (int i = 0; i < 3; i++) m.Step{p}(x, y);\n"));
+        string listing = "";
+        RunProbe(model, main, new Dictionary<string, string>
+        {
+            ["DOTNET_TieredCompilation"] = "0",
+            ["DOTNET_JitDisasm"] = "Core* Layer* Dense* Output*",
+        }, listingFile => listing = listingFile);
+        return Parse(listing, out listed);
+    }
+
+    /// <summary>
+    /// Compiles the model's generated code with <paramref name="main"/> (the body of Main; the type is Probe.M) to an
+    /// exe on disk, runs it under <paramref name="environment"/> (and DOTNET_JitStdOutFile) and returns its standard
+    /// output; <paramref name="readListing"/> receives the JIT's listing file, if any was written.
+    /// </summary>
+    internal static string RunProbe(GruModel model, string main, IReadOnlyDictionary<string, string> environment, Action<string>? readListing = null)
+    {
         string dir = Path.Combine(Path.GetTempPath(), "tinygru-listing-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
             var options = new NetEmitOptions { Namespace = "Probe", TypeName = "M", TypeKeyword = "struct", Accessibility = "public", SourceName = "listing.safetensors", SourceHash = "0" };
             string source = NetModelEmitter.Emit(model, options);
-            var accelerated = new Dictionary<string, bool> { ["512"] = Vector512.IsHardwareAccelerated, ["256"] = Vector256.IsHardwareAccelerated, ["128"] = Vector128.IsHardwareAccelerated, ["Scalar"] = true };
-            var paths = NetModelEmitter.PathSuffixes(model).Where(p => accelerated[p]).ToList();
-            string main = "public static class Program { public static void Main() { var m = new Probe.M(); var x = new float[Probe.M.InputSize]; var y = new float[Probe.M.OutputSize];\n" +
-                          (model.IsTokenInput ? "x[0] = 1f;\n" : "for (int i = 0; i < x.Length; i++) x[i] = System.MathF.Sin(i + 1);\n") +
-                          string.Concat(paths.Select(p => $"for (int i = 0; i < 3; i++) m.Step{p}(x, y);\n")) + "} }";
+            main = "public static class Program { public static void Main() {\n" + main + "} }";
             var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
                 .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
                 .Append(typeof(TinyGru.IGruModel).Assembly.Location)
@@ -192,17 +209,18 @@ public class JitListingTests(ITestOutputHelper output)
             };
             start.ArgumentList.Add("exec");
             start.ArgumentList.Add(Path.Combine(dir, "ListingProbe.dll"));
-            start.Environment["DOTNET_TieredCompilation"] = "0";
-            start.Environment["DOTNET_JitDisasm"] = "Core* Layer* Dense* Output*";
+            foreach (var (name, value) in environment) start.Environment[name] = value;
             start.Environment["DOTNET_JitStdOutFile"] = listing;
+            string stdout;
             using (var process = Process.Start(start)!)
             {
-                string stderr = process.StandardError.ReadToEnd();
-                process.StandardOutput.ReadToEnd();
-                Assert.True(process.WaitForExit(300_000), "listing probe timed out");
-                Assert.True(process.ExitCode == 0, stderr);
+                var error = process.StandardError.ReadToEndAsync();
+                stdout = process.StandardOutput.ReadToEnd();
+                Assert.True(process.WaitForExit(300_000), "probe timed out");
+                Assert.True(process.ExitCode == 0, error.Result);
             }
-            return Parse(File.ReadAllText(listing), out listed);
+            if (readListing is not null && File.Exists(listing)) readListing(File.ReadAllText(listing));
+            return stdout;
         }
         finally
         {
