@@ -754,11 +754,20 @@ internal static class NetInt8Emitter
         else
         {
             string Arm = Intrinsics + ".Arm";
-            w.Line("/// <summary>v >> s per lane (arithmetic): vpsravd with AVX2, sshl by −s on ARM64, else lane by lane (x64 SSE has no per-lane shift).</summary>");
+            w.Line("/// <summary>v >> s per lane (arithmetic): vpsravd with AVX2, sshl by −s on ARM64, four psrad and blends on SSE4.1 (no per-lane shift before AVX2), else lane by lane (other Vector128 platforms).</summary>");
             using (w.Block($"private static {V} ShiftRight{X}({V} v, {V} s)"))
             {
                 w.Line($"if ({X86}.Avx2.IsSupported) return {X86}.Avx2.ShiftRightArithmeticVariable(v, {C}.AsUInt32(s));");
                 w.Line($"if ({Arm}.AdvSimd.IsSupported) return {Arm}.AdvSimd.ShiftArithmetic(v, -s);");
+                using (w.Block($"if ({X86}.Sse41.IsSupported)"))
+                {
+                    w.Line("// psrad shifts every lane by the count in the low quadword: [s0, 0, s1, 0] and [s2, 0, s3, 0] give the four counts");
+                    w.Line($"var lo = {X86}.Sse2.UnpackLow(s, {V}.Zero);");
+                    w.Line($"var hi = {X86}.Sse2.UnpackHigh(s, {V}.Zero);");
+                    w.Line($"var r01 = {X86}.Sse41.Blend({C}.AsInt16({X86}.Sse2.ShiftRightArithmetic(v, lo)), {C}.AsInt16({X86}.Sse2.ShiftRightArithmetic(v, {X86}.Sse2.ShiftRightLogical128BitLane(lo, 8))), 0b0000_1100);");
+                    w.Line($"var r23 = {X86}.Sse41.Blend({C}.AsInt16({X86}.Sse2.ShiftRightArithmetic(v, hi)), {C}.AsInt16({X86}.Sse2.ShiftRightArithmetic(v, {X86}.Sse2.ShiftRightLogical128BitLane(hi, 8))), 0b1100_0000);");
+                    w.Line($"return {C}.AsInt32({X86}.Sse41.Blend(r01, r23, 0b1111_0000));");
+                }
                 w.Line($"return {C}.Create({C}.GetElement(v, 0) >> {C}.GetElement(s, 0), {C}.GetElement(v, 1) >> {C}.GetElement(s, 1), {C}.GetElement(v, 2) >> {C}.GetElement(s, 2), {C}.GetElement(v, 3) >> {C}.GetElement(s, 3));");
             }
         }
