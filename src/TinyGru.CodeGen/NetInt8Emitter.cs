@@ -398,10 +398,8 @@ internal static class NetInt8Emitter
                 {
                     w.Line($"// gh = U·h   [{3 * l.H}, {l.H}] · [{l.H}]");
                     Product($"Layer{k}RecurrentWeights", l.U, "h" + k, "gh");
-                    bool vector = options.AllowUnsafe && l.H >= 8 && suffix is "512" or "256";
-                    w.Line(vector ? $"Layer{k}GatesV(ref gx, ref gh, ref h{k});"
-                        : suffix == "128" && l.H >= 4 ? $"Layer{k}Gates128(ref gx, ref gh, ref h{k});"
-                        : $"Layer{k}Gates(ref gx, ref gh, ref h{k}, 0);");
+                    var lanes = GateLanes.For(suffix, options.AllowUnsafe, l.H);
+                    w.Line(lanes is null ? $"Layer{k}Gates(ref gx, ref gh, ref h{k}, 0);" : $"Layer{k}{lanes.Method}(ref gx, ref gh, ref h{k});");
                 }
                 else
                 {
@@ -461,8 +459,8 @@ internal static class NetInt8Emitter
     private static void EmitMatVecBody(IndentedWriter w, string suffix, string weights, Int8Matrix m, string x, string result)
     {
         int pairs = m.Pairs;
+        // Rows per accumulator part = int32 lanes per vector.
         int rowsPerPart = suffix == "512" ? 16 : suffix == "256" ? 8 : 4;
-        int width = rowsPerPart;
         int parts = Int8Matrix.GroupRows / rowsPerPart;
         // Accumulators of a chunk: (group, part) with parts of 16 (512), 8 (256) or 4 (128) rows; parts made only of padding are skipped.
         List<(int Group, int Part)> Accumulators(Int8Chunk chunk)
@@ -473,7 +471,7 @@ internal static class NetInt8Emitter
                     if (g * Int8Matrix.GroupRows + p * rowsPerPart < chunk.RealRows) list.Add((g, p));
             return list;
         }
-        bool unrolled = suffix != "Scalar" && KernelPlanner.Int8PassUnrolled(pairs, m.Chunks.Sum(c => Accumulators(c).Count) * pairs, width);
+        bool unrolled = suffix != "Scalar" && KernelPlanner.Int8PassUnrolled(pairs, m.Chunks.Sum(c => Accumulators(c).Count) * pairs, rowsPerPart);
         foreach (var chunk in m.Chunks)
         {
             if (chunk.RealRows == 0) continue;
@@ -595,8 +593,8 @@ internal static class NetInt8Emitter
                     }
                 }
                 w.Line();
-                if (vectorGates && h >= 8) EmitVectorGates(w, k, h, GateLanes.Avx2);
-                if (h >= 4) EmitVectorGates(w, k, h, GateLanes.Portable128);
+                if (vectorGates && h >= GateLanes.Avx2.Lanes) EmitVectorGates(w, k, h, GateLanes.Avx2);
+                if (h >= GateLanes.Portable128.Lanes) EmitVectorGates(w, k, h, GateLanes.Portable128);
                 continue;
             }
             w.Line($"/// <summary>Layer {k}'s r and z from gx = W·x and gh = U_rz·h: z (Q0.15) replaces gh's z rows, r ⊙ h goes to rh.</summary>");
@@ -676,17 +674,29 @@ internal static class NetInt8Emitter
     /// One lane count of the vector gate update. 8 lanes (AVX2, unsafe code: the tanh table is read with gathers of one
     /// int32 at entry i, which holds entries i and i + 1; per-row shifts are vpsravd) serve the 512- and 256-bit paths;
     /// 4 lanes (portable Vector128, no unsafe code: four scalar table reads; shifts are vpsravd with AVX2, sshl by −s on
-    /// ARM64, lane by lane on SSE-only x64) serve the 128-bit path. Everything else is the portable vector API, lane
+    /// ARM64, four psrad and blends on SSE4.1) serve the 128-bit path. Everything else is the portable vector API, lane
     /// for lane the scalar operations.
     /// </summary>
     private sealed class GateLanes
     {
-        public static readonly GateLanes Avx2 = new(8, V256, "V", true);
-        public static readonly GateLanes Portable128 = new(4, V128, "V128", false);
+        public static readonly GateLanes Avx2 = new(8, V256, "V", true, "GatesV");
+        public static readonly GateLanes Portable128 = new(4, V128, "V128", false, "Gates128");
 
-        private GateLanes(int lanes, string vector, string suffix, bool usesUnsafe) => (Lanes, Vector, Suffix, UsesUnsafe) = (lanes, vector, suffix, usesUnsafe);
+        private GateLanes(int lanes, string vector, string suffix, bool usesUnsafe, string method) =>
+            (Lanes, Vector, Suffix, UsesUnsafe, Method) = (lanes, vector, suffix, usesUnsafe, method);
+
+        /// <summary>
+        /// The vector gate update a reset-after layer of <paramref name="h"/> units takes on path <paramref name="suffix"/>,
+        /// or null for the scalar loop: AVX2 lanes on the 512/256 paths when unsafe code is allowed, 4 lanes at 128 bits.
+        /// </summary>
+        public static GateLanes? For(string suffix, bool allowUnsafe, int h) =>
+            suffix is "512" or "256" ? (allowUnsafe && h >= Avx2.Lanes ? Avx2 : null)
+            : suffix == "128" && h >= Portable128.Lanes ? Portable128 : null;
 
         public int Lanes { get; }
+
+        /// <summary>The generated method's name after Layer{k}.</summary>
+        public string Method { get; }
         public string Vector { get; }
         public string Suffix { get; }
         public bool UsesUnsafe { get; }
@@ -703,7 +713,7 @@ internal static class NetInt8Emitter
         string R = I(h), Z = I(2 * h), N3 = I(3 * h), X = v.Suffix, T = v.TableArgument;
         string L(string r, string i) => $"{v.Vector}.LoadUnsafe(ref {r}, (nuint)({i}))";
         w.Line($"/// <summary>Layer {k}'s gates and state update, units 0 … {blocks - 1} in {v.Lanes}-lane vectors, the rest scalar.</summary>");
-        using (w.Block($"private static {v.Unsafe}void Layer{k}Gates{(v.UsesUnsafe ? "V" : "128")}(ref int gx, ref int gh, ref short h)"))
+        using (w.Block($"private static {v.Unsafe}void Layer{k}{v.Method}(ref int gx, ref int gh, ref short h)"))
         {
             w.Line($"ref int wq = ref {MemoryMarshal}.GetReference(Layer{k}InputRequantization);");
             w.Line($"ref int uq = ref {MemoryMarshal}.GetReference(Layer{k}RecurrentRequantization);");
