@@ -522,7 +522,7 @@ internal static class NetInt8Emitter
                                 // One multiply-add per statement, its operands in locals: the IsSupported forms
                                 // then repeat two names, not the load (see KernelPlanner.Int8PassUnrolled).
                                 w.Line($"{(first ? "var " : "")}{v}w = {load};");
-                                w.Line($"a{g}_{p} = {Int8MultiplyAdd(suffix, $"a{g}_{p}", v + "w", v)};");
+                                w.Line(Int8MultiplyAddTo(suffix, $"a{g}_{p}", v + "w", v));
                                 first = false;
                             }
                         }
@@ -543,19 +543,21 @@ internal static class NetInt8Emitter
     }
 
     /// <summary>
-    /// acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane, written out: vpmaddwd (+ vpdpwssd with AVX-VNNI), pmaddwd
-    /// (SSE2), smull/smull2/addp (ARM64 AdvSimd); the JIT folds the IsSupported checks, and only a platform with none of
-    /// these calls the portable Madd128. |w| ≤ 127, so no pair sum saturates.
+    /// acc += w[2i]·v[2i] + w[2i+1]·v[2i+1] per int32 lane, written out as one statement: vpmaddwd (+ vpdpwssd with
+    /// AVX-VNNI), pmaddwd (SSE2), smull/smull2/addp (ARM64 AdvSimd); only a platform with none of these calls the
+    /// portable Madd128. The forms are if/else statements, not a conditional expression: the JIT folds both, but gives
+    /// every conditional expression a temporary, and a method with 512 locals inlines nothing (docs/generator.md).
+    /// |w| ≤ 127, so no pair sum saturates.
     /// </summary>
-    private static string Int8MultiplyAdd(string suffix, string acc, string wv, string v)
+    private static string Int8MultiplyAddTo(string suffix, string acc, string wv, string v)
     {
         string Arm = Intrinsics + ".Arm";
         return suffix switch
         {
-            "512" => $"{X86}.Avx512F.Add({acc}, {X86}.Avx512BW.MultiplyAddAdjacent({wv}, {v}))",
-            "256" => $"({X86}.AvxVnni.IsSupported ? {X86}.AvxVnni.MultiplyWideningAndAdd({acc}, {wv}, {v}) : {X86}.Avx2.Add({acc}, {X86}.Avx2.MultiplyAddAdjacent({wv}, {v})))",
-            _ => $"({X86}.Sse2.IsSupported ? {X86}.Sse2.Add({acc}, {X86}.Sse2.MultiplyAddAdjacent({wv}, {v})) : {Arm}.AdvSimd.Arm64.IsSupported ? " +
-                 $"{Arm}.AdvSimd.Add({acc}, {Arm}.AdvSimd.Arm64.AddPairwise({Arm}.AdvSimd.MultiplyWideningLower({V128}.GetLower({wv}), {V128}.GetLower({v})), {Arm}.AdvSimd.MultiplyWideningUpper({wv}, {v}))) : Madd128({acc}, {wv}, {v}))",
+            "512" => $"{acc} = {X86}.Avx512F.Add({acc}, {X86}.Avx512BW.MultiplyAddAdjacent({wv}, {v}));",
+            "256" => $"if ({X86}.AvxVnni.IsSupported) {acc} = {X86}.AvxVnni.MultiplyWideningAndAdd({acc}, {wv}, {v}); else {acc} = {X86}.Avx2.Add({acc}, {X86}.Avx2.MultiplyAddAdjacent({wv}, {v}));",
+            _ => $"if ({X86}.Sse2.IsSupported) {acc} = {X86}.Sse2.Add({acc}, {X86}.Sse2.MultiplyAddAdjacent({wv}, {v})); else if ({Arm}.AdvSimd.Arm64.IsSupported) " +
+                 $"{acc} = {Arm}.AdvSimd.Add({acc}, {Arm}.AdvSimd.Arm64.AddPairwise({Arm}.AdvSimd.MultiplyWideningLower({V128}.GetLower({wv}), {V128}.GetLower({v})), {Arm}.AdvSimd.MultiplyWideningUpper({wv}, {v}))); else {acc} = Madd128({acc}, {wv}, {v});",
         };
     }
 
@@ -981,7 +983,7 @@ internal static class NetInt8Emitter
         }
         w.Line();
         // The portable multiply-add of adjacent int16 pairs (each pair sum ≤ 2·127·32767, exact), for a Vector128
-        // platform that is neither x86 nor ARM64; Int8MultiplyAdd writes the x86 and ARM64 forms out. Dp's sdot
+        // platform that is neither x86 nor ARM64; Int8MultiplyAddTo writes the x86 and ARM64 forms out. Dp's sdot
         // multiplies int8 by int8 and x here is int16 (x − zp spans ±255, h is Q0.15), so it does not apply.
         w.Line("/// <summary>acc + (w[2i]·v[2i] + w[2i+1]·v[2i+1]) per int32 lane, portable widening (neither SSE2 nor AdvSimd).</summary>");
         using (w.Block($"private static {V128}<int> Madd128({V128}<int> acc, {V128}<short> w, {V128}<short> v)"))
