@@ -122,11 +122,13 @@ public static class NetModelEmitter
                 ? $"The embedding is folded: layer 0's W·E[t] + b_i for every id is a [{e.VocabularySize}, {row}] float32 table ({N(4L * e.VocabularySize * row)} bytes), so layer 0 reads one row instead of computing W·x.</para>"
                 : $"The embedding table E [{e.VocabularySize}, {e.EmbeddingSize}] is embedded{(plan.HasInt8Weights ? " as int8 with one scale per row" : "")} and layer 0 computes W·E[t] (folding it would take a [{e.VocabularySize}, {row}] table of {N(4L * e.VocabularySize * row)} bytes).</para>"));
         }
+        // The narrow paths' own copies of strided matrices (KernelPlanner.OwnLayoutsUpToFloats) count in what is embedded.
+        long copies = OwnLayoutMatrices(plan).Sum(c => (long)c.Matrix.Data.Length);
         if (plan.HasInt8Weights)
             w.Line($"/// <para>{N(m.ParameterCount)} parameters; state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes ({m.StateSize} floats, padded to vector width).</para>");
         else
             w.Line($"/// <para>{m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters; {f.Float32WeightBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of float32 weights " +
-                   $"({(plan.EmbeddedFloats * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
+                   $"({((plan.EmbeddedFloats + copies) * 4).ToString("N0", CultureInfo.InvariantCulture)} bytes embedded with vector padding); state {I(plan.Layers.Sum(l => l.PaddedHidden) * 4)} bytes " +
                    $"({m.StateSize} floats, padded to vector width).</para>");
         if (plan.HasInt8Weights)
         {
@@ -136,10 +138,13 @@ public static class NetModelEmitter
             long otherBytes = data.Where(a => !a.IsRowScales).Sum(a => a.FloatBytes);
             w.Line($"/// <para>Precision int8-weights: embedded as {N(int8Bytes)} bytes of int8 (sbyte) weights, layers and head, plus {N(scaleBytes)} bytes of float32 row scales " +
                    $"and {N(otherBytes)} bytes of float32 biases{(m.InputNormalization is null && m.OutputScaling is null ? "" : ", normalization and output scaling")}: " +
-                   $"{N(int8Bytes + scaleBytes + otherBytes)} bytes with vector padding, against {N(plan.EmbeddedFloats * 4)} for the float32 code of the same model " +
+                   $"{N(int8Bytes + scaleBytes + otherBytes)} bytes with vector padding, against {N((plan.EmbeddedFloats + copies) * 4)} for the float32 code of the same model " +
                    $"(the file's int8-weights form: {N(f.Int8WeightBytes)}). The kernels widen int8 lanes to float32, sum q·x with multiply-adds and multiply each row's sum " +
                    $"by its scale, within 1e-5 of GruReferenceEngine's q·scale weights. RAM: state as above plus per-step stack scratch.</para>");
         }
+        if (copies > 0)
+            w.Line($"/// <para>Of the embedded weights, {N(copies * (plan.HasInt8Weights ? 1 : 4))} bytes are copies for the narrower SIMD paths ({string.Join(", ", OwnLayoutMatrices(plan).Select(c => c.Name))}): " +
+                   "the same matrices cut into one chunk per pass, so a path that would walk a shared chunk in strided passes streams its weights sequentially.</para>");
         if (m.InputNormalization is not null) w.Line("/// <para>Inputs are raw values: the model normalizes them with the training mean and standard deviation.</para>");
         if (m.OutputScaling is not null) w.Line("/// <para>Outputs are in the user's units: the model rescales them with the training scale and offset.</para>");
         NetSeriesTransformEmitter.EmitDoc(w, m, inStateSize: true);
@@ -1008,6 +1013,12 @@ public static class NetModelEmitter
     private static void EmitMatVec(IndentedWriter w, VectorFlavor f, string weights, PackedMatrix m, MatVecSchedule schedule, string input, string bias, string result, string? rowScales = null)
     {
         int width = f.Width;
+        if (schedule.OwnLayout)
+        {
+            // This path's own copy, one chunk per pass (OwnLayoutMatrices emits it): every pass streams sequentially.
+            m = ForPasses(m, schedule);
+            weights += f.Suffix;
+        }
         int fullRows = m.Chunks[0].Rows;
         int loopedChunks = schedule.LoopedRows ? m.Chunks.TakeWhile(c => c.Rows == fullRows).Count() : 0;
         if (loopedChunks > 0)
@@ -1027,6 +1038,38 @@ public static class NetModelEmitter
             for (int start = 0; start < chunk.Rows; start += passVectors * width)
                 using (w.Block())
                     EmitPass(w, f, weights, m.Columns, chunk.Rows, I(chunk.Offset + start), I(chunk.Start + start), passVectors, schedule.UnrolledColumns, input, bias, result, rowScales);
+        }
+    }
+
+    /// <summary><paramref name="m"/> cut into one chunk per pass of <paramref name="schedule"/>.</summary>
+    private static PackedMatrix ForPasses(PackedMatrix m, MatVecSchedule schedule) =>
+        m.ForPasses(chunk => PassVectors(schedule, chunk.Rows / schedule.Width) * schedule.Width);
+
+    /// <summary>
+    /// The per-path copies of the matrices a SIMD path walks in strided passes (<see cref="MatVecSchedule.OwnLayout"/>):
+    /// name (the shared array's name and the path's suffix), data and doc, for the float and int8-weights data lists.
+    /// </summary>
+    private static IEnumerable<(string Name, PackedMatrix Matrix, string Doc)> OwnLayoutMatrices(NetModelPlan plan)
+    {
+        foreach (var path in Paths(plan).Where(p => !p.IsScalar))
+        {
+            var pathPlan = KernelPlanner.Plan(plan, path.Width);
+            string Doc(string of, MatVecSchedule s) =>
+                $"{of}, for the {path.Suffix}-bit path: the shared layout cut into chunks of {s.Accumulators * s.Width} rows, one per pass, so each pass streams its weights sequentially.";
+            var items = new List<(string, PackedMatrix, MatVecSchedule?, string)>();
+            for (int k = 0; k < plan.Layers.Count; k++)
+            {
+                var l = plan.Layers[k];
+                var schedule = pathPlan.Layers[k];
+                if (!l.InputFolded) items.Add(($"Layer{k}InputWeights", l.InputWeights, schedule.Input, $"W of layer {k}"));
+                items.Add(($"Layer{k}RecurrentRzWeights", l.RecurrentRzWeights, schedule.RecurrentRz, $"U_r and U_z of layer {k}"));
+                items.Add(($"Layer{k}RecurrentNWeights", l.RecurrentNWeights, schedule.RecurrentN, $"U_n of layer {k}"));
+            }
+            for (int d = 0; d < plan.HiddenDense.Count; d++) items.Add(($"Dense{d}Weights", plan.HiddenDense[d].Weights, pathPlan.HiddenDense[d], $"W of dense layer {d}"));
+            if (plan.Head is { } head) items.Add(("HeadWeights", head.Weights, pathPlan.Head, "Head W"));
+            foreach (var (name, matrix, schedule, of) in items)
+                if (schedule is { OwnLayout: true })
+                    yield return (name + path.Suffix, ForPasses(matrix, schedule), Doc(of, schedule));
         }
     }
 
@@ -1178,6 +1221,7 @@ public static class NetModelEmitter
             EmitArray(w, $"Dense{d}Weights", dense.Weights.Data, $"W of dense layer {d}: [{dense.Spec.OutputSize}, {dense.Spec.InputSize}], rows padded to {dense.PaddedOutputs}, packed like the layers.");
             EmitArray(w, $"Dense{d}Bias", dense.Bias, $"b of dense layer {d}: [{dense.Spec.OutputSize}] padded to {dense.PaddedOutputs}.");
         }
+        foreach (var (name, matrix, doc) in OwnLayoutMatrices(plan)) EmitArray(w, name, matrix.Data, doc);
         if (plan.Head is { } head)
         {
             EmitArray(w, "HeadWeights", head.Weights.Data, $"Head W: [O, H] = [{head.Spec.OutputSize}, {head.Spec.InputSize}], rows padded to {head.PaddedOutputs}, packed like the layers.");
@@ -1308,6 +1352,7 @@ public static class NetModelEmitter
             data.Add(EmbeddedArray.RowScales($"Dense{d}RowScales", dense.RowScales!, $"Row scales of W of dense layer {d}: [{dense.Spec.OutputSize}] padded to {dense.PaddedOutputs}."));
             data.Add(EmbeddedArray.Floats($"Dense{d}Bias", dense.Bias, $"b of dense layer {d}: [{dense.Spec.OutputSize}] padded to {dense.PaddedOutputs}."));
         }
+        foreach (var (name, matrix, doc) in OwnLayoutMatrices(plan)) data.Add(EmbeddedArray.Int8(name, matrix, doc.Replace(", for the", " as int8, for the")));
         if (plan.Head is { } head)
         {
             data.Add(EmbeddedArray.Int8("HeadWeights", head.Weights, $"Head W as int8: [O, H] = [{head.Spec.OutputSize}, {head.Spec.InputSize}], rows padded to {head.PaddedOutputs}, packed like the layers."));

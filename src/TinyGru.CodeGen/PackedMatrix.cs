@@ -71,6 +71,38 @@ public sealed class PackedMatrix
         return new PackedMatrix(paddedRows, columns, granule, data, chunks, int8Data);
     }
 
+    /// <summary>
+    /// The same matrix with each chunk cut into chunks of <paramref name="passRows"/>(chunk) rows, each [Columns][rows]:
+    /// a path whose pass covers fewer rows than a chunk then reads its pass's weights as one sequential stream instead of
+    /// a slice of every column (a 256-bit pass over a 128-row chunk: 256 of every 512 bytes). Row sums keep their order,
+    /// so results are bit for bit the same. <paramref name="passRows"/> must divide each chunk's rows.
+    /// </summary>
+    public PackedMatrix ForPasses(Func<MatrixChunk, int> passRows)
+    {
+        var chunks = new List<MatrixChunk>();
+        var data = new float[Data.Length];
+        var int8Data = Int8Data is null ? null : new sbyte[Int8Data.Length];
+        int offset = 0;
+        foreach (var chunk in Chunks)
+        {
+            int rows = passRows(chunk);
+            if (rows <= 0 || chunk.Rows % rows != 0) throw new ArgumentException($"{rows} rows per pass do not divide a chunk of {chunk.Rows}.", nameof(passRows));
+            for (int start = 0; start < chunk.Rows; start += rows)
+            {
+                for (int c = 0; c < Columns; c++)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int from = chunk.Offset + c * chunk.Rows + start + r, to = offset + c * rows + r;
+                        data[to] = Data[from];
+                        if (int8Data is not null) int8Data[to] = Int8Data![from];
+                    }
+                chunks.Add(new MatrixChunk(chunk.Start + start, rows, offset));
+                offset += rows * Columns;
+            }
+        }
+        return new PackedMatrix(Rows, Columns, Granule, data, chunks, int8Data);
+    }
+
     /// <summary>The granule for <paramref name="size"/> real rows per block: the widest vector that wastes at most half.</summary>
     public static int GranuleFor(int size) => size > 8 ? 16 : size > 4 ? 8 : 4;
 

@@ -135,6 +135,39 @@ public class KernelPlannerTests
     }
 
     [Fact]
+    public void NarrowPathsGetTheirOwnSequentialLayoutWhereTheyWouldWalkAChunkInStridedPasses()
+    {
+        // medium (H = 64): 128-row chunks; one 512-bit pass covers a chunk, 256 bits take 2 passes and 128 bits 4.
+        var medium = Model(16, 64, 2, 10, false, GateConvention.ResetAfter);
+        Assert.False(KernelPlanner.Plan(medium, 16).Layers[1].RecurrentRz!.OwnLayout);
+        Assert.True(KernelPlanner.Plan(medium, 8).Layers[1].RecurrentRz!.OwnLayout);
+        Assert.True(KernelPlanner.Plan(medium, 4).Layers[1].RecurrentRz!.OwnLayout);
+        Assert.False(KernelPlanner.Plan(medium, 1).Layers[1].RecurrentRz!.OwnLayout);
+        // A model past the cache-sized limit streams from memory either way and keeps one copy.
+        var wide = Model(8, 512, 1, 4, false, GateConvention.ResetAfter);
+        Assert.True(wide.EmbeddedFloats > KernelPlanner.OwnLayoutsUpToFloats);
+        Assert.False(KernelPlanner.Plan(wide, 4).Layers[0].RecurrentRz!.OwnLayout);
+    }
+
+    [Fact]
+    public void ForPassesCutsEachChunkIntoSequentialPassesWithTheSameValues()
+    {
+        // [96, 3] row-major, granule 16: one chunk of 96 rows stored [3][96]; cut into passes of 32 rows: [3][32] × 3.
+        var source = Enumerable.Range(0, 96 * 3).Select(i => (float)i).ToArray();
+        var packed = PackedMatrix.Pack(source, 3, 96, 16, r => r);
+        var cut = packed.ForPasses(_ => 32);
+        Assert.Equal(new[] { 0, 32, 64 }, cut.Chunks.Select(c => c.Start));
+        Assert.Equal(new[] { 0, 96, 192 }, cut.Chunks.Select(c => c.Offset));
+        for (int row = 0; row < 96; row++)
+            for (int col = 0; col < 3; col++)
+            {
+                var chunk = cut.Chunks[row / 32];
+                Assert.Equal(source[row * 3 + col], cut.Data[chunk.Offset + col * 32 + row % 32]);
+            }
+        Assert.Throws<ArgumentException>(() => packed.ForPasses(_ => 40));
+    }
+
+    [Fact]
     public void WideMatricesLoopOverColumnsInsteadOfUnrolling()
     {
         var plan = Model(8, 256, 1, 4, false, GateConvention.ResetAfter);
