@@ -8,10 +8,9 @@ if (args.Length > 0 && args[0] == "--write-models")
 }
 if (args.Length > 0 && args[0] == "--paths")
     return PathHarness.Run(args.Skip(1).ToArray());
-#if !TINYGRU_AOT
 if (args.Length > 0 && args[0] == "--floor")
     return StreamFloorHarness.Run(args.Skip(1).ToArray());
-
+#if !TINYGRU_AOT
 if (args.Length > 0 && args[0] == "--tokens")
     return TokenEmbeddingHarness.Run(args.Skip(1).ToArray());
 #endif

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using TinyGru.Kernels;
 using TinyGru.Runtime;
 
 namespace TinyGru.Benchmarks;
@@ -88,7 +89,7 @@ public static unsafe class StreamFloorHarness
 
     private static Paths From(Box<BenchLarge> b) => new((x, y) => b.Value.Step512(x, y), (x, y) => b.Value.Step256(x, y), (x, y) => b.Value.Step128(x, y));
 
-    // Each floor kernel: passes of 8 accumulators (8 vectors of rows), each pass's weights stored column-major and
+    // Each floor kernel (the runtime's multiply-add: FMA where the CPU has it): passes of 8 accumulators (8 vectors of rows), each pass's weights stored column-major and
     // contiguous, so the whole matrix is read once, sequentially; a broadcast and 8 multiply-adds per column.
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -100,25 +101,18 @@ public static unsafe class StreamFloorHarness
             for (int j = 0; j < columns; j++, w += 8 * 16)
             {
                 var b = Vector512.Create(x[j]);
-                a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(w), b, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 16), b, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 32), b, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 48), b, a3);
-                a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 64), b, a4);
-                a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 80), b, a5);
-                a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 96), b, a6);
-                a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + 112), b, a7);
+                a0 = MultiplyAdd.V512(Vector512.Load(w), b, a0);
+                a1 = MultiplyAdd.V512(Vector512.Load(w + 16), b, a1);
+                a2 = MultiplyAdd.V512(Vector512.Load(w + 32), b, a2);
+                a3 = MultiplyAdd.V512(Vector512.Load(w + 48), b, a3);
+                a4 = MultiplyAdd.V512(Vector512.Load(w + 64), b, a4);
+                a5 = MultiplyAdd.V512(Vector512.Load(w + 80), b, a5);
+                a6 = MultiplyAdd.V512(Vector512.Load(w + 96), b, a6);
+                a7 = MultiplyAdd.V512(Vector512.Load(w + 112), b, a7);
             }
             a0.Store(y + r); a1.Store(y + r + 16); a2.Store(y + r + 32); a3.Store(y + r + 48);
             a4.Store(y + r + 64); a5.Store(y + r + 80); a6.Store(y + r + 96); a7.Store(y + r + 112);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-    {
-        if (Fma.IsSupported) return Fma.MultiplyAdd(a, b, c);
-        return a * b + c;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -130,26 +124,18 @@ public static unsafe class StreamFloorHarness
             for (int j = 0; j < columns; j++, w += 8 * 8)
             {
                 var b = Vector256.Create(x[j]);
-                a0 = MultiplyAdd(Vector256.Load(w), b, a0);
-                a1 = MultiplyAdd(Vector256.Load(w + 8), b, a1);
-                a2 = MultiplyAdd(Vector256.Load(w + 16), b, a2);
-                a3 = MultiplyAdd(Vector256.Load(w + 24), b, a3);
-                a4 = MultiplyAdd(Vector256.Load(w + 32), b, a4);
-                a5 = MultiplyAdd(Vector256.Load(w + 40), b, a5);
-                a6 = MultiplyAdd(Vector256.Load(w + 48), b, a6);
-                a7 = MultiplyAdd(Vector256.Load(w + 56), b, a7);
+                a0 = MultiplyAdd.V256(Vector256.Load(w), b, a0);
+                a1 = MultiplyAdd.V256(Vector256.Load(w + 8), b, a1);
+                a2 = MultiplyAdd.V256(Vector256.Load(w + 16), b, a2);
+                a3 = MultiplyAdd.V256(Vector256.Load(w + 24), b, a3);
+                a4 = MultiplyAdd.V256(Vector256.Load(w + 32), b, a4);
+                a5 = MultiplyAdd.V256(Vector256.Load(w + 40), b, a5);
+                a6 = MultiplyAdd.V256(Vector256.Load(w + 48), b, a6);
+                a7 = MultiplyAdd.V256(Vector256.Load(w + 56), b, a7);
             }
             a0.Store(y + r); a1.Store(y + r + 8); a2.Store(y + r + 16); a3.Store(y + r + 24);
             a4.Store(y + r + 32); a5.Store(y + r + 40); a6.Store(y + r + 48); a7.Store(y + r + 56);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
-    {
-        if (Fma.IsSupported) return Fma.MultiplyAdd(a, b, c);
-        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(c, a, b);
-        return a * b + c;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -161,14 +147,14 @@ public static unsafe class StreamFloorHarness
             for (int j = 0; j < columns; j++, w += 8 * 4)
             {
                 var b = Vector128.Create(x[j]);
-                a0 = MultiplyAdd(Vector128.Load(w), b, a0);
-                a1 = MultiplyAdd(Vector128.Load(w + 4), b, a1);
-                a2 = MultiplyAdd(Vector128.Load(w + 8), b, a2);
-                a3 = MultiplyAdd(Vector128.Load(w + 12), b, a3);
-                a4 = MultiplyAdd(Vector128.Load(w + 16), b, a4);
-                a5 = MultiplyAdd(Vector128.Load(w + 20), b, a5);
-                a6 = MultiplyAdd(Vector128.Load(w + 24), b, a6);
-                a7 = MultiplyAdd(Vector128.Load(w + 28), b, a7);
+                a0 = MultiplyAdd.V128(Vector128.Load(w), b, a0);
+                a1 = MultiplyAdd.V128(Vector128.Load(w + 4), b, a1);
+                a2 = MultiplyAdd.V128(Vector128.Load(w + 8), b, a2);
+                a3 = MultiplyAdd.V128(Vector128.Load(w + 12), b, a3);
+                a4 = MultiplyAdd.V128(Vector128.Load(w + 16), b, a4);
+                a5 = MultiplyAdd.V128(Vector128.Load(w + 20), b, a5);
+                a6 = MultiplyAdd.V128(Vector128.Load(w + 24), b, a6);
+                a7 = MultiplyAdd.V128(Vector128.Load(w + 28), b, a7);
             }
             a0.Store(y + r); a1.Store(y + r + 4); a2.Store(y + r + 8); a3.Store(y + r + 12);
             a4.Store(y + r + 16); a5.Store(y + r + 20); a6.Store(y + r + 24); a7.Store(y + r + 28);
